@@ -1,0 +1,41 @@
+package io.myriad.core.fleet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A template for runs: instructions, model, tools and limits.
+ *
+ * @param name            unique in its fleet
+ * @param instructions    the system message
+ * @param model           the model this agent uses
+ * @param tools           names of the tools it may call
+ * @param limits          per-run ceilings
+ * @param outputSchema    JSON schema the final answer must satisfy, or null for free text
+ * @param maxOutputTokens ceiling on each completion, 0 for the provider default
+ * @param temperature     sampling temperature, or null for the provider default
+ */
+public record AgentSpec(
+        String name,
+        String instructions,
+        ModelSpec model,
+        List<String> tools,
+        Limits limits,
+        JsonNode outputSchema,
+        long maxOutputTokens,
+        Double temperature) {
+
+    public AgentSpec {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(instructions, "instructions");
+        Objects.requireNonNull(model, "model");
+        tools = List.copyOf(tools);
+        Objects.requireNonNull(limits, "limits");
+    }
+
+    public Optional<JsonNode> outputSchemaIfAny() {
+        return Optional.ofNullable(outputSchema);
+    }
+}

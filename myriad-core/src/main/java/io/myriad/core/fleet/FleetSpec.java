@@ -1,0 +1,46 @@
+package io.myriad.core.fleet;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A validated fleet file.
+ *
+ * @param name            the fleet's name
+ * @param concurrency     runs in progress at once
+ * @param agents          agent specs by name
+ * @param tasks           the tasks, in file order
+ * @param httpAllowHosts  hosts {@code http_get} may reach (exact names, or {@code *.example.com})
+ * @param source          where the spec came from, for messages
+ * @param digest          SHA-256 of the fleet file and its tasks file, to detect edits on resume
+ */
+public record FleetSpec(
+        String name,
+        int concurrency,
+        Map<String, AgentSpec> agents,
+        List<TaskSpec> tasks,
+        List<String> httpAllowHosts,
+        String source,
+        String digest) {
+
+    public FleetSpec {
+        Objects.requireNonNull(name, "name");
+        if (concurrency <= 0) {
+            throw new IllegalArgumentException("concurrency must be positive");
+        }
+        agents = Map.copyOf(agents);
+        tasks = List.copyOf(tasks);
+        httpAllowHosts = List.copyOf(httpAllowHosts);
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(digest, "digest");
+    }
+
+    public AgentSpec agent(String name) {
+        AgentSpec spec = agents.get(name);
+        if (spec == null) {
+            throw new IllegalArgumentException("no agent named " + name + " in fleet " + this.name);
+        }
+        return spec;
+    }
+}

@@ -1,0 +1,140 @@
+package io.myriad.core.journal;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.myriad.core.model.Message;
+import io.myriad.core.model.Usage;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything that happens to a run, as it is written to the journal. The journal of a run is the
+ * sequence of these events; folding them (see {@code io.myriad.core.run.RunFold}) rebuilds the
+ * run's state exactly, which is how a run resumes after a crash.
+ *
+ * <p>Events are facts: they are never edited or removed. Type names are part of the stored
+ * format; renaming one breaks the replay of old journals.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = RunEvent.RunStarted.class, name = "run_started"),
+    @JsonSubTypes.Type(value = RunEvent.ModelRetried.class, name = "model_retried"),
+    @JsonSubTypes.Type(value = RunEvent.ModelResponded.class, name = "model_responded"),
+    @JsonSubTypes.Type(value = RunEvent.OutputRejected.class, name = "output_rejected"),
+    @JsonSubTypes.Type(value = RunEvent.ToolCallStarted.class, name = "tool_call_started"),
+    @JsonSubTypes.Type(value = RunEvent.ToolCallCompleted.class, name = "tool_call_completed"),
+    @JsonSubTypes.Type(value = RunEvent.ToolCallFailed.class, name = "tool_call_failed"),
+    @JsonSubTypes.Type(value = RunEvent.ToolCallRejected.class, name = "tool_call_rejected"),
+    @JsonSubTypes.Type(value = RunEvent.RunSucceeded.class, name = "run_succeeded"),
+    @JsonSubTypes.Type(value = RunEvent.RunFailed.class, name = "run_failed"),
+    @JsonSubTypes.Type(value = RunEvent.RunCancelled.class, name = "run_cancelled"),
+    @JsonSubTypes.Type(value = RunEvent.RunLimited.class, name = "run_limited"),
+})
+public sealed interface RunEvent {
+
+    /** Milliseconds since the epoch when the event happened. */
+    long at();
+
+    /** A run began: who it is, what it works on. Always the first event. */
+    record RunStarted(long at, String fleet, String execution, String task, String agent, String input, String model)
+            implements RunEvent {
+        public RunStarted {
+            Objects.requireNonNull(fleet, "fleet");
+            Objects.requireNonNull(execution, "execution");
+            Objects.requireNonNull(task, "task");
+            Objects.requireNonNull(agent, "agent");
+            Objects.requireNonNull(input, "input");
+            Objects.requireNonNull(model, "model");
+        }
+    }
+
+    /** A model call failed and will be attempted again after {@code waitMillis}. */
+    record ModelRetried(long at, int attempt, String error, long waitMillis) implements RunEvent {
+        public ModelRetried {
+            Objects.requireNonNull(error, "error");
+        }
+    }
+
+    /**
+     * The model answered. Once journaled, this response is never requested again: replay reads it.
+     * Tool call ids in {@code message} are unique within the run.
+     */
+    record ModelResponded(long at, Message.Assistant message, Usage usage, double costUsd, long latencyMillis, String model)
+            implements RunEvent {
+        public ModelResponded {
+            Objects.requireNonNull(message, "message");
+            Objects.requireNonNull(usage, "usage");
+            Objects.requireNonNull(model, "model");
+        }
+    }
+
+    /** The final answer did not satisfy the agent's output schema; the model is asked again. */
+    record OutputRejected(long at, List<String> problems) implements RunEvent {
+        public OutputRejected {
+            problems = List.copyOf(problems);
+        }
+    }
+
+    /** A tool is about to be invoked. An intent: a crash after it leaves the call in doubt. */
+    record ToolCallStarted(long at, String callId, String tool, String idempotencyKey) implements RunEvent {
+        public ToolCallStarted {
+            Objects.requireNonNull(callId, "callId");
+            Objects.requireNonNull(tool, "tool");
+            Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        }
+    }
+
+    /** The tool returned a result. A completed call is never invoked again. */
+    record ToolCallCompleted(long at, String callId, String result, long durationMillis) implements RunEvent {
+        public ToolCallCompleted {
+            Objects.requireNonNull(callId, "callId");
+            Objects.requireNonNull(result, "result");
+        }
+    }
+
+    /** The tool ran and reported an error; the error goes back to the model. */
+    record ToolCallFailed(long at, String callId, String error, long durationMillis) implements RunEvent {
+        public ToolCallFailed {
+            Objects.requireNonNull(callId, "callId");
+            Objects.requireNonNull(error, "error");
+        }
+    }
+
+    /** The call was refused before any invocation (unknown tool, invalid arguments); the reason goes back to the model. */
+    record ToolCallRejected(long at, String callId, String reason) implements RunEvent {
+        public ToolCallRejected {
+            Objects.requireNonNull(callId, "callId");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /** The run finished with an answer. */
+    record RunSucceeded(long at, String output) implements RunEvent {
+        public RunSucceeded {
+            Objects.requireNonNull(output, "output");
+        }
+    }
+
+    /** The run cannot go on. {@code reason} is a stable code, {@code message} says what to do. */
+    record RunFailed(long at, String reason, String message) implements RunEvent {
+        public RunFailed {
+            Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /** Someone stopped the run. */
+    record RunCancelled(long at, String reason) implements RunEvent {
+        public RunCancelled {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /** The run reached one of its limits: {@code max_steps}, {@code max_tokens} or {@code max_wall}. */
+    record RunLimited(long at, String limit, String message) implements RunEvent {
+        public RunLimited {
+            Objects.requireNonNull(limit, "limit");
+            Objects.requireNonNull(message, "message");
+        }
+    }
+}

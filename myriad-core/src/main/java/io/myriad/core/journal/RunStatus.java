@@ -1,0 +1,16 @@
+package io.myriad.core.journal;
+
+import io.myriad.core.run.RunState;
+import java.util.Objects;
+
+/**
+ * The summary of a run stored beside its journal and updated in the same transaction as each
+ * append, so listing runs never replays journals.
+ */
+public record RunStatus(
+        RunState state, long steps, long tokens, double costUsd, long updatedAt, String detail) {
+    public RunStatus {
+        Objects.requireNonNull(state, "state");
+        detail = detail == null ? "" : detail;
+    }
+}

@@ -1,0 +1,20 @@
+package io.myriad.core.model;
+
+import java.util.Objects;
+
+/**
+ * A model's answer to one request.
+ *
+ * @param message      what the model said
+ * @param usage        tokens consumed, as reported by the provider
+ * @param finishReason the provider's finish reason ("stop", "tool_calls", "length", ...)
+ * @param model        the model that actually answered
+ */
+public record ModelResponse(Message.Assistant message, Usage usage, String finishReason, String model) {
+    public ModelResponse {
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(usage, "usage");
+        finishReason = finishReason == null ? "" : finishReason;
+        model = model == null ? "" : model;
+    }
+}

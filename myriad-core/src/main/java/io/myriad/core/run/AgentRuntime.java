@@ -1,0 +1,49 @@
+package io.myriad.core.run;
+
+import io.myriad.core.fleet.AgentSpec;
+import io.myriad.core.fleet.ModelSpec;
+import io.myriad.core.model.ModelProvider;
+import io.myriad.core.model.ToolDefinition;
+import io.myriad.core.tool.Tool;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * An agent spec bound to what it runs with: its model provider and the tools it may call.
+ *
+ * @param spec      the agent spec
+ * @param provider  where its model calls go
+ * @param modelName the model name sent in requests
+ * @param pricing   what its tokens cost
+ * @param tools     the tools it may call, by name
+ */
+public record AgentRuntime(
+        AgentSpec spec, ModelProvider provider, String modelName, ModelSpec.Pricing pricing, Map<String, Tool> tools) {
+
+    public AgentRuntime {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(provider, "provider");
+        Objects.requireNonNull(modelName, "modelName");
+        Objects.requireNonNull(pricing, "pricing");
+        tools = Map.copyOf(tools);
+    }
+
+    /** Binds a spec to the tools named in it, taken from {@code available}. */
+    public static AgentRuntime bind(
+            AgentSpec spec, ModelProvider provider, String modelName, ModelSpec.Pricing pricing, List<Tool> available) {
+        Map<String, Tool> byName = available.stream().collect(Collectors.toMap(Tool::name, Function.identity()));
+        Map<String, Tool> allowed = spec.tools().stream()
+                .map(n -> Objects.requireNonNull(byName.get(n), () -> "agent " + spec.name() + " names unknown tool " + n))
+                .collect(Collectors.toMap(Tool::name, Function.identity()));
+        return new AgentRuntime(spec, provider, modelName, pricing, allowed);
+    }
+
+    /** The tools offered to the model, sorted by name so requests are reproducible. */
+    public List<ToolDefinition> toolDefinitions() {
+        return tools.values().stream().map(Tool::definition)
+                .sorted(java.util.Comparator.comparing(ToolDefinition::name)).toList();
+    }
+}

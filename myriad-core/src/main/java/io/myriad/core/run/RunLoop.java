@@ -1,0 +1,406 @@
+package io.myriad.core.run;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.myriad.core.fleet.Limits;
+import io.myriad.core.journal.Journal;
+import io.myriad.core.journal.RunEvent;
+import io.myriad.core.model.Message;
+import io.myriad.core.model.ModelException;
+import io.myriad.core.model.ModelRequest;
+import io.myriad.core.model.ModelResponse;
+import io.myriad.core.model.ToolCall;
+import io.myriad.core.tool.Effect;
+import io.myriad.core.tool.SchemaValidator;
+import io.myriad.core.tool.Tool;
+import io.myriad.core.tool.ToolContext;
+import io.myriad.core.tool.ToolException;
+import io.myriad.core.tool.ToolResult;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.function.BooleanSupplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * Drives one run from its journaled state to a final state.
+ *
+ * <p>The loop of DESIGN.md: check limits, ask the model (retrying what can be retried), journal
+ * the response, settle each tool call (validate, journal the intent, invoke, journal the
+ * outcome), until the model answers without tool calls. Every decision is journaled before it
+ * has effects outside the process, so that {@link #drive} can be called again on the same run
+ * after a crash and continue without repeating a completed tool call or a journaled model call.
+ *
+ * <p>A read-only tool needs no durable intent: it is invoked first and its start and outcome are
+ * journaled together, which saves one journal write per read.
+ */
+public final class RunLoop {
+    static final int MAX_RESULT_CHARS = 64 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Journal journal;
+    private final SchemaValidator validator;
+    private final InstantSource clock;
+    private final Sleeper sleeper;
+    private final RandomGenerator random;
+    private final Path workspaceRoot;
+    private final RetryPolicy retry;
+
+    private RunLoop(Builder b) {
+        this.journal = Objects.requireNonNull(b.journal, "journal");
+        this.validator = Objects.requireNonNull(b.validator, "validator");
+        this.clock = b.clock;
+        this.sleeper = b.sleeper;
+        this.random = b.random;
+        this.workspaceRoot = Objects.requireNonNull(b.workspaceRoot, "workspaceRoot");
+        this.retry = b.retry;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** How model calls are retried: attempts in all, and the exponential back-off between them. */
+    public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay) {
+        public static final RetryPolicy DEFAULT = new RetryPolicy(4, Duration.ofMillis(250), Duration.ofSeconds(20));
+
+        public RetryPolicy {
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("maxAttempts must be at least 1");
+            }
+        }
+    }
+
+    /** Starts a new run: journals {@code RunStarted} at seq 0 and drives it. */
+    public RunFold start(String runId, RunEvent.RunStarted started, AgentRuntime agent, BooleanSupplier cancelled) {
+        RunFold fold = new RunFold();
+        append(runId, fold, List.of(started));
+        return drive(runId, fold, agent, cancelled);
+    }
+
+    /**
+     * Continues a run from its folded journal until it is final, and returns the final fold.
+     *
+     * @throws io.myriad.core.journal.JournalFenceException when another writer took the run over
+     */
+    public RunFold drive(String runId, RunFold fold, AgentRuntime agent, BooleanSupplier cancelled) {
+        Limits limits = agent.spec().limits();
+        while (!fold.state().isFinal()) {
+            if (cancelled.getAsBoolean()) {
+                append(runId, fold, List.of(new RunEvent.RunCancelled(now(), "stopped by the operator")));
+                break;
+            }
+            switch (fold.state()) {
+                case AWAITING_MODEL -> {
+                    if (!limitReached(runId, fold, limits)) {
+                        callModel(runId, fold, agent);
+                    }
+                }
+                case ACTING -> settleCalls(runId, fold, agent, limits, cancelled);
+                default -> throw new IllegalTransitionException("run " + runId + " cannot be driven from " + fold.state());
+            }
+        }
+        return fold;
+    }
+
+    private boolean limitReached(String runId, RunFold fold, Limits limits) {
+        String limit = null;
+        String message = null;
+        long elapsed = now() - fold.started().map(RunEvent.RunStarted::at).orElse(now());
+        if (fold.steps() >= limits.maxSteps()) {
+            limit = "max_steps";
+            message = "reached " + limits.maxSteps() + " steps without a final answer; raise limits.max_steps if the task needs more";
+        } else if (fold.usage().total() >= limits.maxTokens()) {
+            limit = "max_tokens";
+            message = "used " + fold.usage().total() + " tokens of " + limits.maxTokens() + "; raise limits.max_tokens if the task needs more";
+        } else if (elapsed >= limits.maxWall().toMillis()) {
+            limit = "max_wall";
+            message = "ran for " + Duration.ofMillis(elapsed).toSeconds() + " s of " + limits.maxWall().toSeconds()
+                    + " s allowed; raise limits.max_wall if the task needs more";
+        }
+        if (limit == null) {
+            return false;
+        }
+        append(runId, fold, List.of(new RunEvent.RunLimited(now(), limit, message)));
+        return true;
+    }
+
+    private void callModel(String runId, RunFold fold, AgentRuntime agent) {
+        ModelRequest request = request(runId, fold, agent);
+        for (int attempt = 1; ; attempt++) {
+            long begin = now();
+            try {
+                ModelResponse response = agent.provider().complete(request);
+                onResponse(runId, fold, agent, response, now() - begin);
+                return;
+            } catch (ModelException e) {
+                if (!e.retriable() || attempt >= retry.maxAttempts()) {
+                    String reason = e.kind().name().toLowerCase(java.util.Locale.ROOT);
+                    String tries = attempt > 1 ? " (after " + attempt + " attempts)" : "";
+                    append(runId, fold, List.of(new RunEvent.RunFailed(now(), "model_" + reason, e.getMessage() + tries)));
+                    return;
+                }
+                long wait = backoff(attempt, e.retryAfterMillis());
+                append(runId, fold, List.of(new RunEvent.ModelRetried(now(), attempt, e.kind() + ": " + e.getMessage(), wait)));
+                sleeper.sleep(Duration.ofMillis(wait));
+            }
+        }
+    }
+
+    private long backoff(int attempt, long retryAfterMillis) {
+        long cap = Math.min(retry.maxDelay().toMillis(), retry.baseDelay().toMillis() << Math.min(attempt - 1, 20));
+        long jittered = cap / 2 + (cap > 1 ? random.nextLong(cap / 2 + 1) : 0);
+        return Math.max(jittered, Math.min(retryAfterMillis, retry.maxDelay().toMillis() * 3));
+    }
+
+    private ModelRequest request(String runId, RunFold fold, AgentRuntime agent) {
+        List<Message> messages = new ArrayList<>(fold.conversation().size() + 1);
+        messages.add(new Message.System(agent.spec().instructions()));
+        messages.addAll(fold.conversation());
+        long remaining = agent.spec().limits().maxTokens() - fold.usage().total();
+        long maxOut = agent.spec().maxOutputTokens();
+        if (maxOut == 0 && remaining < 16_384) {
+            maxOut = remaining;
+        } else if (maxOut > 0) {
+            maxOut = Math.min(maxOut, remaining);
+        }
+        var tools = agent.toolDefinitions();
+        return new ModelRequest(
+                agent.modelName(), messages, tools,
+                tools.isEmpty() ? ModelRequest.ToolChoice.NONE : ModelRequest.ToolChoice.AUTO,
+                agent.spec().outputSchema(), Math.max(0, maxOut), agent.spec().temperature(),
+                runId, (int) fold.modelCalls() + 1);
+    }
+
+    private void onResponse(String runId, RunFold fold, AgentRuntime agent, ModelResponse response, long latency) {
+        Message.Assistant message = uniqueCallIds(response.message(), fold);
+        double cost = agent.pricing().cost(response.usage().promptTokens(), response.usage().completionTokens());
+        var responded = new RunEvent.ModelResponded(
+                now(), message, response.usage(), cost, latency, response.model().isEmpty() ? agent.modelName() : response.model());
+        if (message.hasToolCalls()) {
+            append(runId, fold, List.of(responded));
+            return;
+        }
+        List<String> problems = outputProblems(agent, message.content());
+        RunEvent verdict = problems.isEmpty()
+                ? new RunEvent.RunSucceeded(now(), message.content())
+                : new RunEvent.OutputRejected(now(), problems);
+        append(runId, fold, List.of(responded, verdict));
+    }
+
+    private List<String> outputProblems(AgentRuntime agent, String content) {
+        JsonNode schema = agent.spec().outputSchema();
+        if (schema == null) {
+            return List.of();
+        }
+        try {
+            return validator.validate(schema, JSON.readTree(content));
+        } catch (JsonProcessingException e) {
+            return List.of("the answer is not valid JSON (" + e.getOriginalMessage() + ")");
+        }
+    }
+
+    /** Model-chosen call ids may be blank or repeat across steps; ids in the journal are unique per run. */
+    private static Message.Assistant uniqueCallIds(Message.Assistant message, RunFold fold) {
+        if (!message.hasToolCalls()) {
+            return message;
+        }
+        Set<String> taken = new HashSet<>();
+        fold.conversation().forEach(m -> {
+            if (m instanceof Message.Assistant a) {
+                a.toolCalls().forEach(c -> taken.add(c.id()));
+            }
+        });
+        List<ToolCall> calls = new ArrayList<>();
+        boolean changed = false;
+        for (int i = 0; i < message.toolCalls().size(); i++) {
+            ToolCall c = message.toolCalls().get(i);
+            String id = c.id();
+            if (id.isBlank() || !taken.add(id)) {
+                id = "call_m" + (fold.modelCalls() + 1) + "_" + i;
+                taken.add(id);
+                changed = true;
+            }
+            calls.add(new ToolCall(id, c.name(), c.arguments()));
+        }
+        return changed ? new Message.Assistant(message.content(), calls) : message;
+    }
+
+    private void settleCalls(String runId, RunFold fold, AgentRuntime agent, Limits limits, BooleanSupplier cancelled) {
+        for (RunFold.Call call : fold.calls()) {
+            if (fold.state().isFinal() || cancelled.getAsBoolean()) {
+                return;
+            }
+            switch (call.status()) {
+                case SETTLED -> { }
+                case PENDING -> settlePending(runId, fold, agent, limits, call);
+                case STARTED -> settleInDoubt(runId, fold, agent, call);
+            }
+        }
+    }
+
+    private void settlePending(String runId, RunFold fold, AgentRuntime agent, Limits limits, RunFold.Call call) {
+        ToolCall tc = call.call();
+        Tool tool = agent.tools().get(tc.name());
+        if (tool == null) {
+            reject(runId, fold, tc, "unknown tool '" + tc.name() + "'; the tools you may call are: "
+                    + String.join(", ", agent.tools().keySet().stream().sorted().toList()));
+            return;
+        }
+        JsonNode args;
+        try {
+            args = tc.arguments().isBlank() ? JSON.createObjectNode() : JSON.readTree(tc.arguments());
+        } catch (JsonProcessingException e) {
+            reject(runId, fold, tc, "arguments are not valid JSON: " + e.getOriginalMessage());
+            return;
+        }
+        List<String> problems = validator.validate(tool.definition().parameters(), args);
+        if (!problems.isEmpty()) {
+            reject(runId, fold, tc, "invalid arguments for " + tc.name() + ": " + String.join("; ", problems));
+            return;
+        }
+        if (fold.steps() >= limits.maxSteps()) {
+            append(runId, fold, List.of(new RunEvent.RunLimited(now(), "max_steps",
+                    "reached " + limits.maxSteps() + " steps without a final answer; raise limits.max_steps if the task needs more")));
+            return;
+        }
+        var startedEvent = new RunEvent.ToolCallStarted(now(), tc.id(), tc.name(), call.idempotencyKey());
+        if (tool.effect() == Effect.READ_ONLY) {
+            RunEvent outcome = invoke(runId, tool, args, tc, call);
+            append(runId, fold, List.of(startedEvent, outcome));
+        } else {
+            append(runId, fold, List.of(startedEvent));
+            append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
+        }
+    }
+
+    /** A call journaled as started but not settled: the process died while it ran. */
+    private void settleInDoubt(String runId, RunFold fold, AgentRuntime agent, RunFold.Call call) {
+        ToolCall tc = call.call();
+        Tool tool = agent.tools().get(tc.name());
+        if (tool != null && tool.effect().safeToRetry()) {
+            JsonNode args;
+            try {
+                args = JSON.readTree(tc.arguments());
+            } catch (JsonProcessingException e) {
+                throw new IllegalTransitionException("journaled arguments of started call " + tc.id() + " do not parse");
+            }
+            append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
+            return;
+        }
+        String effect = tool == null ? "no longer available" : tool.effect().name().toLowerCase(java.util.Locale.ROOT);
+        append(runId, fold, List.of(new RunEvent.RunFailed(now(), "in_doubt",
+                "tool call " + tc.id() + " (" + tc.name() + ", " + effect + ") was running when the process stopped; "
+                        + "its outcome is unknown and it was not retried. Check its effect by hand "
+                        + "(idempotency key " + call.idempotencyKey() + ") before running the task again.")));
+    }
+
+    private RunEvent invoke(String runId, Tool tool, JsonNode args, ToolCall tc, RunFold.Call call) {
+        long begin = now();
+        Path workspace = workspaceRoot.resolve(workspaceName(runId));
+        try {
+            ToolResult result = tool.invoke(args, new ToolContext(runId, tc.id(), call.idempotencyKey(), workspace));
+            String content = cap(result.content());
+            return result.error()
+                    ? new RunEvent.ToolCallFailed(now(), tc.id(), content, now() - begin)
+                    : new RunEvent.ToolCallCompleted(now(), tc.id(), content, now() - begin);
+        } catch (ToolException e) {
+            return new RunEvent.ToolCallFailed(now(), tc.id(), cap(e.getMessage()), now() - begin);
+        } catch (RuntimeException e) {
+            return new RunEvent.ToolCallFailed(now(), tc.id(),
+                    cap("tool " + tc.name() + " crashed: " + e.getClass().getSimpleName() + ": " + e.getMessage()), now() - begin);
+        }
+    }
+
+    /** The folder name of a run's workspace: the run id with characters unsafe in file names replaced. */
+    public static String workspaceName(String runId) {
+        return runId.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    private void reject(String runId, RunFold fold, ToolCall tc, String reason) {
+        append(runId, fold, List.of(new RunEvent.ToolCallRejected(now(), tc.id(), reason)));
+    }
+
+    static String cap(String s) {
+        if (s.length() <= MAX_RESULT_CHARS) {
+            return s;
+        }
+        return s.substring(0, MAX_RESULT_CHARS) + "\n[truncated: " + (s.length() - MAX_RESULT_CHARS) + " more characters]";
+    }
+
+    private void append(String runId, RunFold fold, List<RunEvent> events) {
+        long expected = fold.seq();
+        events.forEach(fold::apply);
+        try {
+            journal.append(new Journal.Append(runId, expected, events, fold.status())).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
+    }
+
+    private long now() {
+        return clock.millis();
+    }
+
+    /** Builds a {@link RunLoop}; journal, validator and workspace root are required. */
+    public static final class Builder {
+        private Journal journal;
+        private SchemaValidator validator;
+        private InstantSource clock = InstantSource.system();
+        private Sleeper sleeper = Sleeper.SYSTEM;
+        private RandomGenerator random = RandomGenerator.getDefault();
+        private Path workspaceRoot;
+        private RetryPolicy retry = RetryPolicy.DEFAULT;
+
+        private Builder() {}
+
+        public Builder journal(Journal journal) {
+            this.journal = journal;
+            return this;
+        }
+
+        public Builder validator(SchemaValidator validator) {
+            this.validator = validator;
+            return this;
+        }
+
+        public Builder clock(InstantSource clock) {
+            this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
+        public Builder sleeper(Sleeper sleeper) {
+            this.sleeper = Objects.requireNonNull(sleeper);
+            return this;
+        }
+
+        public Builder random(RandomGenerator random) {
+            this.random = Objects.requireNonNull(random);
+            return this;
+        }
+
+        public Builder workspaceRoot(Path workspaceRoot) {
+            this.workspaceRoot = workspaceRoot;
+            return this;
+        }
+
+        public Builder retry(RetryPolicy retry) {
+            this.retry = Objects.requireNonNull(retry);
+            return this;
+        }
+
+        public RunLoop build() {
+            return new RunLoop(this);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.myriad.core.run;
+
+import io.myriad.core.journal.RunEvent;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The states of a run and the explicit table of legal transitions.
+ *
+ * <pre>
+ *            run_started            model_responded (tool calls)
+ *   NEW ─────────────────▶ AWAITING_MODEL ─────────────────────▶ ACTING ──┐ tool_call_*
+ *                           ▲   │  ▲ model_retried                  │ ▲    │ (calls pending)
+ *                           │   │  └──┘                             │ └────┘
+ *                           │   │ model_responded (no calls)        │ last call settled
+ *                           │   ▼                                   │
+ *                           │ ANSWERED ──run_succeeded──▶ SUCCEEDED │
+ *                           └──output_rejected─┘                    │
+ *                           ◀───────────────────────────────────────┘
+ *   any non-final state ── run_failed ▶ FAILED, run_cancelled ▶ CANCELLED, run_limited ▶ LIMITED
+ * </pre>
+ *
+ * <p>Tool-call events keep a run in {@code ACTING} while calls of the last response are
+ * unsettled and move it to {@code AWAITING_MODEL} when the last one settles; that choice is the
+ * only one that depends on data, and {@link RunFold} makes it.
+ */
+public enum RunState {
+    NEW,
+    AWAITING_MODEL,
+    ACTING,
+    ANSWERED,
+    SUCCEEDED,
+    FAILED,
+    CANCELLED,
+    LIMITED;
+
+    /** The kinds of event, one per {@link RunEvent} record. */
+    public enum EventKind {
+        RUN_STARTED,
+        MODEL_RETRIED,
+        MODEL_RESPONDED,
+        OUTPUT_REJECTED,
+        TOOL_CALL_STARTED,
+        TOOL_CALL_COMPLETED,
+        TOOL_CALL_FAILED,
+        TOOL_CALL_REJECTED,
+        RUN_SUCCEEDED,
+        RUN_FAILED,
+        RUN_CANCELLED,
+        RUN_LIMITED;
+
+        public static EventKind of(RunEvent event) {
+            return switch (event) {
+                case RunEvent.RunStarted e -> RUN_STARTED;
+                case RunEvent.ModelRetried e -> MODEL_RETRIED;
+                case RunEvent.ModelResponded e -> MODEL_RESPONDED;
+                case RunEvent.OutputRejected e -> OUTPUT_REJECTED;
+                case RunEvent.ToolCallStarted e -> TOOL_CALL_STARTED;
+                case RunEvent.ToolCallCompleted e -> TOOL_CALL_COMPLETED;
+                case RunEvent.ToolCallFailed e -> TOOL_CALL_FAILED;
+                case RunEvent.ToolCallRejected e -> TOOL_CALL_REJECTED;
+                case RunEvent.RunSucceeded e -> RUN_SUCCEEDED;
+                case RunEvent.RunFailed e -> RUN_FAILED;
+                case RunEvent.RunCancelled e -> RUN_CANCELLED;
+                case RunEvent.RunLimited e -> RUN_LIMITED;
+            };
+        }
+    }
+
+    private static final Map<RunState, Map<EventKind, RunState>> TABLE = new EnumMap<>(RunState.class);
+
+    static {
+        for (RunState s : values()) {
+            TABLE.put(s, new EnumMap<>(EventKind.class));
+        }
+        TABLE.get(NEW).put(EventKind.RUN_STARTED, AWAITING_MODEL);
+        TABLE.get(AWAITING_MODEL).put(EventKind.MODEL_RETRIED, AWAITING_MODEL);
+        // ModelResponded goes to ACTING or ANSWERED depending on whether it holds tool calls;
+        // the table names ACTING and RunFold picks ANSWERED for a response without calls.
+        TABLE.get(AWAITING_MODEL).put(EventKind.MODEL_RESPONDED, ACTING);
+        TABLE.get(ANSWERED).put(EventKind.RUN_SUCCEEDED, SUCCEEDED);
+        TABLE.get(ANSWERED).put(EventKind.OUTPUT_REJECTED, AWAITING_MODEL);
+        // Tool events stay in ACTING until the last call of the response settles.
+        TABLE.get(ACTING).put(EventKind.TOOL_CALL_STARTED, ACTING);
+        TABLE.get(ACTING).put(EventKind.TOOL_CALL_COMPLETED, ACTING);
+        TABLE.get(ACTING).put(EventKind.TOOL_CALL_FAILED, ACTING);
+        TABLE.get(ACTING).put(EventKind.TOOL_CALL_REJECTED, ACTING);
+        for (RunState s : EnumSet.of(NEW, AWAITING_MODEL, ACTING, ANSWERED)) {
+            TABLE.get(s).put(EventKind.RUN_FAILED, FAILED);
+            TABLE.get(s).put(EventKind.RUN_CANCELLED, CANCELLED);
+            TABLE.get(s).put(EventKind.RUN_LIMITED, LIMITED);
+        }
+    }
+
+    /** The state an event of this kind leads to from this state, or empty when it is illegal. */
+    public Optional<RunState> next(EventKind kind) {
+        return Optional.ofNullable(TABLE.get(this).get(kind));
+    }
+
+    /** The kinds of event legal in this state. */
+    public Set<EventKind> accepted() {
+        Map<EventKind, RunState> row = TABLE.get(this);
+        return row.isEmpty() ? EnumSet.noneOf(EventKind.class) : EnumSet.copyOf(row.keySet());
+    }
+
+    /** True for the states a run never leaves. */
+    public boolean isFinal() {
+        return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == LIMITED;
+    }
+
+    /** The lower-case name used in the CLI, the API and JSON. */
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

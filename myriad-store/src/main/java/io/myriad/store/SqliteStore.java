@@ -1,0 +1,483 @@
+package io.myriad.store;
+
+import io.myriad.core.MyriadException;
+import io.myriad.core.journal.EventCodec;
+import io.myriad.core.journal.Journal;
+import io.myriad.core.journal.JournalFenceException;
+import io.myriad.core.journal.JournalRecord;
+import io.myriad.core.journal.RunEvent;
+import io.myriad.core.journal.RunRepository;
+import io.myriad.core.journal.RunStatus;
+import io.myriad.core.run.RunState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The journal and the run repository in one SQLite file (WAL mode).
+ *
+ * <p>Notes. One platform thread, the journal writer, owns the write connection and
+ * group-commits: it takes every queued append (up to {@code maxBatch}) into one transaction.
+ * The queue is bounded, so producers block when the disk is slower than they are: events are
+ * never dropped. Fencing is a conditional update of the run's {@code seq} column in the same
+ * transaction as the insert of its events, so it holds across threads and across processes
+ * (SQLite serialises writers). Reads use their own connections, which WAL lets run beside the
+ * writer. Lock order: {@code readLock} and {@code adminLock} are never held together.
+ */
+public final class SqliteStore implements Journal, RunRepository {
+    private static final int SCHEMA_VERSION = 1;
+
+    /** How hard SQLite works to make each commit survive a power loss. */
+    public enum Sync {
+        /** Survives a killed process; a power loss may lose the last transactions (WAL stays consistent). */
+        NORMAL,
+        /** Survives a power loss; each commit waits for fsync. */
+        FULL,
+        /** Survives a killed process only in WAL mode; fastest. */
+        OFF
+    }
+
+    private final Path file;
+    private final BlockingQueue<Pending> queue;
+    private final int maxBatch;
+    private final Connection writeConnection;
+    private final Connection readConnection;
+    private final Connection adminConnection;
+    private final ReentrantLock readLock = new ReentrantLock();
+    private final ReentrantLock adminLock = new ReentrantLock();
+    private final Thread writer;
+    private volatile boolean closed;
+
+    private record Pending(Append append, CompletableFuture<Void> done) {}
+
+    private SqliteStore(Path file, Sync sync, int queueCapacity, int maxBatch) throws SQLException {
+        this.file = file;
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.maxBatch = maxBatch;
+        this.writeConnection = open(file, sync);
+        migrate(writeConnection);
+        this.readConnection = open(file, sync);
+        this.adminConnection = open(file, sync);
+        this.writer = Thread.ofPlatform().name("myriad-journal-writer").daemon(true).start(this::writeLoop);
+    }
+
+    /** Opens (creating if needed) the store at {@code file} with the default settings. */
+    public static SqliteStore open(Path file) {
+        return open(file, Sync.NORMAL, 16_384, 1_000);
+    }
+
+    /**
+     * Opens (creating if needed) the store.
+     *
+     * @param queueCapacity appends waiting for the writer before producers block
+     * @param maxBatch      appends per transaction at most
+     */
+    public static SqliteStore open(Path file, Sync sync, int queueCapacity, int maxBatch) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(sync, "sync");
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            return new SqliteStore(file, sync, queueCapacity, maxBatch);
+        } catch (java.io.IOException | SQLException e) {
+            throw new MyriadException("cannot open the journal at " + file + ": " + e.getMessage()
+                    + " (check that the folder is writable, or choose another with --data)", false, e);
+        }
+    }
+
+    private static Connection open(Path file, Sync sync) throws SQLException {
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA busy_timeout=10000");
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA synchronous=" + sync.name());
+            s.execute("PRAGMA cache_size=-16000");
+            s.execute("PRAGMA temp_store=MEMORY");
+        }
+        return c;
+    }
+
+    private static void migrate(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            int version;
+            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                version = rs.getInt(1);
+            }
+            if (version > SCHEMA_VERSION) {
+                throw new SQLException("the journal was written by a newer Myriad (schema " + version
+                        + ", this version knows " + SCHEMA_VERSION + ")");
+            }
+            if (version < 1) {
+                c.setAutoCommit(false);
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS executions (
+                          id TEXT PRIMARY KEY, fleet TEXT NOT NULL, n INTEGER NOT NULL, digest TEXT NOT NULL,
+                          source TEXT NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL DEFAULT 0,
+                          tasks INTEGER NOT NULL)""");
+                s.execute("CREATE INDEX IF NOT EXISTS executions_by_fleet ON executions(fleet, n)");
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS runs (
+                          run_id TEXT PRIMARY KEY, execution TEXT NOT NULL, fleet TEXT NOT NULL, task TEXT NOT NULL,
+                          agent TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, steps INTEGER NOT NULL,
+                          tokens INTEGER NOT NULL, cost REAL NOT NULL, updated_at INTEGER NOT NULL, detail TEXT NOT NULL
+                        ) WITHOUT ROWID""");
+                s.execute("CREATE INDEX IF NOT EXISTS runs_by_execution ON runs(execution)");
+                s.execute("CREATE INDEX IF NOT EXISTS runs_by_update ON runs(updated_at)");
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS events (
+                          run_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL,
+                          body TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID""");
+                s.execute("PRAGMA user_version=1");
+                c.commit();
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** Where the database lives. */
+    public Path file() {
+        return file;
+    }
+
+    // ---------------------------------------------------------------- journal: writes
+
+    @Override
+    public CompletableFuture<Void> append(Append append) {
+        Objects.requireNonNull(append, "append");
+        if (closed) {
+            return CompletableFuture.failedFuture(new MyriadException("the journal is closed", false));
+        }
+        if (append.expectedSeq() == 0 && !(append.events().getFirst() instanceof RunEvent.RunStarted)) {
+            throw new IllegalArgumentException("the first event of a run must be run_started");
+        }
+        var pending = new Pending(append, new CompletableFuture<>());
+        try {
+            queue.put(pending);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(new MyriadException("interrupted while waiting for the journal", true, e));
+        }
+        return pending.done();
+    }
+
+    private void writeLoop() {
+        List<Pending> batch = new ArrayList<>(maxBatch);
+        try (PreparedStatement insertRun = writeConnection.prepareStatement(
+                     "INSERT INTO runs(run_id, execution, fleet, task, agent, seq, state, steps, tokens, cost, updated_at, detail)"
+                             + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(run_id) DO NOTHING");
+             PreparedStatement advance = writeConnection.prepareStatement(
+                     "UPDATE runs SET seq=?, state=?, steps=?, tokens=?, cost=?, updated_at=?, detail=? WHERE run_id=? AND seq=?");
+             PreparedStatement insertEvent = writeConnection.prepareStatement(
+                     "INSERT INTO events(run_id, seq, type, at, body) VALUES (?,?,?,?,?)")) {
+            while (!closed || !queue.isEmpty()) {
+                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                commit(batch, insertRun, advance, insertEvent);
+                batch.clear();
+            }
+        } catch (SQLException | InterruptedException e) {
+            failAll(batch, e);
+        } catch (RuntimeException e) {
+            failAll(batch, e);
+            throw e;
+        }
+    }
+
+    private void commit(List<Pending> batch, PreparedStatement insertRun, PreparedStatement advance,
+                        PreparedStatement insertEvent) {
+        List<Pending> fenced = new ArrayList<>();
+        try {
+            writeConnection.setAutoCommit(false);
+            for (Pending p : batch) {
+                Append a = p.append();
+                RunStatus st = a.status();
+                long newSeq = a.expectedSeq() + a.events().size();
+                int updated;
+                if (a.expectedSeq() == 0) {
+                    var started = (RunEvent.RunStarted) a.events().getFirst();
+                    insertRun.setString(1, a.runId());
+                    insertRun.setString(2, started.execution());
+                    insertRun.setString(3, started.fleet());
+                    insertRun.setString(4, started.task());
+                    insertRun.setString(5, started.agent());
+                    insertRun.setLong(6, newSeq);
+                    insertRun.setString(7, st.state().name());
+                    insertRun.setLong(8, st.steps());
+                    insertRun.setLong(9, st.tokens());
+                    insertRun.setDouble(10, st.costUsd());
+                    insertRun.setLong(11, st.updatedAt());
+                    insertRun.setString(12, st.detail());
+                    updated = insertRun.executeUpdate();
+                } else {
+                    advance.setLong(1, newSeq);
+                    advance.setString(2, st.state().name());
+                    advance.setLong(3, st.steps());
+                    advance.setLong(4, st.tokens());
+                    advance.setDouble(5, st.costUsd());
+                    advance.setLong(6, st.updatedAt());
+                    advance.setString(7, st.detail());
+                    advance.setString(8, a.runId());
+                    advance.setLong(9, a.expectedSeq());
+                    updated = advance.executeUpdate();
+                }
+                if (updated != 1) {
+                    fenced.add(p);
+                    continue;
+                }
+                long seq = a.expectedSeq();
+                for (RunEvent e : a.events()) {
+                    insertEvent.setString(1, a.runId());
+                    insertEvent.setLong(2, seq++);
+                    insertEvent.setString(3, EventCodec.typeName(e));
+                    insertEvent.setLong(4, e.at());
+                    insertEvent.setString(5, EventCodec.encode(e));
+                    insertEvent.addBatch();
+                }
+            }
+            insertEvent.executeBatch();
+            writeConnection.commit();
+            writeConnection.setAutoCommit(true);
+        } catch (SQLException | RuntimeException e) {
+            try {
+                writeConnection.rollback();
+                writeConnection.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // the original failure is what the callers need to see
+            }
+            failAll(batch, e);
+            return;
+        }
+        for (Pending p : batch) {
+            if (fenced.contains(p)) {
+                p.done().completeExceptionally(new JournalFenceException(p.append().runId(), p.append().expectedSeq()));
+            } else {
+                p.done().complete(null);
+            }
+        }
+    }
+
+    private static void failAll(List<Pending> batch, Exception cause) {
+        var failure = new MyriadException("journal write failed: " + cause.getMessage()
+                + " (is the disk full or the file read-only?)", true, cause);
+        batch.forEach(p -> p.done().completeExceptionally(failure));
+    }
+
+    // ---------------------------------------------------------------- journal: reads
+
+    @Override
+    public List<JournalRecord> read(String runId) {
+        return query("SELECT seq, body FROM events WHERE run_id=? ORDER BY seq", ps -> ps.setString(1, runId), rs -> {
+            List<JournalRecord> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(new JournalRecord(runId, rs.getLong(1), EventCodec.decode(rs.getString(2))));
+            }
+            return out;
+        });
+    }
+
+    /** Events and bytes stored, for the figures printed after a run. */
+    public record Size(long events, long bytes) {}
+
+    public Size size() {
+        return query("SELECT count(*), coalesce(sum(length(body)),0) FROM events", ps -> { },
+                rs -> new Size(rs.getLong(1), rs.getLong(2)));
+    }
+
+    // ---------------------------------------------------------------- repository
+
+    @Override
+    public Optional<Execution> unfinishedExecution(String fleet) {
+        return query("SELECT " + EXEC_COLS + " FROM executions WHERE fleet=? AND finished_at=0 ORDER BY n DESC LIMIT 1",
+                ps -> ps.setString(1, fleet), rs -> rs.next() ? Optional.of(execution(rs)) : Optional.empty());
+    }
+
+    @Override
+    public Execution createExecution(String fleet, String digest, String source, int tasks, long now) {
+        adminLock.lock();
+        try {
+            adminConnection.setAutoCommit(false);
+            int n;
+            try (PreparedStatement ps = adminConnection.prepareStatement(
+                    "SELECT coalesce(max(n),0)+1 FROM executions WHERE fleet=?")) {
+                ps.setString(1, fleet);
+                try (ResultSet rs = ps.executeQuery()) {
+                    n = rs.getInt(1);
+                }
+            }
+            String id = fleet + "-" + n;
+            try (PreparedStatement ps = adminConnection.prepareStatement(
+                    "INSERT INTO executions(id, fleet, n, digest, source, started_at, tasks) VALUES (?,?,?,?,?,?,?)")) {
+                ps.setString(1, id);
+                ps.setString(2, fleet);
+                ps.setInt(3, n);
+                ps.setString(4, digest);
+                ps.setString(5, source);
+                ps.setLong(6, now);
+                ps.setInt(7, tasks);
+                ps.executeUpdate();
+            }
+            adminConnection.commit();
+            return new Execution(id, fleet, digest, source, now, 0, tasks);
+        } catch (SQLException e) {
+            rollbackQuietly(adminConnection);
+            throw new MyriadException("cannot record the execution of fleet " + fleet + ": " + e.getMessage(), true, e);
+        } finally {
+            autoCommitQuietly(adminConnection);
+            adminLock.unlock();
+        }
+    }
+
+    @Override
+    public void finishExecution(String executionId, long now) {
+        adminLock.lock();
+        try (PreparedStatement ps = adminConnection.prepareStatement("UPDATE executions SET finished_at=? WHERE id=?")) {
+            ps.setLong(1, now);
+            ps.setString(2, executionId);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new MyriadException("cannot mark execution " + executionId + " finished: " + e.getMessage(), true, e);
+        } finally {
+            adminLock.unlock();
+        }
+    }
+
+    private static final String EXEC_COLS = "id, fleet, digest, source, started_at, finished_at, tasks";
+    private static final String RUN_COLS = "run_id, execution, fleet, task, agent, seq, state, steps, tokens, cost, updated_at, detail";
+
+    private static Execution execution(ResultSet rs) throws SQLException {
+        return new Execution(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+                rs.getLong(6), rs.getInt(7));
+    }
+
+    private static RunRow runRow(ResultSet rs) throws SQLException {
+        var status = new RunStatus(RunState.valueOf(rs.getString(7)), rs.getLong(8), rs.getLong(9), rs.getDouble(10),
+                rs.getLong(11), rs.getString(12));
+        return new RunRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getLong(6), status);
+    }
+
+    @Override
+    public Optional<Execution> execution(String executionId) {
+        return query("SELECT " + EXEC_COLS + " FROM executions WHERE id=?", ps -> ps.setString(1, executionId),
+                rs -> rs.next() ? Optional.of(execution(rs)) : Optional.empty());
+    }
+
+    @Override
+    public List<Execution> executions(int limit) {
+        return query("SELECT " + EXEC_COLS + " FROM executions ORDER BY started_at DESC, n DESC LIMIT ?",
+                ps -> ps.setInt(1, limit), rs -> {
+                    List<Execution> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(execution(rs));
+                    }
+                    return out;
+                });
+    }
+
+    @Override
+    public List<RunRow> runs(String executionId) {
+        return query("SELECT " + RUN_COLS + " FROM runs WHERE execution=? ORDER BY run_id", ps -> ps.setString(1, executionId),
+                SqliteStore::runRows);
+    }
+
+    @Override
+    public List<RunRow> recentRuns(int limit) {
+        return query("SELECT " + RUN_COLS + " FROM runs ORDER BY updated_at DESC, run_id LIMIT ?", ps -> ps.setInt(1, limit),
+                SqliteStore::runRows);
+    }
+
+    @Override
+    public Optional<RunRow> run(String runId) {
+        return query("SELECT " + RUN_COLS + " FROM runs WHERE run_id=?", ps -> ps.setString(1, runId),
+                rs -> rs.next() ? Optional.of(runRow(rs)) : Optional.empty());
+    }
+
+    private static List<RunRow> runRows(ResultSet rs) throws SQLException {
+        List<RunRow> out = new ArrayList<>();
+        while (rs.next()) {
+            out.add(runRow(rs));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private interface Reader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private <T> T query(String sql, Binder binder, Reader<T> reader) {
+        readLock.lock();
+        try (PreparedStatement ps = readConnection.prepareStatement(sql)) {
+            binder.bind(ps);
+            try (ResultSet rs = ps.executeQuery()) {
+                return reader.read(rs);
+            }
+        } catch (SQLException e) {
+            throw new MyriadException("journal query failed: " + e.getMessage(), true, e);
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // reported by the caller
+        }
+    }
+
+    private static void autoCommitQuietly(Connection c) {
+        try {
+            c.setAutoCommit(true);
+        } catch (SQLException ignored) {
+            // the next use reports it
+        }
+    }
+
+    /** Drains the writer's queue, then closes every connection. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Connection c : List.of(writeConnection, readConnection, adminConnection)) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // closing; nothing more to do
+            }
+        }
+    }
+}
