@@ -104,6 +104,7 @@ public final class RunLoop {
                     }
                 }
                 case ACTING -> settleCalls(runId, fold, agent, limits, cancelled);
+                case ANSWERED -> judgeAnswer(runId, fold, agent, fold.lastAnswer().orElseThrow().content());
                 default -> throw new IllegalTransitionException("run " + runId + " cannot be driven from " + fold.state());
             }
         }
@@ -188,11 +189,19 @@ public final class RunLoop {
             append(runId, fold, List.of(responded));
             return;
         }
-        List<String> problems = outputProblems(agent, message.content());
-        RunEvent verdict = problems.isEmpty()
-                ? new RunEvent.RunSucceeded(now(), message.content())
+        append(runId, fold, List.of(responded, verdict(agent, message.content())));
+    }
+
+    /** A journaled answer whose verdict was not journaled (older journals, or a verdict append that failed). */
+    private void judgeAnswer(String runId, RunFold fold, AgentRuntime agent, String content) {
+        append(runId, fold, List.of(verdict(agent, content)));
+    }
+
+    private RunEvent verdict(AgentRuntime agent, String content) {
+        List<String> problems = outputProblems(agent, content);
+        return problems.isEmpty()
+                ? new RunEvent.RunSucceeded(now(), content)
                 : new RunEvent.OutputRejected(now(), problems);
-        append(runId, fold, List.of(responded, verdict));
     }
 
     private List<String> outputProblems(AgentRuntime agent, String content) {

@@ -20,7 +20,7 @@ import java.util.Set;
  *                           │ ANSWERED ──run_succeeded──▶ SUCCEEDED │
  *                           └──output_rejected─┘                    │
  *                           ◀───────────────────────────────────────┘
- *   any non-final state ── run_failed ▶ FAILED, run_cancelled ▶ CANCELLED, run_limited ▶ LIMITED
+ *   any started, non-final state ── run_failed ▶ FAILED, run_cancelled ▶ CANCELLED, run_limited ▶ LIMITED
  * </pre>
  *
  * <p>Tool-call events keep a run in {@code ACTING} while calls of the last response are
@@ -88,7 +88,7 @@ public enum RunState {
         TABLE.get(ACTING).put(EventKind.TOOL_CALL_COMPLETED, ACTING);
         TABLE.get(ACTING).put(EventKind.TOOL_CALL_FAILED, ACTING);
         TABLE.get(ACTING).put(EventKind.TOOL_CALL_REJECTED, ACTING);
-        for (RunState s : EnumSet.of(NEW, AWAITING_MODEL, ACTING, ANSWERED)) {
+        for (RunState s : EnumSet.of(AWAITING_MODEL, ACTING, ANSWERED)) {
             TABLE.get(s).put(EventKind.RUN_FAILED, FAILED);
             TABLE.get(s).put(EventKind.RUN_CANCELLED, CANCELLED);
             TABLE.get(s).put(EventKind.RUN_LIMITED, LIMITED);

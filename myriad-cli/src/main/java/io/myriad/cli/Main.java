@@ -1,0 +1,51 @@
+package io.myriad.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code myriad} command.
+ *
+ * <p>Exit codes: 0 success; 1 some task did not succeed; 2 bad input (a fleet file, an option);
+ * 3 the platform could not work (journal unavailable, port taken); 130 interrupted.
+ */
+@Command(
+        name = "myriad",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Runs fleets of autonomous AI agents: durable, governed, fast.",
+        subcommands = {RunCommand.class, RunsCommand.class, SimServerCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_TASKS_FAILED = 1;
+    public static final int EXIT_BAD_INPUT = 2;
+    public static final int EXIT_PLATFORM = 3;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (used by tests in-process). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof io.myriad.core.MyriadException me) {
+                cmd.getErr().println("myriad: " + me.getMessage());
+                return me instanceof io.myriad.cli.fleet.FleetFileException ? EXIT_BAD_INPUT : EXIT_PLATFORM;
+            }
+            throw e;
+        });
+        return cli.execute(args);
+    }
+
+    /** Prints the version baked into the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"myriad " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.myriad.cli;
+
+import io.myriad.cli.fleet.FleetFileException;
+import io.myriad.cli.fleet.FleetLoader;
+import io.myriad.core.fleet.FleetSpec;
+import io.myriad.core.journal.RunRepository;
+import io.myriad.core.journal.RunStatus;
+import io.myriad.core.run.AgentRuntime;
+import io.myriad.core.run.FleetRunner;
+import io.myriad.core.run.RunLoop;
+import io.myriad.store.SqliteStore;
+import io.myriad.tools.JsonSchemaValidator;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code myriad run FILE}: runs (or resumes) every task of a fleet file to a final state. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs every task of a fleet file and prints a summary.",
+                "Running the same file again after a crash resumes the unfinished runs from the journal."})
+final class RunCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "The fleet file (YAML).")
+    Path file;
+
+    @Mixin
+    DataDir data;
+
+    @Option(names = "--json", description = "Print a machine-readable summary as one JSON object on the last line.")
+    boolean json;
+
+    @Option(names = "--model-url", paramLabel = "URL",
+            description = "Send every agent's model calls to this OpenAI-compatible endpoint (up to /v1), e.g. a myriad sim-server.")
+    String modelUrl;
+
+    @Option(names = "--new", description = "Start a new execution even if an unfinished one of this fleet exists.")
+    boolean fresh;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        FleetSpec fleet;
+        try {
+            fleet = FleetLoader.load(file, Wiring.knownTools());
+        } catch (FleetFileException e) {
+            err.println(e.getMessage());
+            err.println("myriad: the fleet file has errors; nothing was run");
+            return Main.EXIT_BAD_INPUT;
+        }
+        try (SqliteStore store = SqliteStore.open(data.database());
+             Wiring wiring = Wiring.forFleet(fleet, modelUrl)) {
+            Optional<RunRepository.Execution> execution = chooseExecution(store, fleet, err);
+            if (execution.isEmpty()) {
+                return Main.EXIT_BAD_INPUT;
+            }
+            return run(fleet, execution.get(), store, wiring, out, err);
+        }
+    }
+
+    private Optional<RunRepository.Execution> chooseExecution(SqliteStore store, FleetSpec fleet, PrintWriter err) {
+        Optional<RunRepository.Execution> unfinished = store.unfinishedExecution(fleet.name());
+        if (unfinished.isPresent() && !fresh) {
+            RunRepository.Execution ex = unfinished.get();
+            if (!ex.digest().equals(fleet.digest())) {
+                err.println("myriad: fleet " + fleet.name() + " has an unfinished execution (" + ex.id()
+                        + ") started from a different version of " + ex.source() + ".");
+                err.println("        Restore that file to resume it, or pass --new to start a new execution.");
+                return Optional.empty();
+            }
+            return unfinished;
+        }
+        long now = System.currentTimeMillis();
+        unfinished.ifPresent(ex -> store.finishExecution(ex.id(), now));
+        return Optional.of(store.createExecution(fleet.name(), fleet.digest(), fleet.source(), fleet.tasks().size(), now));
+    }
+
+    private int run(FleetSpec fleet, RunRepository.Execution execution, SqliteStore store, Wiring wiring,
+                    PrintWriter out, PrintWriter err) {
+        Map<String, AgentRuntime> runtimes = new LinkedHashMap<>();
+        fleet.agents().forEach((name, agent) -> runtimes.put(name, wiring.runtime(agent)));
+        boolean simulated = wiring.anySimulated(fleet);
+        String model = wiring.describeModels(fleet);
+        for (String key : wiring.missingKeys(fleet)) {
+            err.println("myriad: warning: environment variable " + key + " is not set; model calls will be sent without an API key");
+        }
+
+        int already = (int) store.runs(execution.id()).stream().filter(r -> r.status().state().isFinal()).count();
+        err.println("fleet " + fleet.name() + ": " + fleet.tasks().size() + " tasks, concurrency " + fleet.concurrency()
+                + ", execution " + execution.id()
+                + (already > 0 || !store.runs(execution.id()).isEmpty() ? " (resuming: " + already + " already final)" : ""));
+        err.println("model " + model + (simulated ? "  [SIMULATED: answers do not come from a real LLM]" : ""));
+
+        RunLoop loop = RunLoop.builder()
+                .journal(store)
+                .validator(JsonSchemaValidator.create())
+                .workspaceRoot(data.workspaces())
+                .build();
+        FleetRunner runner = FleetRunner.create(loop, store, store, runtimes::get, InstantSource.system());
+        Progress progress = Progress.start(err, fleet.tasks().size(), System.console() != null && !json);
+        FleetRunner.Summary summary;
+        try {
+            summary = runner.run(fleet, execution, new FleetRunner.Listener() {
+                @Override
+                public void runFinished(String runId, RunStatus status) {
+                    progress.finished(status.state().label());
+                }
+
+                @Override
+                public void runAbandoned(String runId, RuntimeException cause) {
+                    progress.finished("failed");
+                }
+            });
+        } finally {
+            progress.stop();
+        }
+        boolean allFinal = summary.succeeded() + summary.failed() + summary.cancelled() + summary.limited() == summary.tasks();
+        if (allFinal) {
+            store.finishExecution(execution.id(), System.currentTimeMillis());
+        }
+        SqliteStore.Size size = store.size();
+        new SummaryPrinter(out).print(fleet, execution, summary, model, simulated, size, data.database(), json);
+        return summary.succeeded() == summary.tasks() ? Main.EXIT_OK : Main.EXIT_TASKS_FAILED;
+    }
+}

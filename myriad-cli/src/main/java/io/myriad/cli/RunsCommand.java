@@ -1,0 +1,156 @@
+package io.myriad.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.myriad.core.journal.EventCodec;
+import io.myriad.core.journal.JournalRecord;
+import io.myriad.core.journal.RunRepository;
+import io.myriad.store.SqliteStore;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code myriad runs}: lists runs and shows their transcripts. */
+@Command(name = "runs", mixinStandardHelpOptions = true, description = "Lists runs and shows their transcripts.",
+        subcommands = {RunsCommand.Ls.class, RunsCommand.Show.class})
+final class RunsCommand {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private RunsCommand() {}
+
+    static Optional<SqliteStore> openExisting(DataDir data, PrintWriter err) {
+        if (!Files.exists(data.database())) {
+            err.println("myriad: no journal at " + data.database() + " (run a fleet first, or pass --data DIR)");
+            return Optional.empty();
+        }
+        return Optional.of(SqliteStore.open(data.database()));
+    }
+
+    /** {@code myriad runs ls}. */
+    @Command(name = "ls", mixinStandardHelpOptions = true, description = "Lists runs, newest first.")
+    static final class Ls implements Callable<Integer> {
+        @Mixin
+        DataDir data;
+
+        @Option(names = "--execution", paramLabel = "ID", description = "Only the runs of this execution (e.g. hello-1).")
+        String execution;
+
+        @Option(names = "--limit", defaultValue = "50", description = "At most this many runs (default ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Option(names = "--json", description = "One JSON array on the last line.")
+        boolean json;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            var store = openExisting(data, spec.commandLine().getErr());
+            if (store.isEmpty()) {
+                return Main.EXIT_BAD_INPUT;
+            }
+            try (SqliteStore s = store.get()) {
+                List<RunRepository.RunRow> rows = execution == null
+                        ? s.recentRuns(limit)
+                        : s.runs(execution).stream().limit(limit).toList();
+                if (json) {
+                    ArrayNode arr = JSON.createArrayNode();
+                    rows.forEach(r -> arr.add(rowJson(r)));
+                    out.println(arr);
+                    return Main.EXIT_OK;
+                }
+                Table t = new Table("RUN", "STATE", "STEPS", "TOKENS", "COST", "UPDATED", "DETAIL");
+                for (var r : rows) {
+                    var st = r.status();
+                    String detail = st.detail().replace('\n', ' ');
+                    t.add(r.runId(), st.state().label(), String.valueOf(st.steps()), String.valueOf(st.tokens()),
+                            String.format(Locale.ROOT, "$%.4f", st.costUsd()), TIME.format(Instant.ofEpochMilli(st.updatedAt())),
+                            detail.length() > 60 ? detail.substring(0, 60) + "…" : detail);
+                }
+                t.print(out);
+                if (rows.isEmpty()) {
+                    out.println("(no runs)");
+                }
+                return Main.EXIT_OK;
+            }
+        }
+    }
+
+    static ObjectNode rowJson(RunRepository.RunRow r) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("run", r.runId());
+        o.put("execution", r.execution());
+        o.put("fleet", r.fleet());
+        o.put("task", r.task());
+        o.put("agent", r.agent());
+        o.put("state", r.status().state().label());
+        o.put("steps", r.status().steps());
+        o.put("tokens", r.status().tokens());
+        o.put("cost_usd", r.status().costUsd());
+        o.put("updated_at", Instant.ofEpochMilli(r.status().updatedAt()).toString());
+        o.put("detail", r.status().detail());
+        return o;
+    }
+
+    /** {@code myriad runs show RUN}. */
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = "Shows a run's transcript: messages, tool calls with arguments and results, timings, tokens.")
+    static final class Show implements Callable<Integer> {
+        @Parameters(paramLabel = "RUN", description = "The run id, as printed by `myriad runs ls` (e.g. hello-1:t3).")
+        String runId;
+
+        @Mixin
+        DataDir data;
+
+        @Option(names = "--json", description = "Print the journal's events as JSON lines.")
+        boolean json;
+
+        @Option(names = "--full", description = "Do not shorten long texts.")
+        boolean full;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            var store = openExisting(data, err);
+            if (store.isEmpty()) {
+                return Main.EXIT_BAD_INPUT;
+            }
+            try (SqliteStore s = store.get()) {
+                Optional<RunRepository.RunRow> row = s.run(runId);
+                if (row.isEmpty()) {
+                    err.println("myriad: no run " + runId + " in " + data.database() + "; list them with: myriad runs ls");
+                    return Main.EXIT_BAD_INPUT;
+                }
+                List<JournalRecord> records = s.read(runId);
+                if (json) {
+                    for (JournalRecord r : records) {
+                        out.println("{\"seq\":" + r.seq() + ",\"event\":" + EventCodec.encode(r.event()) + "}");
+                    }
+                    return Main.EXIT_OK;
+                }
+                new Transcript(out, full).print(row.get(), records);
+                return Main.EXIT_OK;
+            }
+        }
+    }
+}

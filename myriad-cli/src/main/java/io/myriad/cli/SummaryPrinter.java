@@ -1,0 +1,75 @@
+package io.myriad.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.myriad.core.fleet.FleetSpec;
+import io.myriad.core.journal.RunRepository;
+import io.myriad.core.run.FleetRunner;
+import io.myriad.store.SqliteStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** Prints the end-of-run summary: an aligned table for people, one JSON line for machines. */
+final class SummaryPrinter {
+    private final PrintWriter out;
+
+    SummaryPrinter(PrintWriter out) {
+        this.out = out;
+    }
+
+    void print(FleetSpec fleet, RunRepository.Execution execution, FleetRunner.Summary s, String model, boolean simulated,
+               SqliteStore.Size size, Path db, boolean json) {
+        double wall = s.wallMillis() / 1000.0;
+        double stepsPerSecond = wall > 0 ? s.steps() / wall : 0;
+        row("fleet", fleet.name() + "  (execution " + execution.id() + ")");
+        row("model", model + (simulated ? "  [SIMULATED]" : ""));
+        row("tasks", String.format(Locale.ROOT, "%,d   succeeded %,d   failed %,d   cancelled %,d   limited %,d%s",
+                s.tasks(), s.succeeded(), s.failed(), s.cancelled(), s.limited(),
+                s.resumed() > 0 ? "   (resumed " + s.resumed() + ")" : ""));
+        row("steps", String.format(Locale.ROOT, "%,d", s.steps()));
+        row("tokens", String.format(Locale.ROOT, "%,d", s.tokens()));
+        row("cost", String.format(Locale.ROOT, "$%.4f%s", s.costUsd(), simulated ? "  (simulated model: free)" : ""));
+        row("wall", String.format(Locale.ROOT, "%.2f s   (%,.0f steps/s)", wall, stepsPerSecond));
+        row("journal", String.format(Locale.ROOT, "%s   (%,d events, %,d bytes)", db, size.events(), size.bytes()));
+        if (!s.failureReasons().isEmpty()) {
+            row("failures", s.failureReasons().toString());
+            s.sampleFailures().forEach(f -> row("", f.length() > 160 ? f.substring(0, 160) + "…" : f));
+        }
+        if (s.succeeded() < s.tasks()) {
+            row("", "see one with: myriad runs show RUN" + (dataOption(db)));
+        }
+        if (json) {
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("fleet", fleet.name());
+            o.put("execution", execution.id());
+            o.put("tasks", s.tasks());
+            o.put("succeeded", s.succeeded());
+            o.put("failed", s.failed());
+            o.put("cancelled", s.cancelled());
+            o.put("limited", s.limited());
+            o.put("resumed", s.resumed());
+            o.put("steps", s.steps());
+            o.put("tokens", s.tokens());
+            o.put("cost_usd", s.costUsd());
+            o.put("wall_s", wall);
+            o.put("steps_per_s", stepsPerSecond);
+            o.put("model", model);
+            o.put("simulated", simulated);
+            o.put("journal_events", size.events());
+            o.put("journal_bytes", size.bytes());
+            o.put("journal_file", db.toString());
+            out.println(o);
+        }
+        out.flush();
+    }
+
+    private static String dataOption(Path db) {
+        Path dir = db.getParent();
+        return dir == null || dir.toString().equals(".myriad") ? "" : " --data " + dir;
+    }
+
+    private void row(String label, String value) {
+        out.printf(Locale.ROOT, "%-9s %s%n", label, value);
+    }
+}

@@ -1,0 +1,150 @@
+package io.myriad.cli;
+
+import io.myriad.core.fleet.AgentSpec;
+import io.myriad.core.fleet.FleetSpec;
+import io.myriad.core.fleet.ModelSpec;
+import io.myriad.core.model.ModelProvider;
+import io.myriad.core.run.AgentRuntime;
+import io.myriad.core.tool.Tool;
+import io.myriad.core.tool.ToolProvider;
+import io.myriad.models.OpenAiChatProvider;
+import io.myriad.models.SimulatedModel;
+import io.myriad.tools.BuiltinTools;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+
+/**
+ * Assembles the engine's parts for one fleet: tools, model providers, agent runtimes. All
+ * wiring is plain code here; nothing is discovered by reflection except tool plug-ins, which
+ * come through {@link ServiceLoader}.
+ */
+final class Wiring implements AutoCloseable {
+    /** The model name the in-process simulator answers with; marks a run as simulated in transcripts. */
+    static final String SIM_MODEL = "myriad-sim";
+
+    private final List<Tool> tools;
+    private final Map<ModelSpec, ModelProvider> providers = new HashMap<>();
+    private final String modelUrl;
+    private Boolean urlSimulated;
+
+    private Wiring(List<Tool> tools, String modelUrl) {
+        this.tools = tools;
+        this.modelUrl = modelUrl;
+    }
+
+    /** The names of every tool a fleet may name: built-ins and plug-ins. */
+    static Set<String> knownTools() {
+        Set<String> names = new LinkedHashSet<>(BuiltinTools.names());
+        for (ToolProvider p : ServiceLoader.load(ToolProvider.class)) {
+            p.tools().forEach(t -> names.add(t.name()));
+        }
+        return names;
+    }
+
+    /**
+     * @param modelUrl when non-null, every agent talks to this OpenAI-compatible endpoint instead
+     *                 of its own model
+     */
+    static Wiring forFleet(FleetSpec fleet, String modelUrl) {
+        var d = BuiltinTools.Settings.DEFAULTS;
+        List<Tool> tools = new ArrayList<>(BuiltinTools.create(
+                new BuiltinTools.Settings(fleet.httpAllowHosts(), d.httpTimeout(), d.maxReadBytes(), d.maxHttpBytes())));
+        for (ToolProvider p : ServiceLoader.load(ToolProvider.class)) {
+            tools.addAll(p.tools());
+        }
+        return new Wiring(List.copyOf(tools), modelUrl);
+    }
+
+    AgentRuntime runtime(AgentSpec spec) {
+        ModelSpec model = effectiveModel(spec.model());
+        ModelProvider provider = providers.computeIfAbsent(model, Wiring::provider);
+        return AgentRuntime.bind(spec, provider, modelName(model), pricing(model), tools);
+    }
+
+    /** What every agent of the fleet talks to, for the header and summary. */
+    String describeModels(FleetSpec fleet) {
+        return fleet.agents().values().stream().map(a -> effectiveModel(a.model()).describe()).distinct()
+                .reduce((a, b) -> a + ", " + b).orElse("none");
+    }
+
+    /** True when any agent of the fleet talks to a simulated model. */
+    boolean anySimulated(FleetSpec fleet) {
+        return fleet.agents().values().stream().map(a -> effectiveModel(a.model())).anyMatch(Wiring::simulated);
+    }
+
+    ModelSpec effectiveModel(ModelSpec declared) {
+        if (modelUrl == null) {
+            return declared;
+        }
+        if (urlSimulated == null) {
+            urlSimulated = OpenAiChatProvider.detectSimulated(modelUrl, Duration.ofSeconds(5));
+        }
+        return switch (declared) {
+            case ModelSpec.OpenAiCompatible o ->
+                    new ModelSpec.OpenAiCompatible(modelUrl, o.name(), o.apiKeyEnv(), o.timeout(), o.pricing(), urlSimulated);
+            case ModelSpec.Simulated s ->
+                    new ModelSpec.OpenAiCompatible(modelUrl, SIM_MODEL, "", Duration.ofSeconds(60), ModelSpec.Pricing.FREE, urlSimulated);
+        };
+    }
+
+    static boolean simulated(ModelSpec spec) {
+        return switch (spec) {
+            case ModelSpec.Simulated s -> true;
+            case ModelSpec.OpenAiCompatible o -> o.simulated();
+        };
+    }
+
+    private static ModelProvider provider(ModelSpec spec) {
+        return switch (spec) {
+            case ModelSpec.Simulated s -> SimulatedModel.create(s);
+            case ModelSpec.OpenAiCompatible o -> OpenAiChatProvider.builder()
+                    .baseUrl(o.baseUrl())
+                    .model(o.name())
+                    .apiKey(apiKey(o.apiKeyEnv()))
+                    .timeout(o.timeout())
+                    .simulated(o.simulated())
+                    .build();
+        };
+    }
+
+    private static String apiKey(String env) {
+        if (env.isBlank()) {
+            return "";
+        }
+        String key = System.getenv(env);
+        return key == null ? "" : key;
+    }
+
+    private static String modelName(ModelSpec spec) {
+        return switch (spec) {
+            case ModelSpec.Simulated s -> SIM_MODEL;
+            case ModelSpec.OpenAiCompatible o -> o.name();
+        };
+    }
+
+    private static ModelSpec.Pricing pricing(ModelSpec spec) {
+        return switch (spec) {
+            case ModelSpec.Simulated s -> ModelSpec.Pricing.FREE;
+            case ModelSpec.OpenAiCompatible o -> o.pricing();
+        };
+    }
+
+    /** Environment variables named by agents' models that are not set, for a warning before the run. */
+    List<String> missingKeys(FleetSpec fleet) {
+        return fleet.agents().values().stream().map(a -> effectiveModel(a.model()))
+                .filter(m -> m instanceof ModelSpec.OpenAiCompatible o && !o.apiKeyEnv().isBlank()
+                        && apiKey(o.apiKeyEnv()).isEmpty())
+                .map(m -> ((ModelSpec.OpenAiCompatible) m).apiKeyEnv()).distinct().toList();
+    }
+
+    @Override
+    public void close() {
+        providers.values().forEach(ModelProvider::close);
+    }
+}

@@ -1,0 +1,51 @@
+package io.myriad.core.journal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A journal in memory, fenced like the real ones; for tests of the engine. */
+public final class InMemoryJournal implements Journal {
+    private final Map<String, List<RunEvent>> runs = new ConcurrentHashMap<>();
+    private final Map<String, RunStatus> statuses = new ConcurrentHashMap<>();
+
+    @Override
+    public synchronized CompletableFuture<Void> append(Append append) {
+        List<RunEvent> events = runs.computeIfAbsent(append.runId(), k -> new ArrayList<>());
+        if (events.size() != append.expectedSeq()) {
+            return CompletableFuture.failedFuture(new JournalFenceException(append.runId(), append.expectedSeq()));
+        }
+        events.addAll(append.events());
+        statuses.put(append.runId(), append.status());
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public synchronized List<JournalRecord> read(String runId) {
+        List<RunEvent> events = runs.getOrDefault(runId, List.of());
+        List<JournalRecord> out = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            out.add(new JournalRecord(runId, i, events.get(i)));
+        }
+        return out;
+    }
+
+    public synchronized List<RunEvent> events(String runId) {
+        return List.copyOf(runs.getOrDefault(runId, List.of()));
+    }
+
+    public RunStatus status(String runId) {
+        return statuses.get(runId);
+    }
+
+    /** Drops the tail of a run's journal, as if the process had died before those appends. */
+    public synchronized void truncate(String runId, int keep) {
+        List<RunEvent> events = runs.get(runId);
+        events.subList(keep, events.size()).clear();
+    }
+
+    @Override
+    public void close() {}
+}
