@@ -41,9 +41,8 @@ public record AgentRuntime(
         return new AgentRuntime(spec, provider, modelName, pricing, allowed);
     }
 
-    /** The tools offered to the model, sorted by name so requests are reproducible. */
+    /** The tools offered to the model, in the order the agent spec names them. */
     public List<ToolDefinition> toolDefinitions() {
-        return tools.values().stream().map(Tool::definition)
-                .sorted(java.util.Comparator.comparing(ToolDefinition::name)).toList();
+        return spec.tools().stream().map(n -> tools.get(n).definition()).toList();
     }
 }

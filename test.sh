@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the whole test suite. Does its own set-up: installs what the tests need when it is
+# missing, then builds and tests every module with Maven on a JDK 25.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+. "$ROOT/scripts/find-jdk.sh"
+
+if ! JDK="$(find_jdk)"; then
+  echo "test.sh: no JDK 25 or newer found; install one and set JAVA_HOME" >&2
+  exit 3
+fi
+export JAVA_HOME="$JDK"
+
+need_apt=()
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need_apt[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+echo "test.sh: JDK $JAVA_HOME, $(mvn -v 2>/dev/null | head -1)" >&2
+exec mvn -B -ntp verify "$@"
