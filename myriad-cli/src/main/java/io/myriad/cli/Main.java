@@ -42,6 +42,10 @@ public final class Main {
                 cmd.getErr().println("myriad: " + me.getMessage());
                 return me instanceof io.myriad.cli.fleet.FleetFileException ? EXIT_BAD_INPUT : EXIT_PLATFORM;
             }
+            if (e instanceof IllegalArgumentException) {
+                cmd.getErr().println("myriad: " + e.getMessage());
+                return EXIT_BAD_INPUT;
+            }
             throw e;
         });
         return cli.execute(args);

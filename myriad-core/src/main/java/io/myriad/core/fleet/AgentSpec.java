@@ -33,6 +33,7 @@ public record AgentSpec(
         Objects.requireNonNull(model, "model");
         tools = List.copyOf(tools);
         Objects.requireNonNull(limits, "limits");
+        outputSchema = outputSchema == null ? null : outputSchema.deepCopy();
     }
 
     public Optional<JsonNode> outputSchemaIfAny() {

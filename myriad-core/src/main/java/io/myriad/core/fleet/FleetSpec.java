@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * @param name            the fleet's name
  * @param concurrency     runs in progress at once
- * @param agents          agent specs by name
+ * @param agents          agent specs by name, in file order
  * @param tasks           the tasks, in file order
  * @param httpAllowHosts  hosts {@code http_get} may reach (exact names, or {@code *.example.com})
  * @param source          where the spec came from, for messages
@@ -29,7 +29,7 @@ public record FleetSpec(
         if (concurrency <= 0) {
             throw new IllegalArgumentException("concurrency must be positive");
         }
-        agents = Map.copyOf(agents);
+        agents = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(agents));
         tasks = List.copyOf(tasks);
         httpAllowHosts = List.copyOf(httpAllowHosts);
         Objects.requireNonNull(source, "source");

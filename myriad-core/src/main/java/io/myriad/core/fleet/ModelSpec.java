@@ -22,11 +22,16 @@ public sealed interface ModelSpec {
      */
     record Simulated(String scenario, int toolCalls, Duration latency, long seed, long contextWindow)
             implements ModelSpec {
+        /** The scenarios the simulated model plays. */
+        public static final java.util.List<String> SCENARIOS = java.util.List.of("tools", "answer", "script");
         public static final Simulated DEFAULT = new Simulated("tools", 2, Duration.ZERO, 42, 128_000);
 
         public Simulated {
             Objects.requireNonNull(scenario, "scenario");
             Objects.requireNonNull(latency, "latency");
+            if (!SCENARIOS.contains(scenario)) {
+                throw new IllegalArgumentException("unknown simulated scenario '" + scenario + "'; expected one of " + SCENARIOS);
+            }
             if (toolCalls < 0 || contextWindow <= 0) {
                 throw new IllegalArgumentException("toolCalls >= 0 and contextWindow > 0 required");
             }

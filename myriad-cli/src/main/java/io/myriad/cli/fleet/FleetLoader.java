@@ -1,0 +1,287 @@
+package io.myriad.cli.fleet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.myriad.core.fleet.AgentSpec;
+import io.myriad.core.fleet.FleetSpec;
+import io.myriad.core.fleet.Limits;
+import io.myriad.core.fleet.ModelSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and validates a fleet file (YAML) and its tasks into a {@link FleetSpec}.
+ *
+ * <p>The whole file, and its JSONL tasks file if it names one, is checked before anything runs,
+ * and every problem found is reported at once, each with its file, line and column and what was
+ * expected there. The format:
+ *
+ * <pre>{@code
+ * fleet: hello                 # required: [a-z0-9][a-z0-9._-]{0,63}
+ * model: sim                   # default sim; agents may override (see below)
+ * concurrency: 50              # 1..100000, default 16
+ * tasks:                       # required: an inline list, or the path of a JSONL file
+ *   - "a plain string is the input"
+ *   - {id: t2, input: {any: object}, agent: writer, priority: 5}
+ * agents:                      # required, at least one
+ *   writer:
+ *     instructions: "..."      # required
+ *     model: openai:gpt-4.1-mini
+ *     tools: [fs.read, fs.write]
+ *     limits: {max_steps: 20, max_tokens: 30000, max_wall: 5m}
+ *     output_schema: {type: object}
+ *     max_output_tokens: 1024
+ *     temperature: 0.2         # 0..2
+ * http:
+ *   allow_hosts: [api.example.com, "*.example.org"]
+ * }</pre>
+ *
+ * <p>A model is {@code sim}, {@code sim:<scenario>} (tools, answer or script),
+ * {@code openai:<name>}, {@code {sim: {scenario, tool_calls, latency, seed, context_window}}} or
+ * {@code {base_url, name, api_key_env, timeout, price: {input_per_mtok, output_per_mtok},
+ * simulated}}. Durations are written {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, or as a
+ * bare integer of seconds. A JSONL tasks file (resolved against the fleet file's folder) holds one
+ * task per non-blank line: a JSON object {@code {id?, input, agent?, priority?}} or a JSON string.
+ * Task ids default to {@code t<n>} (position in the list, or line number) and must be unique.
+ */
+public final class FleetLoader {
+    private static final Pattern FLEET_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    private static final Pattern AGENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern HOST = Pattern.compile(
+            "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+    private static final List<String> ROOT_KEYS = List.of("fleet", "model", "concurrency", "tasks", "agents", "http");
+    private static final List<String> AGENT_KEYS = List.of(
+            "instructions", "model", "tools", "limits", "output_schema", "max_output_tokens", "temperature");
+    private static final List<String> LIMIT_KEYS = List.of("max_steps", "max_tokens", "max_wall");
+    private static final List<String> HTTP_KEYS = List.of("allow_hosts");
+    static final int DEFAULT_CONCURRENCY = 16;
+
+    private FleetLoader() {}
+
+    /**
+     * Loads the fleet file at {@code file}.
+     *
+     * @param file       the fleet file; {@link FleetSpec#source()} is this path as given
+     * @param knownTools the tool names agents may list; anything else is reported as unknown
+     * @return the validated fleet, its digest covering the fleet file and its tasks file
+     * @throws FleetFileException listing every problem in the fleet file and its tasks file,
+     *                            or that a file cannot be read
+     * @throws NullPointerException if an argument is null
+     */
+    public static FleetSpec load(Path file, Set<String> knownTools) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(knownTools, "knownTools");
+        String source = file.toString();
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw single(source, "fleet file not found (looked for " + file.toAbsolutePath().normalize() + ")");
+        } catch (IOException e) {
+            throw single(source, "cannot read the fleet file: " + e.getMessage());
+        }
+        return parse(source, bytes, file, Set.copyOf(knownTools));
+    }
+
+    /** Validates fleet file {@code bytes}; {@code file} locates a relative tasks file. */
+    static FleetSpec parse(String source, byte[] bytes, Path file, Set<String> knownTools) {
+        Problems problems = new Problems(source);
+        MessageDigest digest = sha256();
+        digest.update(bytes);
+        Node root = NodeReader.yaml(bytes, problems).orElseThrow(problems::exception);
+        if (!(root instanceof Node.Mapping mapping)) {
+            problems.at(root, root instanceof Node.Scalar s && s.kind() == Node.Kind.NULL
+                    ? "the fleet file is empty; expected a mapping with at least the keys fleet, agents and tasks"
+                    : "expected a mapping with the keys " + String.join(", ", ROOT_KEYS) + ", got " + root.describe());
+            throw problems.exception();
+        }
+        Fields f = Fields.of(mapping, "the fleet file", new Fields.Owner(1, 1), problems, ROOT_KEYS);
+        Optional<String> name = f.required("fleet").flatMap(n -> Values.string(n, problems).filter(s -> {
+            boolean ok = FLEET_NAME.matcher(s).matches();
+            if (!ok) {
+                problems.at(n, "expected a fleet name of 1 to 64 lowercase letters, digits, '.', '_' or '-', "
+                        + "starting with a letter or digit, got " + n.describe());
+            }
+            return ok;
+        }));
+        ModelSpec fleetModel = f.get("model").flatMap(n -> ModelSpecParser.parse(n, problems))
+                .orElse(ModelSpec.Simulated.DEFAULT);
+        int concurrency = f.integer("concurrency", 1, 100_000).orElse((long) DEFAULT_CONCURRENCY).intValue();
+        List<String> agentNames = new ArrayList<>();
+        Map<String, AgentSpec> agents = f.required("agents")
+                .map(n -> agents(n, fleetModel, knownTools, agentNames, problems))
+                .orElse(Map.of());
+        List<String> hosts = f.get("http").map(n -> allowHosts(n, problems)).orElse(List.of());
+        TaskReader tasks = new TaskReader(problems, agentNames);
+        f.required("tasks").ifPresent(n -> readTasks(n, file, tasks, digest, problems));
+        if (!problems.isEmpty()) {
+            throw problems.exception();
+        }
+        return new FleetSpec(name.orElseThrow(), concurrency, agents, tasks.tasks(), hosts, source,
+                HexFormat.of().formatHex(digest.digest()));
+    }
+
+    private static void readTasks(Node node, Path file, TaskReader tasks, MessageDigest digest, Problems problems) {
+        switch (node) {
+            case Node.Sequence list -> tasks.inline(list);
+            case Node.Scalar s when s.kind() == Node.Kind.STRING && !((String) s.value()).isBlank() -> {
+                Path path;
+                try {
+                    Path given = Path.of(((String) s.value()).strip());
+                    path = file.getParent() == null ? given : file.getParent().resolve(given);
+                } catch (InvalidPathException e) {
+                    problems.at(node, "expected the path of a JSONL tasks file, got " + node.describe());
+                    return;
+                }
+                int before = problems.count();
+                tasks.jsonl(path, path.toString(), node, digest);
+                if (problems.count() > before) {
+                    return;
+                }
+            }
+            default -> {
+                problems.at(node, "expected a list of tasks or the path of a JSONL tasks file, got " + node.describe());
+                return;
+            }
+        }
+        if (tasks.seen() == 0) {
+            problems.at(node, "the fleet has no tasks; add at least one task (a string, or {input: ...})");
+        }
+    }
+
+    private static Map<String, AgentSpec> agents(Node node, ModelSpec fleetModel, Set<String> knownTools,
+            List<String> names, Problems problems) {
+        Optional<Node.Mapping> mapping = Values.mapping(node, problems);
+        if (mapping.isEmpty()) {
+            return Map.of();
+        }
+        if (mapping.get().entries().isEmpty()) {
+            problems.at(node, "expected at least one agent under agents, like writer: {instructions: ...}");
+        }
+        Map<String, AgentSpec> agents = new LinkedHashMap<>();
+        for (Node.Entry entry : mapping.get().entries().values()) {
+            if (!AGENT_NAME.matcher(entry.key()).matches()) {
+                problems.atKey(entry, "expected an agent name of 1 to 64 letters, digits, '.', '_' or '-', "
+                        + "starting with a letter or digit, got '" + entry.key() + "'");
+                continue;
+            }
+            names.add(entry.key());
+            agent(entry, fleetModel, knownTools, problems).ifPresent(a -> agents.put(a.name(), a));
+        }
+        return agents;
+    }
+
+    private static Optional<AgentSpec> agent(Node.Entry entry, ModelSpec fleetModel, Set<String> knownTools,
+            Problems problems) {
+        String what = "agent '" + entry.key() + "'";
+        if (!(entry.value() instanceof Node.Mapping mapping)) {
+            problems.at(entry.value(), what + " needs a mapping with at least 'instructions', got "
+                    + entry.value().describe());
+            return Optional.empty();
+        }
+        int before = problems.count();
+        Fields f = Fields.of(mapping, what, Fields.Owner.of(entry), problems, AGENT_KEYS);
+        Optional<String> instructions = f.required("instructions")
+                .flatMap(n -> Values.nonBlank(n, "the agent's instructions", problems));
+        Optional<ModelSpec> model = f.get("model").isPresent()
+                ? f.get("model").flatMap(n -> ModelSpecParser.parse(n, problems))
+                : Optional.of(fleetModel);
+        List<String> tools = f.get("tools").flatMap(n -> tools(n, knownTools, problems)).orElse(List.of());
+        Limits limits = f.get("limits").flatMap(n -> limits(n, entry, problems)).orElse(Limits.DEFAULT);
+        JsonNode outputSchema = f.mapping("output_schema").map(Values::toJson).orElse(null);
+        long maxOutputTokens = f.integer("max_output_tokens", 1, 10_000_000).orElse(0L);
+        Double temperature = f.number("temperature", 0, 2).orElse(null);
+        if (problems.count() > before || instructions.isEmpty() || model.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new AgentSpec(entry.key(), instructions.get(), model.get(), tools, limits, outputSchema,
+                maxOutputTokens, temperature));
+    }
+
+    private static Optional<List<String>> tools(Node node, Set<String> knownTools, Problems problems) {
+        Optional<Node.Sequence> list = Values.list(node, problems);
+        if (list.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> known = List.copyOf(new TreeSet<>(knownTools));
+        List<String> tools = new ArrayList<>();
+        for (Node item : list.get().items()) {
+            Optional<String> tool = Values.string(item, problems);
+            if (tool.isEmpty()) {
+                continue;
+            }
+            if (!knownTools.contains(tool.get())) {
+                problems.at(item, "unknown tool '" + tool.get() + "'; " + (known.isEmpty()
+                        ? "no tools are available"
+                        : "expected one of: " + String.join(", ", known) + Suggestions.hint(tool.get(), known)));
+            } else if (tools.contains(tool.get())) {
+                problems.at(item, "tool '" + tool.get() + "' is listed twice");
+            } else {
+                tools.add(tool.get());
+            }
+        }
+        return Optional.of(tools);
+    }
+
+    private static Optional<Limits> limits(Node node, Node.Entry agent, Problems problems) {
+        Optional<Node.Mapping> mapping = Values.mapping(node, problems);
+        if (mapping.isEmpty()) {
+            return Optional.empty();
+        }
+        Fields f = Fields.of(mapping.get(), "the limits of agent '" + agent.key() + "'", Fields.Owner.of(node),
+                problems, LIMIT_KEYS);
+        Limits d = Limits.DEFAULT;
+        long maxSteps = f.integer("max_steps", 1, 1_000_000).orElse((long) d.maxSteps());
+        long maxTokens = f.integer("max_tokens", 1, 1_000_000_000_000L).orElse(d.maxTokens());
+        Duration maxWall = f.duration("max_wall", false).orElse(d.maxWall());
+        return Optional.of(new Limits((int) maxSteps, maxTokens, maxWall));
+    }
+
+    private static List<String> allowHosts(Node node, Problems problems) {
+        Optional<Node.Mapping> mapping = Values.mapping(node, problems);
+        if (mapping.isEmpty()) {
+            return List.of();
+        }
+        Fields f = Fields.of(mapping.get(), "http", Fields.Owner.of(node), problems, HTTP_KEYS);
+        Optional<Node.Sequence> list = f.get("allow_hosts").flatMap(n -> Values.list(n, problems));
+        List<String> hosts = new ArrayList<>();
+        for (Node item : list.map(Node.Sequence::items).orElse(List.of())) {
+            Values.string(item, problems).ifPresent(host -> {
+                if (HOST.matcher(host).matches()) {
+                    hosts.add(host);
+                } else {
+                    problems.at(item, "expected a host name like api.example.com or *.example.org (no scheme, "
+                            + "port or path), got " + item.describe());
+                }
+            });
+        }
+        return hosts;
+    }
+
+    private static FleetFileException single(String source, String message) {
+        return new FleetFileException(List.of(new FleetFileException.Problem(source, 1, 1, message)));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime provides SHA-256", e);
+        }
+    }
+}

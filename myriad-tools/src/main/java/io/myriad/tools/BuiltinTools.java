@@ -1,0 +1,98 @@
+package io.myriad.tools;
+
+import io.myriad.core.tool.Tool;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The tools every fleet may name: {@code fs.read}, {@code fs.write}, {@code fs.list} (confined
+ * to the run's workspace) and {@code http_get} (confined to the fleet's allowed hosts).
+ */
+public final class BuiltinTools {
+    private static final Set<String> NAMES = Collections.unmodifiableSet(
+            new LinkedHashSet<>(List.of(FsReadTool.NAME, FsWriteTool.NAME, FsListTool.NAME,
+                    HttpGetTool.NAME)));
+
+    private BuiltinTools() {}
+
+    /**
+     * How the built-in tools are limited; every fleet gets its own.
+     *
+     * @param httpAllowHosts the hosts {@code http_get} may reach: exact names or IP addresses, or
+     *                       {@code *.example.com} for any subdomain of example.com; matching
+     *                       ignores case; an empty list allows nothing
+     * @param httpTimeout    the most one {@code http_get} call may take, redirects included
+     * @param maxReadBytes   the most text {@code fs.read} returns from one call
+     * @param maxHttpBytes   the most body {@code http_get} returns from one call
+     */
+    public record Settings(List<String> httpAllowHosts, Duration httpTimeout, long maxReadBytes,
+            long maxHttpBytes) {
+
+        /** No hosts allowed, a 30-second HTTP timeout, 256 KiB from a read and from a fetch. */
+        public static final Settings DEFAULTS =
+                new Settings(List.of(), Duration.ofSeconds(30), 256 * 1024, 256 * 1024);
+
+        /** The largest byte cap accepted; larger values would not fit in one Java string. */
+        public static final long MAX_CAP = 64L * 1024 * 1024;
+
+        /**
+         * Checks the settings.
+         *
+         * @throws IllegalArgumentException when a host entry is malformed, the timeout is not
+         *                                  positive, or a cap is not between 1 and
+         *                                  {@link #MAX_CAP}
+         */
+        public Settings {
+            Objects.requireNonNull(httpAllowHosts, "httpAllowHosts");
+            Objects.requireNonNull(httpTimeout, "httpTimeout");
+            httpAllowHosts = List.copyOf(httpAllowHosts);
+            HostAllowList.of(httpAllowHosts);
+            if (httpTimeout.isNegative() || httpTimeout.isZero()) {
+                throw new IllegalArgumentException("http timeout must be positive, got "
+                        + httpTimeout);
+            }
+            checkCap("maxReadBytes", maxReadBytes);
+            checkCap("maxHttpBytes", maxHttpBytes);
+        }
+
+        /** These settings with another list of allowed hosts. */
+        public Settings withHttpAllowHosts(List<String> hosts) {
+            return new Settings(hosts, httpTimeout, maxReadBytes, maxHttpBytes);
+        }
+
+        /** These settings with another HTTP timeout. */
+        public Settings withHttpTimeout(Duration timeout) {
+            return new Settings(httpAllowHosts, timeout, maxReadBytes, maxHttpBytes);
+        }
+
+        private static void checkCap(String name, long value) {
+            if (value < 1 || value > MAX_CAP) {
+                throw new IllegalArgumentException(name + " must be between 1 and " + MAX_CAP
+                        + " bytes, got " + value);
+            }
+        }
+    }
+
+    /**
+     * Creates the built-in tools with the given limits, in the order of {@link #names()}. The
+     * tools are thread-safe and may serve many runs at once.
+     */
+    public static List<Tool> create(Settings settings) {
+        Objects.requireNonNull(settings, "settings");
+        return List.of(
+                new FsReadTool(settings.maxReadBytes()),
+                new FsWriteTool(FsWriteTool.DEFAULT_MAX_CONTENT_BYTES),
+                new FsListTool(),
+                new HttpGetTool(HostAllowList.of(settings.httpAllowHosts()),
+                        settings.httpTimeout(), (int) settings.maxHttpBytes()));
+    }
+
+    /** The names of the built-in tools, in a stable order. */
+    public static Set<String> names() {
+        return NAMES;
+    }
+}

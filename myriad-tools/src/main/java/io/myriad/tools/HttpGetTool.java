@@ -1,0 +1,260 @@
+package io.myriad.tools;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.myriad.core.model.ToolDefinition;
+import io.myriad.core.tool.Effect;
+import io.myriad.core.tool.Tool;
+import io.myriad.core.tool.ToolContext;
+import io.myriad.core.tool.ToolException;
+import io.myriad.core.tool.ToolResult;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code http_get}: fetches a URL from an allowed host.
+ *
+ * <p>Every host is checked against the allow-list before any connection, the first and each
+ * redirect target alike; redirects are followed here, not by the client, so a redirect cannot
+ * lead outside the list. One deadline covers the whole call, redirects and body included.
+ * Credentials headers are dropped when a redirect changes host.
+ */
+final class HttpGetTool implements Tool {
+    static final String NAME = "http_get";
+    static final int MAX_REDIRECTS = 5;
+    private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
+    private static final Set<String> CREDENTIAL_HEADERS =
+            Set.of("authorization", "cookie", "proxy-authorization");
+
+    private static final ToolDefinition DEFINITION = new ToolDefinition(NAME, """
+            Fetch a URL with an HTTP GET request. Only http and https URLs on hosts the fleet \
+            allows can be fetched; redirects are followed (at most 5) only to allowed hosts. \
+            Returns "HTTP <status>", the content type, a blank line and the body as text; long \
+            bodies are cut with a notice. A 4xx or 5xx status is returned, not raised.""",
+            Json.parse("""
+            {
+              "type": "object",
+              "properties": {
+                "url": {"type": "string", "minLength": 1,
+                        "description": "The absolute http or https URL to fetch."},
+                "headers": {"type": "object", "additionalProperties": {"type": "string"},
+                            "description": "Extra request headers, e.g. {\\"Accept\\": \\"application/json\\"}."}
+              },
+              "required": ["url"],
+              "additionalProperties": false
+            }"""));
+
+    private final HostAllowList allowList;
+    private final Duration timeout;
+    private final int maxBytes;
+    private volatile HttpClient client; // created on first use; guarded by this for creation
+
+    HttpGetTool(HostAllowList allowList, Duration timeout, int maxBytes) {
+        this.allowList = allowList;
+        this.timeout = timeout;
+        this.maxBytes = maxBytes;
+    }
+
+    @Override
+    public ToolDefinition definition() {
+        return DEFINITION;
+    }
+
+    @Override
+    public Effect effect() {
+        return Effect.READ_ONLY;
+    }
+
+    @Override
+    public ToolResult invoke(JsonNode arguments, ToolContext context) {
+        Objects.requireNonNull(arguments, "arguments");
+        Objects.requireNonNull(context, "context");
+        String url = Args.requiredString(arguments, "url");
+        Map<String, String> headers = Args.optionalStringMap(arguments, "headers");
+        URI uri = parse(url);
+        checkHost(uri, "");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (int redirects = 0; ; redirects++) {
+            HttpResponse<CappedBody.Result> response = send(uri, headers, deadline);
+            var location = response.headers().firstValue("location");
+            if (!REDIRECTS.contains(response.statusCode()) || location.isEmpty()) {
+                return ToolResult.ok(render(response));
+            }
+            if (redirects == MAX_REDIRECTS) {
+                throw new ToolException("too many redirects (more than " + MAX_REDIRECTS
+                        + ") starting from " + url);
+            }
+            URI next;
+            try {
+                next = uri.resolve(new URI(location.get()));
+            } catch (URISyntaxException | IllegalArgumentException e) {
+                throw new ToolException("the server redirected to an invalid URL: "
+                        + location.get());
+            }
+            checkScheme(next);
+            checkHost(next, "redirect from " + uri + " to " + next + " refused: ");
+            if (!HostAllowList.normalise(next.getHost())
+                    .equals(HostAllowList.normalise(uri.getHost()))) {
+                headers.keySet().removeIf(h -> CREDENTIAL_HEADERS.contains(
+                        h.toLowerCase(Locale.ROOT)));
+            }
+            uri = next;
+        }
+    }
+
+    private static URI parse(String url) {
+        URI uri;
+        try {
+            uri = new URI(url.strip());
+        } catch (URISyntaxException e) {
+            throw new ToolException("'" + url + "' is not a valid URL: " + e.getReason());
+        }
+        checkScheme(uri);
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            throw new ToolException("URL '" + url + "' has no host name");
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new ToolException("URLs with a user name or password are not supported; "
+                    + "send credentials in an Authorization header instead");
+        }
+        return uri;
+    }
+
+    private static void checkScheme(URI uri) {
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new ToolException("only http and https URLs can be fetched, not '" + uri + "'");
+        }
+    }
+
+    private void checkHost(URI uri, String prefix) {
+        String host = uri.getHost() == null ? "" : HostAllowList.normalise(uri.getHost());
+        if (allowList.allows(host)) {
+            return;
+        }
+        String why = allowList.isEmpty()
+                ? "this fleet allows http_get to reach no hosts"
+                : "it is not in the fleet's allowed hosts (" + allowList + ")";
+        throw new ToolException(prefix + "host '" + host + "' is not allowed: " + why
+                + "; to allow it, add it under `http.allow_hosts` in the fleet file");
+    }
+
+    private HttpResponse<CappedBody.Result> send(URI uri, Map<String, String> headers,
+            long deadline) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+            throw timedOut(uri);
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET()
+                .timeout(Duration.ofNanos(remaining))
+                .version("http".equalsIgnoreCase(uri.getScheme())
+                        ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2);
+        boolean agentGiven = false;
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            try {
+                request.header(header.getKey(), header.getValue());
+            } catch (IllegalArgumentException e) {
+                throw new ToolException("header '" + header.getKey() + "' cannot be set: "
+                        + e.getMessage());
+            }
+            agentGiven |= header.getKey().equalsIgnoreCase("user-agent");
+        }
+        if (!agentGiven) {
+            request.header("User-Agent", "Myriad-http_get");
+        }
+        CompletableFuture<HttpResponse<CappedBody.Result>> call = client().sendAsync(
+                request.build(), info -> new CappedBody(
+                        REDIRECTS.contains(info.statusCode()) ? 0 : maxBytes));
+        try {
+            return call.get(Math.max(1, remaining), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw timedOut(uri);
+        } catch (InterruptedException e) {
+            call.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new ToolException("interrupted while fetching " + uri);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof java.net.http.HttpTimeoutException) {
+                throw timedOut(uri);
+            }
+            String detail = cause.getMessage() == null ? cause.getClass().getSimpleName()
+                    : cause.getMessage();
+            throw new ToolException("could not fetch " + uri + ": " + detail, cause);
+        }
+    }
+
+    private ToolException timedOut(URI uri) {
+        return new ToolException("timed out after " + timeout.toMillis() + " ms fetching " + uri);
+    }
+
+    private String render(HttpResponse<CappedBody.Result> response) {
+        String contentType = response.headers().firstValue("content-type").orElse("");
+        CappedBody.Result body = response.body();
+        StringBuilder out = new StringBuilder()
+                .append("HTTP ").append(response.statusCode()).append('\n')
+                .append(contentType).append("\n\n");
+        byte[] bytes = body.bytes();
+        for (byte b : bytes) {
+            if (b == 0) {
+                return out.append("[binary body not shown: ").append(bytes.length)
+                        .append(body.truncated() ? "+" : "").append(" bytes]").toString();
+            }
+        }
+        out.append(new String(bytes, charset(contentType)));
+        if (body.truncated()) {
+            long total = response.headers().firstValueAsLong("content-length").orElse(-1);
+            out.append(out.charAt(out.length() - 1) == '\n' ? "" : "\n").append(total > bytes.length
+                    ? "[truncated: " + (total - bytes.length) + " more bytes]"
+                    : "[truncated: the body is longer than " + maxBytes + " bytes]");
+        }
+        return out.toString();
+    }
+
+    private static Charset charset(String contentType) {
+        for (String param : contentType.split(";")) {
+            String p = param.strip();
+            if (p.regionMatches(true, 0, "charset=", 0, 8)) {
+                try {
+                    return Charset.forName(p.substring(8).replace("\"", "").strip());
+                } catch (IllegalArgumentException e) {
+                    return StandardCharsets.UTF_8;
+                }
+            }
+        }
+        return StandardCharsets.UTF_8;
+    }
+
+    private HttpClient client() {
+        HttpClient c = client;
+        if (c == null) {
+            synchronized (this) {
+                c = client;
+                if (c == null) {
+                    c = HttpClient.newBuilder()
+                            .followRedirects(HttpClient.Redirect.NEVER)
+                            .connectTimeout(timeout)
+                            .executor(Executors.newVirtualThreadPerTaskExecutor())
+                            .build();
+                    client = c;
+                }
+            }
+        }
+        return c;
+    }
+}
