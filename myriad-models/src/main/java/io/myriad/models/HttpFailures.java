@@ -1,0 +1,145 @@
+package io.myriad.models;
+
+import io.myriad.core.model.ModelException;
+import io.myriad.core.model.ModelException.Kind;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Turns what went wrong with one HTTP exchange into a {@link ModelException} whose kind tells the
+ * gateway whether to retry, back off or give up, and whose message tells the user what to do.
+ */
+final class HttpFailures {
+
+    private HttpFailures() {}
+
+    /** The exception for a non-2xx status. */
+    static ModelException forStatus(
+            int status, String body, HttpHeaders headers, String url, Clock clock, ChatCompletionsCodec codec) {
+        Optional<ChatCompletionsCodec.ApiError> error = codec.decodeError(body);
+        String detail = error.map(ChatCompletionsCodec.ApiError::message)
+                .filter(message -> !message.isBlank())
+                .orElseGet(() -> ChatCompletionsCodec.excerpt(body));
+        String prefix = "The model server at " + url + " answered HTTP " + status + ": " + detail;
+        long retryAfter = retryAfterMillis(headers, clock);
+        if (status == 429) {
+            return new ModelException(Kind.RATE_LIMITED,
+                    prefix + " Too many requests or tokens; lower the concurrency or wait"
+                            + (retryAfter >= 0 ? " " + retryAfter + " ms." : "."),
+                    retryAfter, null);
+        }
+        if (status >= 500) {
+            return new ModelException(Kind.SERVER_ERROR,
+                    prefix + " The server failed; trying again later may help.", retryAfter, null);
+        }
+        if (status == 400 && isContextTooLong(error)) {
+            return new ModelException(Kind.CONTEXT_TOO_LONG,
+                    prefix + " Shorten the conversation or the tool output, or use a model with a larger context window.");
+        }
+        String advice = switch (status) {
+            case 401 -> " Check the API key: the environment variable named by api_key_env must hold a valid key"
+                    + " for this server.";
+            case 403 -> " The key is not allowed to use this model or endpoint; check its permissions.";
+            case 404 -> " Check the model name and that the base URL ends with /v1.";
+            default -> status >= 300 && status < 400
+                    ? " The base URL redirects; use the final URL instead."
+                    : " The request was refused; fix it before trying again.";
+        };
+        return new ModelException(Kind.REJECTED, prefix + advice);
+    }
+
+    private static boolean isContextTooLong(Optional<ChatCompletionsCodec.ApiError> error) {
+        return error.map(e -> e.code().equals("context_length_exceeded")
+                        || e.message().toLowerCase(Locale.ROOT).contains("maximum context length"))
+                .orElse(false);
+    }
+
+    /** The exception for an exchange that produced no response. */
+    static ModelException forIo(IOException e, String url, Duration timeout) {
+        if (e instanceof HttpConnectTimeoutException) {
+            return new ModelException(Kind.TIMEOUT,
+                    "No connection to the model server at " + url + " within " + timeout.toMillis()
+                            + " ms. Check that the server is running and reachable.", -1, e);
+        }
+        if (e instanceof HttpTimeoutException) {
+            return timeout(url, timeout, e);
+        }
+        String why = hasCause(e, UnresolvedAddressException.class) || hasCause(e, UnknownHostException.class)
+                ? "unknown host"
+                : e instanceof ConnectException ? "connection refused"
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new ModelException(Kind.UNREACHABLE,
+                "Cannot reach the model server at " + url + " (" + why + "). Check that the server is running"
+                        + " and that the base URL is right.", -1, e);
+    }
+
+    static ModelException timeout(String url, Duration timeout, Throwable cause) {
+        return new ModelException(Kind.TIMEOUT,
+                "The model server at " + url + " did not answer within " + timeout.toMillis()
+                        + " ms. Raise the timeout or check the server's load.", -1, cause);
+    }
+
+    static ModelException interrupted(String url, InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new ModelException(Kind.TIMEOUT,
+                "The call to the model server at " + url + " was abandoned because the calling thread was interrupted"
+                        + " (the run was probably cancelled).", -1, e);
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The server's wish, in milliseconds, from {@code retry-after-ms} (OpenAI's precise header) or
+     * {@code Retry-After} (seconds or an HTTP date); -1 when it gave none that can be read.
+     */
+    static long retryAfterMillis(HttpHeaders headers, Clock clock) {
+        Optional<String> millis = headers.firstValue("retry-after-ms");
+        if (millis.isPresent()) {
+            long parsed = parseMillis(millis.get(), 1);
+            if (parsed >= 0) {
+                return parsed;
+            }
+        }
+        Optional<String> value = headers.firstValue("retry-after").map(String::strip);
+        if (value.isEmpty() || value.get().isEmpty()) {
+            return -1;
+        }
+        long seconds = parseMillis(value.get(), 1000);
+        if (seconds >= 0) {
+            return seconds;
+        }
+        try {
+            ZonedDateTime at = ZonedDateTime.parse(value.get(), DateTimeFormatter.RFC_1123_DATE_TIME);
+            return Math.max(0, Duration.between(clock.instant(), at.toInstant()).toMillis());
+        } catch (DateTimeParseException notDate) {
+            return -1;
+        }
+    }
+
+    /** A non-negative decimal number times {@code unitMillis}, or -1 when the text is not one. */
+    private static long parseMillis(String text, long unitMillis) {
+        if (!text.strip().matches("\\d+(\\.\\d+)?")) {
+            return -1;
+        }
+        return Math.round(Double.parseDouble(text.strip()) * unitMillis);
+    }
+}
