@@ -30,15 +30,26 @@ public final class ModelException extends MyriadException {
 
     private final Kind kind;
     private final long retryAfterMillis;
+    private final RateLimits rateLimits;
 
     public ModelException(Kind kind, String message) {
         this(kind, message, -1, null);
     }
 
     public ModelException(Kind kind, String message, long retryAfterMillis, Throwable cause) {
+        this(kind, message, retryAfterMillis, cause, RateLimits.UNKNOWN);
+    }
+
+    public ModelException(Kind kind, String message, long retryAfterMillis, Throwable cause, RateLimits rateLimits) {
         super(message, kind.retriable, cause);
         this.kind = kind;
         this.retryAfterMillis = retryAfterMillis;
+        this.rateLimits = rateLimits == null ? RateLimits.UNKNOWN : rateLimits;
+    }
+
+    /** What the failed response said about rate limits (a 429 usually says a lot). */
+    public RateLimits rateLimits() {
+        return rateLimits;
     }
 
     public Kind kind() {
