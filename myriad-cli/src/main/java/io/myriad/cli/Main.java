@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Runs fleets of autonomous AI agents: durable, governed, fast.",
-        subcommands = {RunCommand.class, RunsCommand.class, SimServerCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, RunsCommand.class, SimServerCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
     public static final int EXIT_OK = 0;
     public static final int EXIT_TASKS_FAILED = 1;

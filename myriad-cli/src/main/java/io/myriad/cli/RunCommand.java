@@ -12,11 +12,16 @@ import io.myriad.store.SqliteStore;
 import io.myriad.tools.JsonSchemaValidator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import io.myriad.core.gateway.ModelGateway;
+import io.myriad.core.model.ModelProvider;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -108,10 +113,18 @@ final class RunCommand implements Callable<Integer> {
                 .validator(JsonSchemaValidator.create())
                 .workspaceRoot(data.workspaces())
                 .build();
-        FleetRunner runner = FleetRunner.create(loop, store, store, runtimes::get, InstantSource.system());
         Progress progress = Progress.start(err, fleet.tasks().size(), System.console() != null && !json);
         FleetRunner.Summary summary;
-        try {
+        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                     Thread.ofPlatform().name("myriad-timer").daemon(true).factory())) {
+            Map<ModelProvider, ModelGateway> gateways = new ConcurrentHashMap<>();
+            FleetRunner runner = FleetRunner.builder()
+                    .loop(loop).journal(store).repository(store).agents(runtimes::get)
+                    .gateways(p -> gateways.computeIfAbsent(p, provider -> ModelGateway.builder().provider(provider)
+                            .maxConcurrency(fleet.concurrency()).executor(executor).timer(timer).build()))
+                    .executor(executor).timer(timer)
+                    .build();
             summary = runner.run(fleet, execution, new FleetRunner.Listener() {
                 @Override
                 public void runFinished(String runId, RunStatus status) {

@@ -12,6 +12,7 @@ import io.myriad.core.model.ModelException;
 import io.myriad.core.model.ModelRequest;
 import io.myriad.core.model.ModelRequest.ToolChoice;
 import io.myriad.core.model.ModelResponse;
+import io.myriad.core.model.RateLimits;
 import io.myriad.core.model.ToolCall;
 import io.myriad.core.model.ToolDefinition;
 import io.myriad.core.model.Usage;
@@ -258,6 +259,16 @@ final class ChatCompletionsCodec {
      * @throws ModelException of kind {@code MALFORMED_RESPONSE}, quoting the start of the body
      */
     ModelResponse decodeResponse(String body, String source, ToolNames names) {
+        return decodeResponse(body, source, names, RateLimits.UNKNOWN);
+    }
+
+    /**
+     * Decodes a response body as {@link #decodeResponse(String, String, ToolNames)} does, with the
+     * rate limits the response's headers reported.
+     *
+     * @throws ModelException of kind {@code MALFORMED_RESPONSE}, quoting the start of the body
+     */
+    ModelResponse decodeResponse(String body, String source, ToolNames names, RateLimits rateLimits) {
         JsonNode root = parse(body, source);
         JsonNode choices = root.path("choices");
         if (!choices.isArray() || choices.isEmpty()) {
@@ -287,7 +298,8 @@ final class ChatCompletionsCodec {
                 new Message.Assistant(content, calls),
                 decodeUsage(root.path("usage")),
                 choices.get(0).path("finish_reason").asText(""),
-                root.path("model").asText(""));
+                root.path("model").asText(""),
+                rateLimits);
     }
 
     private JsonNode parse(String body, String source) {

@@ -1,7 +1,9 @@
 package io.myriad.models;
 
+import io.myriad.core.gateway.RateLimitHeaders;
 import io.myriad.core.model.ModelException;
 import io.myriad.core.model.ModelException.Kind;
+import io.myriad.core.model.RateLimits;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
@@ -11,15 +13,13 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
  * Turns what went wrong with one HTTP exchange into a {@link ModelException} whose kind tells the
  * gateway whether to retry, back off or give up, and whose message tells the user what to do.
+ * Every status failure carries the rate limits its headers reported.
  */
 final class HttpFailures {
 
@@ -33,20 +33,22 @@ final class HttpFailures {
                 .filter(message -> !message.isBlank())
                 .orElseGet(() -> ChatCompletionsCodec.excerpt(body));
         String prefix = "The model server at " + url + " answered HTTP " + status + ": " + detail;
-        long retryAfter = retryAfterMillis(headers, clock);
+        RateLimits limits = rateLimits(headers, clock);
+        long retryAfter = limits.retryAfterMillis();
         if (status == 429) {
             return new ModelException(Kind.RATE_LIMITED,
                     prefix + " Too many requests or tokens; lower the concurrency or wait"
                             + (retryAfter >= 0 ? " " + retryAfter + " ms." : "."),
-                    retryAfter, null);
+                    retryAfter, null, limits);
         }
         if (status >= 500) {
             return new ModelException(Kind.SERVER_ERROR,
-                    prefix + " The server failed; trying again later may help.", retryAfter, null);
+                    prefix + " The server failed; trying again later may help.", retryAfter, null, limits);
         }
         if (status == 400 && isContextTooLong(error)) {
             return new ModelException(Kind.CONTEXT_TOO_LONG,
-                    prefix + " Shorten the conversation or the tool output, or use a model with a larger context window.");
+                    prefix + " Shorten the conversation or the tool output, or use a model with a larger context window.",
+                    -1, null, limits);
         }
         String advice = switch (status) {
             case 401 -> " Check the API key: the environment variable named by api_key_env must hold a valid key"
@@ -57,7 +59,7 @@ final class HttpFailures {
                     ? " The base URL redirects; use the final URL instead."
                     : " The request was refused; fix it before trying again.";
         };
-        return new ModelException(Kind.REJECTED, prefix + advice);
+        return new ModelException(Kind.REJECTED, prefix + advice, -1, null, limits);
     }
 
     private static boolean isContextTooLong(Optional<ChatCompletionsCodec.ApiError> error) {
@@ -108,38 +110,18 @@ final class HttpFailures {
     }
 
     /**
+     * What the response headers say about rate limits (see {@link RateLimitHeaders}), with
+     * timestamps turned into delays from the clock's now.
+     */
+    static RateLimits rateLimits(HttpHeaders headers, Clock clock) {
+        return RateLimitHeaders.parse(headers::firstValue, clock.instant());
+    }
+
+    /**
      * The server's wish, in milliseconds, from {@code retry-after-ms} (OpenAI's precise header) or
      * {@code Retry-After} (seconds or an HTTP date); -1 when it gave none that can be read.
      */
     static long retryAfterMillis(HttpHeaders headers, Clock clock) {
-        Optional<String> millis = headers.firstValue("retry-after-ms");
-        if (millis.isPresent()) {
-            long parsed = parseMillis(millis.get(), 1);
-            if (parsed >= 0) {
-                return parsed;
-            }
-        }
-        Optional<String> value = headers.firstValue("retry-after").map(String::strip);
-        if (value.isEmpty() || value.get().isEmpty()) {
-            return -1;
-        }
-        long seconds = parseMillis(value.get(), 1000);
-        if (seconds >= 0) {
-            return seconds;
-        }
-        try {
-            ZonedDateTime at = ZonedDateTime.parse(value.get(), DateTimeFormatter.RFC_1123_DATE_TIME);
-            return Math.max(0, Duration.between(clock.instant(), at.toInstant()).toMillis());
-        } catch (DateTimeParseException notDate) {
-            return -1;
-        }
-    }
-
-    /** A non-negative decimal number times {@code unitMillis}, or -1 when the text is not one. */
-    private static long parseMillis(String text, long unitMillis) {
-        if (!text.strip().matches("\\d+(\\.\\d+)?")) {
-            return -1;
-        }
-        return Math.round(Double.parseDouble(text.strip()) * unitMillis);
+        return rateLimits(headers, clock).retryAfterMillis();
     }
 }

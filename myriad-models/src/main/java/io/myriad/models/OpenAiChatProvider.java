@@ -76,6 +76,10 @@ public final class OpenAiChatProvider implements ModelProvider {
      * {@link ToolNames}); the calls in the response are named by the offered tools' Myriad names
      * again, and a call to a tool that was not offered keeps the name the model gave it.
      *
+     * <p>The rate-limit headers of the answer ({@code x-ratelimit-*}, {@code anthropic-ratelimit-*},
+     * Retry-After) are reported in {@link ModelResponse#rateLimits()}, or in
+     * {@link ModelException#rateLimits()} when the call failed with an HTTP status.
+     *
      * @throws ModelException when no usable response was obtained
      */
     @Override
@@ -98,7 +102,8 @@ public final class OpenAiChatProvider implements ModelProvider {
         HttpResponse<String> response = exchange(http.build());
         int status = response.statusCode();
         if (status >= 200 && status < 300) {
-            return codec.decodeResponse(response.body(), endpoint.toString(), names);
+            return codec.decodeResponse(response.body(), endpoint.toString(), names,
+                    HttpFailures.rateLimits(response.headers(), clock));
         }
         throw HttpFailures.forStatus(
                 status, response.body(), response.headers(), endpoint.toString(), clock, codec);
@@ -228,7 +233,7 @@ public final class OpenAiChatProvider implements ModelProvider {
             return this;
         }
 
-        /** The clock that dates {@code Retry-After} headers; tests only. */
+        /** The clock against which {@code Retry-After} dates and rate-limit reset timestamps become delays; tests only. */
         Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;

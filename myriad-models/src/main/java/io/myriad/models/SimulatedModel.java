@@ -17,6 +17,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 
 /**
@@ -95,6 +98,34 @@ public final class SimulatedModel implements ModelProvider {
      */
     @Override
     public ModelResponse complete(ModelRequest request) {
+        Answer a = answer(request);
+        sleep(a.latency());
+        return a.response();
+    }
+
+    /**
+     * Answers without holding a thread while the simulated latency passes: the response is
+     * computed at once and delivered by a timer, so a million waiting calls cost a timer entry
+     * each.
+     */
+    @Override
+    public CompletableFuture<ModelResponse> completeAsync(ModelRequest request, Executor executor) {
+        Answer a;
+        try {
+            a = answer(request);
+        } catch (ModelException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (a.latency().isZero()) {
+            return CompletableFuture.completedFuture(a.response());
+        }
+        return new CompletableFuture<ModelResponse>().completeAsync(a::response,
+                CompletableFuture.delayedExecutor(a.latency().toNanos(), TimeUnit.NANOSECONDS, executor));
+    }
+
+    private record Answer(ModelResponse response, Duration latency) {}
+
+    private Answer answer(ModelRequest request) {
         Objects.requireNonNull(request, "request");
         long promptTokens = promptTokens(request);
         if (promptTokens > settings.contextWindow()) {
@@ -111,12 +142,11 @@ public final class SimulatedModel implements ModelProvider {
             case "script" -> scriptTurn(request, taskInput, turn);
             default -> finalAnswer(request, turn);
         };
-        sleep(latency(taskInput, turn));
-        return new ModelResponse(
+        return new Answer(new ModelResponse(
                 answer,
                 new Usage(promptTokens, completionTokens(answer)),
                 answer.hasToolCalls() ? "tool_calls" : "stop",
-                request.model().isEmpty() ? MODEL_NAME : request.model());
+                request.model().isEmpty() ? MODEL_NAME : request.model()), latency(taskInput, turn));
     }
 
     /** Says that the answers are simulated, with the scenario and seed that make them reproducible. */

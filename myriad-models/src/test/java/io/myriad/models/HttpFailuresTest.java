@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.myriad.core.model.ModelException;
 import io.myriad.core.model.ModelException.Kind;
+import io.myriad.core.model.RateLimits;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;
@@ -67,6 +68,33 @@ class HttpFailuresTest {
         assertThat(badRequest.getMessage()).contains("Invalid value for 'tool_choice'");
         assertThat(forStatus(404, "{\"error\":{\"message\":\"The model `x` does not exist\"}}", Map.of()).getMessage())
                 .contains("does not exist", "model name");
+    }
+
+    @Test
+    void statusFailuresCarryTheRateLimitsTheirHeadersReported() {
+        ModelException limited = forStatus(429, "{\"error\":{\"message\":\"Rate limit reached for tokens\"}}", Map.of(
+                "x-ratelimit-limit-requests", "500",
+                "x-ratelimit-remaining-requests", "499",
+                "x-ratelimit-reset-requests", "120ms",
+                "x-ratelimit-limit-tokens", "30000",
+                "x-ratelimit-remaining-tokens", "0",
+                "x-ratelimit-reset-tokens", "1m2.946s",
+                "retry-after", "20"));
+        assertThat(limited.rateLimits()).isEqualTo(new RateLimits(500, 499, 120, 30_000, 0, 62_946, 20_000));
+        assertThat(limited.retryAfterMillis()).isEqualTo(20_000);
+
+        ModelException anthropic = forStatus(429, "{}", Map.of(
+                "anthropic-ratelimit-requests-limit", "50",
+                "anthropic-ratelimit-requests-remaining", "0",
+                "anthropic-ratelimit-requests-reset", "2015-10-21T07:28:14Z"));
+        assertThat(anthropic.rateLimits()).isEqualTo(new RateLimits(50, 0, 14_000, -1, -1, -1, -1));
+        assertThat(anthropic.retryAfterMillis()).isEqualTo(-1);
+
+        assertThat(forStatus(503, "", Map.of("x-ratelimit-remaining-requests", "7")).rateLimits().remainingRequests())
+                .isEqualTo(7);
+        assertThat(forStatus(401, "", Map.of("x-ratelimit-limit-requests", "60")).rateLimits().limitRequests())
+                .isEqualTo(60);
+        assertThat(forStatus(500, "", Map.of()).rateLimits()).isEqualTo(RateLimits.UNKNOWN);
     }
 
     @Test

@@ -10,10 +10,14 @@ import io.myriad.core.model.ModelException.Kind;
 import io.myriad.core.model.ModelRequest;
 import io.myriad.core.model.ModelRequest.ToolChoice;
 import io.myriad.core.model.ModelResponse;
+import io.myriad.core.model.RateLimits;
 import io.myriad.core.model.Usage;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,6 +85,45 @@ class OpenAiChatProviderIT {
         assertThat(limited.retryAfterMillis()).isEqualTo(2000);
         assertThat(limited.getMessage()).contains("Rate limit reached for requests");
         assertThat(failure(millis).retryAfterMillis()).isEqualTo(750);
+    }
+
+    @Test
+    void theRateLimitHeadersReachTheResponse() {
+        String url = server.add("limits", 200, Wire.text("chat-response-plain.json"),
+                "x-ratelimit-limit-requests", "5000",
+                "x-ratelimit-limit-tokens", "160000",
+                "x-ratelimit-remaining-requests", "4999",
+                "x-ratelimit-remaining-tokens", "159976",
+                "x-ratelimit-reset-requests", "12ms",
+                "x-ratelimit-reset-tokens", "6m0s");
+        String anthropic = server.add("anthropic-limits", 200, Wire.text("chat-response-plain.json"),
+                "anthropic-ratelimit-requests-limit", "1000",
+                "anthropic-ratelimit-requests-remaining", "999",
+                "anthropic-ratelimit-requests-reset", "2025-08-21T12:41:00.060Z",
+                "anthropic-ratelimit-tokens-limit", "96000",
+                "anthropic-ratelimit-tokens-remaining", "94000",
+                "anthropic-ratelimit-tokens-reset", "2025-08-21T12:41:01.500Z");
+        String silent = server.add("no-limits", 200, Wire.text("chat-response-plain.json"));
+
+        assertThat(complete(url).rateLimits()).isEqualTo(new RateLimits(5000, 4999, 12, 160_000, 159_976, 360_000, -1));
+        assertThat(complete(anthropic).rateLimits()).isEqualTo(new RateLimits(1000, 999, 60, 96_000, 94_000, 1500, -1));
+        assertThat(complete(silent).rateLimits()).isEqualTo(RateLimits.UNKNOWN);
+    }
+
+    @Test
+    void aRateLimitFailureCarriesTheLimitsItsHeadersReported() {
+        String url = server.add("429-limits", 429,
+                "{\"error\":{\"message\":\"Rate limit reached for requests\",\"code\":\"rate_limit_exceeded\"}}",
+                "x-ratelimit-limit-requests", "60",
+                "x-ratelimit-remaining-requests", "0",
+                "x-ratelimit-reset-requests", "1s",
+                "retry-after-ms", "950");
+
+        ModelException limited = failure(url);
+
+        assertThat(limited.kind()).isEqualTo(Kind.RATE_LIMITED);
+        assertThat(limited.retryAfterMillis()).isEqualTo(950);
+        assertThat(limited.rateLimits()).isEqualTo(new RateLimits(60, 0, 1000, -1, -1, -1, 950));
     }
 
     @Test
@@ -196,6 +239,13 @@ class OpenAiChatProviderIT {
 
     private static OpenAiChatProvider provider(String url, String key, Duration timeout) {
         return OpenAiChatProvider.builder().baseUrl(url).model("test-model").apiKey(key).timeout(timeout).build();
+    }
+
+    private static ModelResponse complete(String url) {
+        try (OpenAiChatProvider provider = OpenAiChatProvider.builder().baseUrl(url).model("test-model")
+                .clock(Clock.fixed(Instant.parse("2025-08-21T12:41:00Z"), ZoneOffset.UTC)).build()) {
+            return provider.complete(UNTRACED);
+        }
     }
 
     private static ModelException failure(String url) {

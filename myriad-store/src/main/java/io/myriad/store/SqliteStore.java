@@ -135,7 +135,7 @@ public final class SqliteStore implements Journal, RunRepository {
                         CREATE TABLE IF NOT EXISTS runs (
                           run_id TEXT PRIMARY KEY, execution TEXT NOT NULL, fleet TEXT NOT NULL, task TEXT NOT NULL,
                           agent TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, steps INTEGER NOT NULL,
-                          tokens INTEGER NOT NULL, cost REAL NOT NULL, updated_at INTEGER NOT NULL, detail TEXT NOT NULL
+                          model_calls INTEGER NOT NULL, tokens INTEGER NOT NULL, cost REAL NOT NULL, updated_at INTEGER NOT NULL, detail TEXT NOT NULL
                         ) WITHOUT ROWID""");
                 s.execute("CREATE INDEX IF NOT EXISTS runs_by_execution ON runs(execution)");
                 s.execute("CREATE INDEX IF NOT EXISTS runs_by_update ON runs(updated_at)");
@@ -179,10 +179,10 @@ public final class SqliteStore implements Journal, RunRepository {
     private void writeLoop() {
         List<Pending> batch = new ArrayList<>(maxBatch);
         try (PreparedStatement insertRun = writeConnection.prepareStatement(
-                     "INSERT INTO runs(run_id, execution, fleet, task, agent, seq, state, steps, tokens, cost, updated_at, detail)"
-                             + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(run_id) DO NOTHING");
+                     "INSERT INTO runs(run_id, execution, fleet, task, agent, seq, state, steps, model_calls, tokens, cost, updated_at, detail)"
+                             + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(run_id) DO NOTHING");
              PreparedStatement advance = writeConnection.prepareStatement(
-                     "UPDATE runs SET seq=?, state=?, steps=?, tokens=?, cost=?, updated_at=?, detail=? WHERE run_id=? AND seq=?");
+                     "UPDATE runs SET seq=?, state=?, steps=?, model_calls=?, tokens=?, cost=?, updated_at=?, detail=? WHERE run_id=? AND seq=?");
              PreparedStatement insertEvent = writeConnection.prepareStatement(
                      "INSERT INTO events(run_id, seq, type, at, body) VALUES (?,?,?,?,?)")) {
             while (!closed || !queue.isEmpty()) {
@@ -223,21 +223,23 @@ public final class SqliteStore implements Journal, RunRepository {
                     insertRun.setLong(6, newSeq);
                     insertRun.setString(7, st.state().name());
                     insertRun.setLong(8, st.steps());
-                    insertRun.setLong(9, st.tokens());
-                    insertRun.setDouble(10, st.costUsd());
-                    insertRun.setLong(11, st.updatedAt());
-                    insertRun.setString(12, st.detail());
+                    insertRun.setLong(9, st.modelCalls());
+                    insertRun.setLong(10, st.tokens());
+                    insertRun.setDouble(11, st.costUsd());
+                    insertRun.setLong(12, st.updatedAt());
+                    insertRun.setString(13, st.detail());
                     updated = insertRun.executeUpdate();
                 } else {
                     advance.setLong(1, newSeq);
                     advance.setString(2, st.state().name());
                     advance.setLong(3, st.steps());
-                    advance.setLong(4, st.tokens());
-                    advance.setDouble(5, st.costUsd());
-                    advance.setLong(6, st.updatedAt());
-                    advance.setString(7, st.detail());
-                    advance.setString(8, a.runId());
-                    advance.setLong(9, a.expectedSeq());
+                    advance.setLong(4, st.modelCalls());
+                    advance.setLong(5, st.tokens());
+                    advance.setDouble(6, st.costUsd());
+                    advance.setLong(7, st.updatedAt());
+                    advance.setString(8, st.detail());
+                    advance.setString(9, a.runId());
+                    advance.setLong(10, a.expectedSeq());
                     updated = advance.executeUpdate();
                 }
                 if (updated != 1) {
@@ -362,7 +364,8 @@ public final class SqliteStore implements Journal, RunRepository {
     }
 
     private static final String EXEC_COLS = "id, fleet, digest, source, started_at, finished_at, tasks";
-    private static final String RUN_COLS = "run_id, execution, fleet, task, agent, seq, state, steps, tokens, cost, updated_at, detail";
+    private static final String RUN_COLS =
+            "run_id, execution, fleet, task, agent, seq, state, steps, model_calls, tokens, cost, updated_at, detail";
 
     private static Execution execution(ResultSet rs) throws SQLException {
         return new Execution(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
@@ -370,8 +373,8 @@ public final class SqliteStore implements Journal, RunRepository {
     }
 
     private static RunRow runRow(ResultSet rs) throws SQLException {
-        var status = new RunStatus(RunState.valueOf(rs.getString(7)), rs.getLong(8), rs.getLong(9), rs.getDouble(10),
-                rs.getLong(11), rs.getString(12));
+        var status = new RunStatus(RunState.valueOf(rs.getString(7)), rs.getLong(8), rs.getLong(9), rs.getLong(10),
+                rs.getDouble(11), rs.getLong(12), rs.getString(13));
         return new RunRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getLong(6), status);
     }

@@ -8,9 +8,14 @@ import java.util.Objects;
  * append, so listing runs never replays journals.
  */
 public record RunStatus(
-        RunState state, long steps, long tokens, double costUsd, long updatedAt, String detail) {
+        RunState state, long steps, long modelCalls, long tokens, double costUsd, long updatedAt, String detail) {
     public RunStatus {
         Objects.requireNonNull(state, "state");
         detail = detail == null ? "" : detail;
+    }
+
+    /** A status without a count of model calls (tests and tools that do not track it). */
+    public RunStatus(RunState state, long steps, long tokens, double costUsd, long updatedAt, String detail) {
+        this(state, steps, 0, tokens, costUsd, updatedAt, detail);
     }
 }

@@ -2,31 +2,45 @@ package io.myriad.core.run;
 
 import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.fleet.TaskSpec;
+import io.myriad.core.gateway.ModelGateway;
 import io.myriad.core.journal.Journal;
 import io.myriad.core.journal.JournalFenceException;
 import io.myriad.core.journal.JournalRecord;
 import io.myriad.core.journal.RunEvent;
 import io.myriad.core.journal.RunRepository;
 import io.myriad.core.journal.RunStatus;
+import io.myriad.core.model.ModelProvider;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
- * Runs every task of one fleet execution to a final state, {@code concurrency} runs at a time,
- * each on its own virtual thread. Runs already final are counted, not run again; unfinished
- * runs resume from their journals. Calling {@link #run} again on the same execution after a
- * crash therefore finishes what was left.
+ * Runs every task of one fleet execution to a final state, at most {@code concurrency} runs in
+ * progress at once. Runs already final are counted, not run again; unfinished runs resume from
+ * their journals. Calling {@link #run} again on the same execution after a crash therefore
+ * finishes what was left.
+ *
+ * <p>Notes. A run is a chain of steps, not a thread. A step runs on a virtual thread: it moves
+ * the run forward (tool calls, limits, verdicts) until it needs the model, submits the call to
+ * the provider's {@link ModelGateway} and ends. The gateway's completion starts the next step on
+ * a new virtual thread. While it waits, a run is a {@link RunHandle}, a queue node and a future;
+ * after {@code passivateAfter} of waiting it also drops its fold, which the next step reloads
+ * from the journal. Retries wait on the timer, not on a thread.
  */
 public final class FleetRunner {
 
@@ -44,32 +58,38 @@ public final class FleetRunner {
     /** The counts at the end of an execution. */
     public record Summary(
             int tasks, int succeeded, int failed, int cancelled, int limited, int resumed,
-            long steps, long tokens, double costUsd, long wallMillis, Map<String, Integer> failureReasons,
-            List<String> sampleFailures) {}
+            long steps, long modelCalls, long tokens, double costUsd, long wallMillis,
+            Map<String, Integer> failureReasons, List<String> sampleFailures) {}
 
     private final RunLoop loop;
     private final Journal journal;
     private final RunRepository repository;
     private final Function<String, AgentRuntime> agents;
+    private final Function<ModelProvider, ModelGateway> gateways;
+    private final Executor executor;
+    private final ScheduledExecutorService timer;
     private final InstantSource clock;
+    private final String tenant;
+    private final Duration passivateAfter;
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final Set<RunHandle> active = ConcurrentHashMap.newKeySet();
+    private final LongAdder passivations = new LongAdder();
 
-    private FleetRunner(RunLoop loop, Journal journal, RunRepository repository,
-                        Function<String, AgentRuntime> agents, InstantSource clock) {
-        this.loop = loop;
-        this.journal = journal;
-        this.repository = repository;
-        this.agents = agents;
-        this.clock = clock;
+    private FleetRunner(Builder b) {
+        this.loop = Objects.requireNonNull(b.loop, "loop");
+        this.journal = Objects.requireNonNull(b.journal, "journal");
+        this.repository = Objects.requireNonNull(b.repository, "repository");
+        this.agents = Objects.requireNonNull(b.agents, "agents");
+        this.gateways = Objects.requireNonNull(b.gateways, "gateways");
+        this.executor = Objects.requireNonNull(b.executor, "executor");
+        this.timer = Objects.requireNonNull(b.timer, "timer");
+        this.clock = b.clock;
+        this.tenant = b.tenant;
+        this.passivateAfter = b.passivateAfter;
     }
 
-    /**
-     * @param agents the runtime of each agent of the fleet, by agent name
-     */
-    public static FleetRunner create(RunLoop loop, Journal journal, RunRepository repository,
-                                     Function<String, AgentRuntime> agents, InstantSource clock) {
-        return new FleetRunner(Objects.requireNonNull(loop), Objects.requireNonNull(journal),
-                Objects.requireNonNull(repository), Objects.requireNonNull(agents), Objects.requireNonNull(clock));
+    public static Builder builder() {
+        return new Builder();
     }
 
     /** The run id of a task in an execution. */
@@ -82,6 +102,16 @@ public final class FleetRunner {
         stopping.set(true);
     }
 
+    /** Runs in progress now (started, not final). */
+    public int activeRuns() {
+        return active.size();
+    }
+
+    /** How many times a waiting run dropped its fold. */
+    public long passivations() {
+        return passivations.sum();
+    }
+
     /** Drives every task of the execution to a final state and returns the counts. */
     public Summary run(FleetSpec fleet, RunRepository.Execution execution, Listener listener) {
         long begin = clock.millis();
@@ -91,47 +121,138 @@ public final class FleetRunner {
         }
         Tally tally = new Tally();
         Semaphore slots = new Semaphore(fleet.concurrency());
-        try (ExecutorService threads = Executors.newThreadPerTaskExecutor(
-                Thread.ofVirtual().name("run-", 0).factory())) {
+        CountDownLatch done = new CountDownLatch(fleet.tasks().size());
+        var passivator = timer.scheduleWithFixedDelay(this::passivateIdle,
+                passivateAfter.toMillis(), Math.max(10, passivateAfter.toMillis() / 2), TimeUnit.MILLISECONDS);
+        try {
             for (TaskSpec task : fleet.tasks()) {
                 String runId = runId(execution.id(), task.id());
                 RunStatus status = known.get(runId);
                 if (status != null && status.state().isFinal()) {
-                    tally.count(runId, status, null);
+                    tally.count(runId, status);
                     listener.runFinished(runId, status);
+                    done.countDown();
                     continue;
                 }
                 slots.acquireUninterruptibly();
-                threads.submit(() -> {
-                    try {
-                        RunFold fold = runOne(fleet, execution, task, runId, status != null);
-                        if (status != null) {
-                            tally.resumed.increment();
-                        }
-                        tally.count(runId, fold.status(), null);
-                        listener.runFinished(runId, fold.status());
-                    } catch (RuntimeException e) {
-                        tally.abandoned(runId, e);
-                        listener.runAbandoned(runId, e);
-                    } finally {
-                        slots.release();
-                    }
-                });
+                Ending ending = new Ending(tally, listener, slots, done, status != null);
+                executor.execute(() -> begin(fleet, execution, task, runId, ending));
             }
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop();
+        } finally {
+            passivator.cancel(false);
         }
         return tally.summary(fleet.tasks().size(), clock.millis() - begin);
     }
 
-    private RunFold runOne(FleetSpec fleet, RunRepository.Execution execution, TaskSpec task, String runId, boolean exists) {
-        AgentRuntime agent = agents.apply(task.agent());
-        if (!exists) {
-            var started = new RunEvent.RunStarted(clock.millis(), fleet.name(), execution.id(), task.id(), task.agent(),
-                    task.input(), agent.modelName());
-            return loop.start(runId, started, agent, stopping::get);
+    /** Finishes the bookkeeping of one run, exactly once. */
+    private final class Ending {
+        final Tally tally;
+        final Listener listener;
+        final Semaphore slots;
+        final CountDownLatch done;
+        final boolean resumed;
+
+        Ending(Tally tally, Listener listener, Semaphore slots, CountDownLatch done, boolean resumed) {
+            this.tally = tally;
+            this.listener = listener;
+            this.slots = slots;
+            this.done = done;
+            this.resumed = resumed;
         }
-        List<RunEvent> events = journal.read(runId).stream().map(JournalRecord::event).toList();
-        RunFold fold = RunFold.of(events);
-        return loop.drive(runId, fold, agent, stopping::get);
+
+        void finished(RunHandle h, RunStatus status) {
+            active.remove(h);
+            if (resumed) {
+                tally.resumed.increment();
+            }
+            tally.count(h.runId, status);
+            listener.runFinished(h.runId, status);
+            slots.release();
+            done.countDown();
+        }
+
+        void abandoned(RunHandle h, RuntimeException e) {
+            active.remove(h);
+            tally.abandoned(h.runId, e);
+            listener.runAbandoned(h.runId, e);
+            slots.release();
+            done.countDown();
+        }
+    }
+
+    private void begin(FleetSpec fleet, RunRepository.Execution execution, TaskSpec task, String runId, Ending ending) {
+        RunHandle h = new RunHandle(runId, task, null);
+        try {
+            AgentRuntime agent = agents.apply(task.agent());
+            RunFold fold;
+            if (ending.resumed) {
+                fold = RunFold.of(journal.read(runId).stream().map(JournalRecord::event).toList());
+            } else {
+                fold = new RunFold();
+                var started = new RunEvent.RunStarted(clock.millis(), fleet.name(), execution.id(), task.id(), task.agent(),
+                        task.input(), agent.modelName());
+                loop.start(runId, started, fold);
+            }
+            h = new RunHandle(runId, task, fold);
+            active.add(h);
+            step(h, agent, fleet, ending);
+        } catch (RuntimeException e) {
+            ending.abandoned(h, e);
+        }
+    }
+
+    /** Moves the run forward on this thread until it waits for the model or is final. */
+    private void step(RunHandle h, AgentRuntime agent, FleetSpec fleet, Ending ending) {
+        try {
+            h.working();
+            RunFold fold = h.fold(journal);
+            if (!loop.advance(h.runId, fold, agent, stopping::get)) {
+                ending.finished(h, fold.status());
+                return;
+            }
+            long estimate = h.lastPromptTokens + Math.max(256, agent.spec().maxOutputTokens());
+            h.waiting(clock.millis());
+            ModelGateway gateway = gateways.apply(agent.provider());
+            gateway.submit(new ModelGateway.Call(tenant, fleet.name(), h.task.priority(), estimate,
+                            () -> loop.request(h.runId, h.fold(journal), agent)))
+                    .thenAccept(outcome -> executor.execute(() -> answered(h, agent, fleet, ending, outcome)));
+        } catch (RuntimeException e) {
+            ending.abandoned(h, e);
+        }
+    }
+
+    private void answered(RunHandle h, AgentRuntime agent, FleetSpec fleet, Ending ending, ModelGateway.Outcome outcome) {
+        try {
+            h.working();
+            RunFold fold = h.fold(journal);
+            if (outcome.response() != null) {
+                h.lastPromptTokens = outcome.response().usage().promptTokens();
+                loop.onModelResponse(h.runId, fold, agent, outcome.response(), outcome.latencyMicros() / 1_000);
+            } else {
+                long wait = loop.onModelFailure(h.runId, fold, outcome.failure());
+                if (wait > 0) {
+                    h.waiting(clock.millis());
+                    timer.schedule(() -> executor.execute(() -> step(h, agent, fleet, ending)), wait, TimeUnit.MILLISECONDS);
+                    return;
+                }
+            }
+            step(h, agent, fleet, ending);
+        } catch (RuntimeException e) {
+            ending.abandoned(h, e);
+        }
+    }
+
+    private void passivateIdle() {
+        long threshold = clock.millis() - passivateAfter.toMillis();
+        for (RunHandle h : active) {
+            if (h.passivateIfIdleSince(threshold)) {
+                passivations.increment();
+            }
+        }
     }
 
     /** Thread-safe counters. */
@@ -142,13 +263,15 @@ public final class FleetRunner {
         final LongAdder limited = new LongAdder();
         final LongAdder resumed = new LongAdder();
         final LongAdder steps = new LongAdder();
+        final LongAdder modelCalls = new LongAdder();
         final LongAdder tokens = new LongAdder();
-        final java.util.concurrent.atomic.DoubleAdder cost = new java.util.concurrent.atomic.DoubleAdder();
+        final DoubleAdder cost = new DoubleAdder();
         final Map<String, Integer> reasons = new ConcurrentHashMap<>();
         final List<String> samples = Collections.synchronizedList(new ArrayList<>());
 
-        void count(String runId, RunStatus status, String ignored) {
+        void count(String runId, RunStatus status) {
             steps.add(status.steps());
+            modelCalls.add(status.modelCalls());
             tokens.add(status.tokens());
             cost.add(status.costUsd());
             switch (status.state()) {
@@ -182,7 +305,86 @@ public final class FleetRunner {
 
         Summary summary(int tasks, long wall) {
             return new Summary(tasks, succeeded.intValue(), failed.intValue(), cancelled.intValue(), limited.intValue(),
-                    resumed.intValue(), steps.sum(), tokens.sum(), cost.sum(), wall, Map.copyOf(reasons), List.copyOf(samples));
+                    resumed.intValue(), steps.sum(), modelCalls.sum(), tokens.sum(), cost.sum(), wall, Map.copyOf(reasons), List.copyOf(samples));
+        }
+    }
+
+    /** Builds a {@link FleetRunner}. */
+    public static final class Builder {
+        private RunLoop loop;
+        private Journal journal;
+        private RunRepository repository;
+        private Function<String, AgentRuntime> agents;
+        private Function<ModelProvider, ModelGateway> gateways;
+        private Executor executor;
+        private ScheduledExecutorService timer;
+        private InstantSource clock = InstantSource.system();
+        private String tenant = "default";
+        private Duration passivateAfter = Duration.ofSeconds(5);
+
+        private Builder() {}
+
+        public Builder loop(RunLoop loop) {
+            this.loop = loop;
+            return this;
+        }
+
+        public Builder journal(Journal journal) {
+            this.journal = journal;
+            return this;
+        }
+
+        public Builder repository(RunRepository repository) {
+            this.repository = repository;
+            return this;
+        }
+
+        /** The runtime of each agent of the fleet, by agent name. */
+        public Builder agents(Function<String, AgentRuntime> agents) {
+            this.agents = agents;
+            return this;
+        }
+
+        /** The gateway in front of each provider. */
+        public Builder gateways(Function<ModelProvider, ModelGateway> gateways) {
+            this.gateways = gateways;
+            return this;
+        }
+
+        /** Where steps run: a virtual-thread-per-task executor. */
+        public Builder executor(Executor executor) {
+            this.executor = executor;
+            return this;
+        }
+
+        /** Wakes runs after a retry back-off and passivates idle runs. */
+        public Builder timer(ScheduledExecutorService timer) {
+            this.timer = timer;
+            return this;
+        }
+
+        public Builder clock(InstantSource clock) {
+            this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
+        /** The tenant whose share of the providers these runs use (default "default"). */
+        public Builder tenant(String tenant) {
+            this.tenant = Objects.requireNonNull(tenant);
+            return this;
+        }
+
+        /** How long a run waits before it drops its fold (default 5 s). */
+        public Builder passivateAfter(Duration passivateAfter) {
+            if (passivateAfter.isNegative() || passivateAfter.isZero()) {
+                throw new IllegalArgumentException("passivateAfter must be positive");
+            }
+            this.passivateAfter = passivateAfter;
+            return this;
+        }
+
+        public FleetRunner build() {
+            return new FleetRunner(this);
         }
     }
 }

@@ -36,6 +36,7 @@ public final class RunFold {
     private long modelCalls;
     private long toolSteps;
     private long retries;
+    private int retriesSinceResponse;
     private Usage usage = Usage.ZERO;
     private double costUsd;
     private long lastAt;
@@ -65,7 +66,10 @@ public final class RunFold {
                 started = e;
                 conversation.add(new Message.User(e.input()));
             }
-            case RunEvent.ModelRetried e -> retries++;
+            case RunEvent.ModelRetried e -> {
+                retries++;
+                retriesSinceResponse++;
+            }
             case RunEvent.ModelResponded e -> {
                 for (ToolCall c : e.message().toolCalls()) {
                     if (callIdsSeen.contains(c.id())) {
@@ -73,6 +77,7 @@ public final class RunFold {
                     }
                 }
                 modelCalls++;
+                retriesSinceResponse = 0;
                 usage = usage.plus(e.usage());
                 costUsd += e.costUsd();
                 conversation.add(e.message());
@@ -155,6 +160,11 @@ public final class RunFold {
         return retries;
     }
 
+    /** Failed model calls since the last response: the attempt number of the next call, minus one. */
+    public int retriesSinceResponse() {
+        return retriesSinceResponse;
+    }
+
     public Usage usage() {
         return usage;
     }
@@ -191,7 +201,7 @@ public final class RunFold {
     /** The summary row stored beside the journal. */
     public RunStatus status() {
         String shortDetail = detail.length() > 500 ? detail.substring(0, 500) + "…" : detail;
-        return new RunStatus(state, steps(), usage.total(), costUsd, lastAt, shortDetail);
+        return new RunStatus(state, steps(), modelCalls, usage.total(), costUsd, lastAt, shortDetail);
     }
 
     /** A comparable snapshot of everything the fold derived; used to prove replay equivalence. */

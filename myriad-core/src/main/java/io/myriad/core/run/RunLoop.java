@@ -81,26 +81,54 @@ public final class RunLoop {
     /** Starts a new run: journals {@code RunStarted} at seq 0 and drives it. */
     public RunFold start(String runId, RunEvent.RunStarted started, AgentRuntime agent, BooleanSupplier cancelled) {
         RunFold fold = new RunFold();
-        append(runId, fold, List.of(started));
+        start(runId, started, fold);
         return drive(runId, fold, agent, cancelled);
     }
 
+    /** Journals {@code RunStarted} at seq 0 into an empty fold. */
+    public void start(String runId, RunEvent.RunStarted started, RunFold fold) {
+        append(runId, fold, List.of(started));
+    }
+
     /**
-     * Continues a run from its folded journal until it is final, and returns the final fold.
+     * Continues a run from its folded journal until it is final, blocking the calling (virtual)
+     * thread during model calls, and returns the final fold.
      *
      * @throws io.myriad.core.journal.JournalFenceException when another writer took the run over
      */
     public RunFold drive(String runId, RunFold fold, AgentRuntime agent, BooleanSupplier cancelled) {
+        while (advance(runId, fold, agent, cancelled)) {
+            ModelRequest request = request(runId, fold, agent);
+            long begin = now();
+            try {
+                ModelResponse response = agent.provider().complete(request);
+                onModelResponse(runId, fold, agent, response, now() - begin);
+            } catch (ModelException e) {
+                long wait = onModelFailure(runId, fold, e);
+                if (wait > 0) {
+                    sleeper.sleep(Duration.ofMillis(wait));
+                }
+            }
+        }
+        return fold;
+    }
+
+    /**
+     * Moves a run forward without calling the model: checks cancellation and limits, settles the
+     * tool calls of the last response, judges a final answer. Returns true when the run now needs
+     * a model call (build it with {@link #request}), false when it is final.
+     */
+    public boolean advance(String runId, RunFold fold, AgentRuntime agent, BooleanSupplier cancelled) {
         Limits limits = agent.spec().limits();
         while (!fold.state().isFinal()) {
             if (cancelled.getAsBoolean()) {
                 append(runId, fold, List.of(new RunEvent.RunCancelled(now(), "stopped by the operator")));
-                break;
+                return false;
             }
             switch (fold.state()) {
                 case AWAITING_MODEL -> {
                     if (!limitReached(runId, fold, limits)) {
-                        callModel(runId, fold, agent);
+                        return true;
                     }
                 }
                 case ACTING -> settleCalls(runId, fold, agent, limits, cancelled);
@@ -108,7 +136,7 @@ public final class RunLoop {
                 default -> throw new IllegalTransitionException("run " + runId + " cannot be driven from " + fold.state());
             }
         }
-        return fold;
+        return false;
     }
 
     private boolean limitReached(String runId, RunFold fold, Limits limits) {
@@ -133,26 +161,22 @@ public final class RunLoop {
         return true;
     }
 
-    private void callModel(String runId, RunFold fold, AgentRuntime agent) {
-        ModelRequest request = request(runId, fold, agent);
-        for (int attempt = 1; ; attempt++) {
-            long begin = now();
-            try {
-                ModelResponse response = agent.provider().complete(request);
-                onResponse(runId, fold, agent, response, now() - begin);
-                return;
-            } catch (ModelException e) {
-                if (!e.retriable() || attempt >= retry.maxAttempts()) {
-                    String reason = e.kind().name().toLowerCase(java.util.Locale.ROOT);
-                    String tries = attempt > 1 ? " (after " + attempt + " attempts)" : "";
-                    append(runId, fold, List.of(new RunEvent.RunFailed(now(), "model_" + reason, e.getMessage() + tries)));
-                    return;
-                }
-                long wait = backoff(attempt, e.retryAfterMillis());
-                append(runId, fold, List.of(new RunEvent.ModelRetried(now(), attempt, e.kind() + ": " + e.getMessage(), wait)));
-                sleeper.sleep(Duration.ofMillis(wait));
-            }
+    /**
+     * Journals a failed model call: a retry (returns the milliseconds to wait before asking
+     * again) or, when the failure cannot be retried or the attempts are spent, the run's failure
+     * (returns -1). Attempts are counted from the journal, so they survive restarts.
+     */
+    public long onModelFailure(String runId, RunFold fold, ModelException e) {
+        int attempt = fold.retriesSinceResponse() + 1;
+        if (!e.retriable() || attempt >= retry.maxAttempts()) {
+            String reason = e.kind().name().toLowerCase(java.util.Locale.ROOT);
+            String tries = attempt > 1 ? " (after " + attempt + " attempts)" : "";
+            append(runId, fold, List.of(new RunEvent.RunFailed(now(), "model_" + reason, e.getMessage() + tries)));
+            return -1;
         }
+        long wait = backoff(attempt, e.retryAfterMillis());
+        append(runId, fold, List.of(new RunEvent.ModelRetried(now(), attempt, e.kind() + ": " + e.getMessage(), wait)));
+        return wait;
     }
 
     private long backoff(int attempt, long retryAfterMillis) {
@@ -161,7 +185,8 @@ public final class RunLoop {
         return Math.max(jittered, Math.min(retryAfterMillis, retry.maxDelay().toMillis() * 3));
     }
 
-    private ModelRequest request(String runId, RunFold fold, AgentRuntime agent) {
+    /** The next model request of a run that {@link #advance} said needs one. */
+    public ModelRequest request(String runId, RunFold fold, AgentRuntime agent) {
         List<Message> messages = new ArrayList<>(fold.conversation().size() + 1);
         messages.add(new Message.System(agent.spec().instructions()));
         messages.addAll(fold.conversation());
@@ -180,7 +205,8 @@ public final class RunLoop {
                 runId, (int) fold.modelCalls() + 1);
     }
 
-    private void onResponse(String runId, RunFold fold, AgentRuntime agent, ModelResponse response, long latency) {
+    /** Journals a model response (with the verdict on a final answer). */
+    public void onModelResponse(String runId, RunFold fold, AgentRuntime agent, ModelResponse response, long latency) {
         Message.Assistant message = uniqueCallIds(response.message(), fold);
         double cost = agent.pricing().cost(response.usage().promptTokens(), response.usage().completionTokens());
         var responded = new RunEvent.ModelResponded(

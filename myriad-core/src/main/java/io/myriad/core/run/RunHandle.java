@@ -1,0 +1,59 @@
+package io.myriad.core.run;
+
+import io.myriad.core.fleet.TaskSpec;
+import io.myriad.core.journal.Journal;
+import io.myriad.core.journal.JournalRecord;
+import java.util.List;
+
+/**
+ * What stays in memory of a run that is in progress: its id, its task, and its fold while it is
+ * working. A run that has waited longer than the passivation threshold drops its fold; the next
+ * step reloads it from the journal. A waiting run therefore costs this handle and the gateway's
+ * queue node, not a thread and not its history.
+ *
+ * <p>{@code fold} and {@code waitingSince} are volatile: the passivator clears folds from its own
+ * thread while steps run on virtual threads. A step that already holds the fold keeps using its
+ * local reference; the journal is the source of truth, so a reload sees the same state.
+ */
+final class RunHandle {
+    final String runId;
+    final TaskSpec task;
+    private volatile RunFold fold;
+    private volatile long waitingSince;
+    volatile long lastPromptTokens;
+
+    RunHandle(String runId, TaskSpec task, RunFold fold) {
+        this.runId = runId;
+        this.task = task;
+        this.fold = fold;
+    }
+
+    /** The run's fold, reloaded from the journal if it was passivated. */
+    RunFold fold(Journal journal) {
+        RunFold f = fold;
+        if (f == null) {
+            List<JournalRecord> records = journal.read(runId);
+            f = RunFold.of(records.stream().map(JournalRecord::event).toList());
+            fold = f;
+        }
+        return f;
+    }
+
+    void waiting(long nowMillis) {
+        waitingSince = nowMillis;
+    }
+
+    void working() {
+        waitingSince = 0;
+    }
+
+    /** Drops the fold if the run has been waiting since before {@code threshold}; true if it did. */
+    boolean passivateIfIdleSince(long threshold) {
+        long since = waitingSince;
+        if (since > 0 && since < threshold && fold != null) {
+            fold = null;
+            return true;
+        }
+        return false;
+    }
+}
