@@ -90,7 +90,6 @@ final class DeficitRoundRobin<F extends Flow> {
             settle(flow);
             rekey(flow);
         } else if (!flow.isEmpty()) {
-            flow.deficit = 0;
             flow.position = nextPosition++;
             flow.visitRound = round + 1;
             insert(flow);
