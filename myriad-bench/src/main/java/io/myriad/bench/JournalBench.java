@@ -9,13 +9,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.ArrayList;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -187,5 +188,51 @@ public class JournalBench {
             }
         }
         counter.appends += (long) s.producers * perProducer;
+    }
+
+    // ---------------------------------------------------------------- the writer's ceiling
+
+    /** One run whose producer does not wait: the writer always finds a full queue. */
+    @State(Scope.Benchmark)
+    public static class Pipelined extends Store {
+        @Param({"NORMAL", "FULL", "OFF"})
+        public SqliteStore.Sync sync;
+
+        @Param({"1000"})
+        public int maxBatch;
+
+        @Param({"2000"})
+        public int appendsPerInvocation;
+
+        long seq;
+
+        @Setup(Level.Trial)
+        public void setUp() throws IOException {
+            open(sync, 16_384, maxBatch);
+            store.append(start("run-0")).join();
+            seq = 1;
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws IOException {
+            close();
+        }
+    }
+
+    /**
+     * Not what a run does (a run waits for each append): {@code appendsPerInvocation} appends
+     * queued back to back, then the last one joined. The writer's own cost per append with the
+     * largest batches, the ceiling for {@link #groupCommit}. Read the {@code appends} line.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public void writerCeiling(Pipelined s, Appends counter) {
+        CompletableFuture<Void> last = null;
+        for (int i = 0; i < s.appendsPerInvocation; i++) {
+            last = s.store.append(append("run-0", s.seq++));
+        }
+        last.join();
+        counter.appends += s.appendsPerInvocation;
     }
 }

@@ -33,10 +33,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Notes. One platform thread, the journal writer, owns the write connection and
  * group-commits: it takes every queued append (up to {@code maxBatch}) into one transaction.
  * The queue is bounded, so producers block when the disk is slower than they are: events are
- * never dropped. Fencing is a conditional update of the run's {@code seq} column in the same
- * transaction as the insert of its events, so it holds across threads and across processes
- * (SQLite serialises writers). Reads use their own connections, which WAL lets run beside the
- * writer. Lock order: {@code readLock} and {@code adminLock} are never held together.
+ * never dropped. Fencing is the conditional insert of an append's first event: its
+ * {@code (run_id, seq)} must be free and its predecessor present, checked in the same
+ * transaction, so it holds across threads and across processes (SQLite serialises writers).
+ * The {@code runs} summary row is rewritten on a run's final append and every
+ * {@value #SUMMARY_EVERY} events in between, not on every append: it is a listing aid, the
+ * events are the truth. Reads use their own connection, which WAL lets run beside the writer.
+ * Lock order: {@code readLock} and {@code adminLock} are never held together.
  */
 public final class SqliteStore implements Journal, RunRepository {
     private static final int SCHEMA_VERSION = 1;
@@ -61,8 +64,12 @@ public final class SqliteStore implements Journal, RunRepository {
     private final ReentrantLock adminLock = new ReentrantLock();
     private final Thread writer;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.LongAdder batches = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder appends = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder commitNanos = new java.util.concurrent.atomic.LongAdder();
 
-    private record Pending(Append append, CompletableFuture<Void> done) {}
+    /** An append waiting for the writer, its events already encoded by the producer's thread. */
+    private record Pending(Append append, String[] bodies, CompletableFuture<Void> done) {}
 
     private SqliteStore(Path file, Sync sync, int queueCapacity, int maxBatch) throws SQLException {
         this.file = file;
@@ -102,12 +109,15 @@ public final class SqliteStore implements Journal, RunRepository {
     }
 
     private static Connection open(Path file, Sync sync) throws SQLException {
-        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        var props = new java.util.Properties();
+        // The driver would otherwise run "select last_insert_rowid()" after every insert.
+        props.setProperty("jdbc.get_generated_keys", "false");
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), props);
         try (Statement s = c.createStatement()) {
             s.execute("PRAGMA busy_timeout=10000");
             s.execute("PRAGMA journal_mode=WAL");
             s.execute("PRAGMA synchronous=" + sync.name());
-            s.execute("PRAGMA cache_size=-16000");
+            s.execute("PRAGMA cache_size=-262144");
             s.execute("PRAGMA temp_store=MEMORY");
         }
         return c;
@@ -138,11 +148,10 @@ public final class SqliteStore implements Journal, RunRepository {
                           model_calls INTEGER NOT NULL, tokens INTEGER NOT NULL, cost REAL NOT NULL, updated_at INTEGER NOT NULL, detail TEXT NOT NULL
                         ) WITHOUT ROWID""");
                 s.execute("CREATE INDEX IF NOT EXISTS runs_by_execution ON runs(execution)");
-                s.execute("CREATE INDEX IF NOT EXISTS runs_by_update ON runs(updated_at)");
                 s.execute("""
                         CREATE TABLE IF NOT EXISTS events (
                           run_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL,
-                          body TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID""");
+                          body TEXT NOT NULL, PRIMARY KEY (run_id, seq))""");
                 s.execute("PRAGMA user_version=1");
                 c.commit();
                 c.setAutoCommit(true);
@@ -166,7 +175,11 @@ public final class SqliteStore implements Journal, RunRepository {
         if (append.expectedSeq() == 0 && !(append.events().getFirst() instanceof RunEvent.RunStarted)) {
             throw new IllegalArgumentException("the first event of a run must be run_started");
         }
-        var pending = new Pending(append, new CompletableFuture<>());
+        String[] bodies = new String[append.events().size()];
+        for (int i = 0; i < bodies.length; i++) {
+            bodies[i] = EventCodec.encode(append.events().get(i));
+        }
+        var pending = new Pending(append, bodies, new CompletableFuture<>());
         try {
             queue.put(pending);
         } catch (InterruptedException e) {
@@ -178,13 +191,7 @@ public final class SqliteStore implements Journal, RunRepository {
 
     private void writeLoop() {
         List<Pending> batch = new ArrayList<>(maxBatch);
-        try (PreparedStatement insertRun = writeConnection.prepareStatement(
-                     "INSERT INTO runs(run_id, execution, fleet, task, agent, seq, state, steps, model_calls, tokens, cost, updated_at, detail)"
-                             + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(run_id) DO NOTHING");
-             PreparedStatement advance = writeConnection.prepareStatement(
-                     "UPDATE runs SET seq=?, state=?, steps=?, model_calls=?, tokens=?, cost=?, updated_at=?, detail=? WHERE run_id=? AND seq=?");
-             PreparedStatement insertEvent = writeConnection.prepareStatement(
-                     "INSERT INTO events(run_id, seq, type, at, body) VALUES (?,?,?,?,?)")) {
+        try (Statements st = new Statements(writeConnection)) {
             while (!closed || !queue.isEmpty()) {
                 Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
@@ -192,7 +199,11 @@ public final class SqliteStore implements Journal, RunRepository {
                 }
                 batch.add(first);
                 queue.drainTo(batch, maxBatch - 1);
-                commit(batch, insertRun, advance, insertEvent);
+                long begin = System.nanoTime();
+                commit(batch, st);
+                commitNanos.add(System.nanoTime() - begin);
+                batches.increment();
+                appends.add(batch.size());
                 batch.clear();
             }
         } catch (SQLException | InterruptedException e) {
@@ -203,60 +214,19 @@ public final class SqliteStore implements Journal, RunRepository {
         }
     }
 
-    private void commit(List<Pending> batch, PreparedStatement insertRun, PreparedStatement advance,
-                        PreparedStatement insertEvent) {
+    /** The run's summary row is rewritten on its final append and at least every this many events. */
+    private static final int SUMMARY_EVERY = 32;
+
+    private void commit(List<Pending> batch, Statements st) {
         List<Pending> fenced = new ArrayList<>();
         try {
             writeConnection.setAutoCommit(false);
             for (Pending p : batch) {
-                Append a = p.append();
-                RunStatus st = a.status();
-                long newSeq = a.expectedSeq() + a.events().size();
-                int updated;
-                if (a.expectedSeq() == 0) {
-                    var started = (RunEvent.RunStarted) a.events().getFirst();
-                    insertRun.setString(1, a.runId());
-                    insertRun.setString(2, started.execution());
-                    insertRun.setString(3, started.fleet());
-                    insertRun.setString(4, started.task());
-                    insertRun.setString(5, started.agent());
-                    insertRun.setLong(6, newSeq);
-                    insertRun.setString(7, st.state().name());
-                    insertRun.setLong(8, st.steps());
-                    insertRun.setLong(9, st.modelCalls());
-                    insertRun.setLong(10, st.tokens());
-                    insertRun.setDouble(11, st.costUsd());
-                    insertRun.setLong(12, st.updatedAt());
-                    insertRun.setString(13, st.detail());
-                    updated = insertRun.executeUpdate();
-                } else {
-                    advance.setLong(1, newSeq);
-                    advance.setString(2, st.state().name());
-                    advance.setLong(3, st.steps());
-                    advance.setLong(4, st.modelCalls());
-                    advance.setLong(5, st.tokens());
-                    advance.setDouble(6, st.costUsd());
-                    advance.setLong(7, st.updatedAt());
-                    advance.setString(8, st.detail());
-                    advance.setString(9, a.runId());
-                    advance.setLong(10, a.expectedSeq());
-                    updated = advance.executeUpdate();
-                }
-                if (updated != 1) {
+                if (!appendOne(p, st)) {
                     fenced.add(p);
-                    continue;
-                }
-                long seq = a.expectedSeq();
-                for (RunEvent e : a.events()) {
-                    insertEvent.setString(1, a.runId());
-                    insertEvent.setLong(2, seq++);
-                    insertEvent.setString(3, EventCodec.typeName(e));
-                    insertEvent.setLong(4, e.at());
-                    insertEvent.setString(5, EventCodec.encode(e));
-                    insertEvent.addBatch();
                 }
             }
-            insertEvent.executeBatch();
+            st.insertEvent.executeBatch();
             writeConnection.commit();
             writeConnection.setAutoCommit(true);
         } catch (SQLException | RuntimeException e) {
@@ -278,6 +248,98 @@ public final class SqliteStore implements Journal, RunRepository {
         }
     }
 
+    /**
+     * Writes one append inside the open transaction, or nothing when it is fenced (returns false).
+     * The fence is the first event's insert: it must not exist yet (primary key) and, after seq
+     * 0, its predecessor must. The other events of the append follow it in the same transaction,
+     * which no other writer can interleave.
+     */
+    private boolean appendOne(Pending p, Statements st) throws SQLException {
+        Append a = p.append();
+        RunStatus status = a.status();
+        long newSeq = a.expectedSeq() + a.events().size();
+        if (a.expectedSeq() == 0) {
+            var started = (RunEvent.RunStarted) a.events().getFirst();
+            PreparedStatement ins = st.insertRun;
+            ins.setString(1, a.runId());
+            ins.setString(2, started.execution());
+            ins.setString(3, started.fleet());
+            ins.setString(4, started.task());
+            ins.setString(5, started.agent());
+            bindStatus(ins, 6, newSeq, status);
+            if (ins.executeUpdate() != 1) {
+                return false;
+            }
+        }
+        PreparedStatement first = st.insertFirstEvent;
+        bindEvent(first, a.runId(), a.expectedSeq(), a.events().getFirst(), p.bodies()[0]);
+        first.setString(6, a.runId());
+        first.setLong(7, a.expectedSeq() - 1);
+        first.setLong(8, a.expectedSeq());
+        if (first.executeUpdate() != 1) {
+            return false;
+        }
+        for (int i = 1; i < p.bodies().length; i++) {
+            bindEvent(st.insertEvent, a.runId(), a.expectedSeq() + i, a.events().get(i), p.bodies()[i]);
+            st.insertEvent.addBatch();
+        }
+        if (a.expectedSeq() > 0 && (status.state().isFinal() || newSeq / SUMMARY_EVERY != a.expectedSeq() / SUMMARY_EVERY)) {
+            bindStatus(st.updateRun, 1, newSeq, status);
+            st.updateRun.setString(9, a.runId());
+            st.updateRun.executeUpdate();
+        }
+        return true;
+    }
+
+    private static void bindEvent(PreparedStatement ps, String runId, long seq, RunEvent e, String body) throws SQLException {
+        ps.setString(1, runId);
+        ps.setLong(2, seq);
+        ps.setString(3, EventCodec.typeName(e));
+        ps.setLong(4, e.at());
+        ps.setString(5, body);
+    }
+
+    /** Binds seq, state, steps, model_calls, tokens, cost, updated_at, detail from {@code from}. */
+    private static void bindStatus(PreparedStatement ps, int from, long seq, RunStatus st) throws SQLException {
+        ps.setLong(from, seq);
+        ps.setString(from + 1, st.state().name());
+        ps.setLong(from + 2, st.steps());
+        ps.setLong(from + 3, st.modelCalls());
+        ps.setLong(from + 4, st.tokens());
+        ps.setDouble(from + 5, st.costUsd());
+        ps.setLong(from + 6, st.updatedAt());
+        ps.setString(from + 7, st.detail());
+    }
+
+    /** The writer's prepared statements. */
+    private static final class Statements implements AutoCloseable {
+        final PreparedStatement insertRun;
+        final PreparedStatement updateRun;
+        final PreparedStatement insertFirstEvent;
+        final PreparedStatement insertEvent;
+
+        Statements(Connection c) throws SQLException {
+            insertRun = c.prepareStatement(
+                    "INSERT INTO runs(run_id, execution, fleet, task, agent, seq, state, steps, model_calls, tokens, cost,"
+                            + " updated_at, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(run_id) DO NOTHING");
+            updateRun = c.prepareStatement(
+                    "UPDATE runs SET seq=?, state=?, steps=?, model_calls=?, tokens=?, cost=?, updated_at=?, detail=? WHERE run_id=?");
+            insertFirstEvent = c.prepareStatement(
+                    "INSERT INTO events(run_id, seq, type, at, body) SELECT ?,?,?,?,?"
+                            + " WHERE EXISTS (SELECT 1 FROM events WHERE run_id=? AND seq=?) OR ?=0"
+                            + " ON CONFLICT(run_id, seq) DO NOTHING");
+            insertEvent = c.prepareStatement("INSERT INTO events(run_id, seq, type, at, body) VALUES (?,?,?,?,?)");
+        }
+
+        @Override
+        public void close() throws SQLException {
+            insertRun.close();
+            updateRun.close();
+            insertFirstEvent.close();
+            insertEvent.close();
+        }
+    }
+
     private static void failAll(List<Pending> batch, Exception cause) {
         var failure = new MyriadException("journal write failed: " + cause.getMessage()
                 + " (is the disk full or the file read-only?)", true, cause);
@@ -295,6 +357,17 @@ public final class SqliteStore implements Journal, RunRepository {
             }
             return out;
         });
+    }
+
+    /** What the writer has done: transactions, appends in them, and time spent committing. */
+    public record WriterStats(long transactions, long appends, long commitNanos) {
+        public double appendsPerTransaction() {
+            return transactions == 0 ? 0 : (double) appends / transactions;
+        }
+    }
+
+    public WriterStats writerStats() {
+        return new WriterStats(batches.sum(), appends.sum(), commitNanos.sum());
     }
 
     /** Events and bytes stored, for the figures printed after a run. */

@@ -231,6 +231,9 @@ public final class MacroBench {
             long steps = summaries.stream().mapToLong(FleetRunner.Summary::steps).sum();
             long succeeded = summaries.stream().mapToLong(FleetRunner.Summary::succeeded).sum();
             long events = store.size().events();
+            var ws = store.writerStats();
+            progress.printf("bench: journal writer: %,d transactions, %.1f appends each, %.1f%% of the wall time committing%n",
+                    ws.transactions(), ws.appendsPerTransaction(), ws.commitNanos() / 1e7 / wall);
             long bytes = fileSize(db) + fileSize(Path.of(db + "-wal"));
             LatencyHistogram all = gateway.queueWait();
             return new Result(o, true, "", wall, succeeded, total - succeeded, modelSteps, steps - modelSteps,

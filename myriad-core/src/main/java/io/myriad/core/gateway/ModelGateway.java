@@ -217,8 +217,6 @@ public final class ModelGateway {
             if (limiter != null) {
                 long now = clock.millis();
                 if (response != null) {
-                    limiter.observe(response.rateLimits(), now);
-                    limiter.succeeded();
                     long actual = response.usage().total();
                     long estimated = Math.max(1, p.call.estimatedTokens());
                     if (actual < estimated) {
@@ -226,6 +224,9 @@ public final class ModelGateway {
                     } else if (actual > estimated) {
                         limiter.charge(actual - estimated, now);
                     }
+                    // After the correction, so the provider's own count of what remains wins.
+                    limiter.observe(response.rateLimits(), now);
+                    limiter.succeeded();
                 } else if (failure != null) {
                     limiter.observe(failure.rateLimits(), now);
                     if (failure.kind() == ModelException.Kind.RATE_LIMITED) {

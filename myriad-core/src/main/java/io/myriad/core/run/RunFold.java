@@ -99,8 +99,9 @@ public final class RunFold {
                 Call c = requireCall(e.callId(), CallStatus.PENDING, kind);
                 calls.put(e.callId(), new Call(c.call(), c.index(), CallStatus.STARTED, c.idempotencyKey()));
             }
-            case RunEvent.ToolCallCompleted e -> target = settle(e.callId(), CallStatus.STARTED, kind, e.result());
-            case RunEvent.ToolCallFailed e -> target = settle(e.callId(), CallStatus.STARTED, kind, "ERROR: " + e.error());
+            // A read-only call settles without a journaled intent: PENDING is accepted too.
+            case RunEvent.ToolCallCompleted e -> target = settle(e.callId(), null, kind, e.result());
+            case RunEvent.ToolCallFailed e -> target = settle(e.callId(), null, kind, "ERROR: " + e.error());
             case RunEvent.ToolCallRejected e -> target = settle(e.callId(), CallStatus.PENDING, kind, "ERROR: " + e.reason());
             case RunEvent.RunSucceeded e -> detail = e.output();
             case RunEvent.RunFailed e -> detail = e.reason() + ": " + e.message();
@@ -112,11 +113,14 @@ public final class RunFold {
         seq++;
     }
 
+    /** The call, which must be in {@code expected} (or, when that is null, not yet settled). */
     private Call requireCall(String callId, CallStatus expected, RunState.EventKind kind) {
         Call c = calls.get(callId);
-        if (c == null || c.status() != expected) {
+        boolean ok = c != null && (expected == null ? c.status() != CallStatus.SETTLED : c.status() == expected);
+        if (!ok) {
             throw new IllegalTransitionException(kind + " for call " + callId + " which is "
-                    + (c == null ? "not a call of the current response" : c.status()) + ", expected " + expected);
+                    + (c == null ? "not a call of the current response" : c.status()) + ", expected "
+                    + (expected == null ? "PENDING or STARTED" : expected));
         }
         return c;
     }

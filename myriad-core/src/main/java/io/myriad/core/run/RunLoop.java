@@ -38,8 +38,8 @@ import java.util.random.RandomGenerator;
  * has effects outside the process, so that {@link #drive} can be called again on the same run
  * after a crash and continue without repeating a completed tool call or a journaled model call.
  *
- * <p>A read-only tool needs no durable intent: it is invoked first and its start and outcome are
- * journaled together, which saves one journal write per read.
+ * <p>A read-only tool needs no durable intent: it is invoked first and only its outcome is
+ * journaled, which saves an append and an event per read.
  */
 public final class RunLoop {
     static final int MAX_RESULT_CHARS = 64 * 1024;
@@ -306,14 +306,10 @@ public final class RunLoop {
                     "reached " + limits.maxSteps() + " steps without a final answer; raise limits.max_steps if the task needs more")));
             return;
         }
-        var startedEvent = new RunEvent.ToolCallStarted(now(), tc.id(), tc.name(), call.idempotencyKey());
-        if (tool.effect() == Effect.READ_ONLY) {
-            RunEvent outcome = invoke(runId, tool, args, tc, call);
-            append(runId, fold, List.of(startedEvent, outcome));
-        } else {
-            append(runId, fold, List.of(startedEvent));
-            append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
+        if (tool.effect() != Effect.READ_ONLY) {
+            append(runId, fold, List.of(new RunEvent.ToolCallStarted(now(), tc.id(), tc.name(), call.idempotencyKey())));
         }
+        append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
     }
 
     /** A call journaled as started but not settled: the process died while it ran. */

@@ -23,6 +23,10 @@ import java.util.Set;
  *   any started, non-final state ── run_failed ▶ FAILED, run_cancelled ▶ CANCELLED, run_limited ▶ LIMITED
  * </pre>
  *
+ * <p>A call is started (its intent journaled) before it completes or fails, except a read-only
+ * call, which may complete or fail straight from pending: re-running it after a crash is
+ * harmless, so it needs no intent.
+ *
  * <p>Tool-call events keep a run in {@code ACTING} while calls of the last response are
  * unsettled and move it to {@code AWAITING_MODEL} when the last one settles; that choice is the
  * only one that depends on data, and {@link RunFold} makes it.

@@ -320,12 +320,12 @@ class RunLoopTest {
     }
 
     @Test
-    void aReadOnlyCallJournalsItsIntentAndOutcomeTogether() {
+    void aReadOnlyCallJournalsOnlyItsOutcome() {
         var tool = new CountingTool("count", Effect.READ_ONLY);
         loop().start("f-1:t1", started(), agent(new ScriptedModel(callThenAnswer("count", 1)), Limits.DEFAULT, tool), () -> false);
         List<JournalRecord> records = journal.read("f-1:t1");
         assertThat(records).extracting(r -> r.event().getClass().getSimpleName()).containsExactly(
-                "RunStarted", "ModelResponded", "ToolCallStarted", "ToolCallCompleted", "ModelResponded", "RunSucceeded");
+                "RunStarted", "ModelResponded", "ToolCallCompleted", "ModelResponded", "RunSucceeded");
     }
 
     private static int indexOf(List<RunEvent> events, Class<?> type) {

@@ -159,6 +159,7 @@ class RunStateMachineProperties {
                     String id = call.call().id();
                     if (call.status() == RunFold.CallStatus.PENDING) {
                         yield choice % 5 == 0 ? new RunEvent.ToolCallRejected(t, id, "invalid")
+                                : choice % 5 == 1 ? new RunEvent.ToolCallCompleted(t, id, "read-only result", choice)
                                 : new RunEvent.ToolCallStarted(t, id, call.call().name(), call.idempotencyKey());
                     }
                     yield choice % 7 == 0 ? new RunEvent.RunFailed(t, "in_doubt", "unknown outcome")
