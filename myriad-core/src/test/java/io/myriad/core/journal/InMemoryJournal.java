@@ -7,7 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** A journal in memory, fenced like the real ones; for tests of the engine. */
-public final class InMemoryJournal implements Journal {
+public final class InMemoryJournal implements Journal, RunRepository {
     private final Map<String, List<RunEvent>> runs = new ConcurrentHashMap<>();
     private final Map<String, RunStatus> statuses = new ConcurrentHashMap<>();
 
@@ -48,4 +48,45 @@ public final class InMemoryJournal implements Journal {
 
     @Override
     public void close() {}
+
+    // ---- a minimal run repository: runs are listed from their statuses
+
+    @Override
+    public java.util.Optional<Execution> unfinishedExecution(String fleet) {
+        return java.util.Optional.empty();
+    }
+
+    @Override
+    public Execution createExecution(String fleet, String digest, String source, int tasks, long now) {
+        return new Execution(fleet + "-1", fleet, digest, source, now, 0, tasks);
+    }
+
+    @Override
+    public void finishExecution(String executionId, long now) {}
+
+    @Override
+    public java.util.Optional<Execution> execution(String executionId) {
+        return java.util.Optional.empty();
+    }
+
+    @Override
+    public List<RunRow> runs(String executionId) {
+        return statuses.entrySet().stream().filter(e -> e.getKey().startsWith(executionId + ":"))
+                .map(e -> new RunRow(e.getKey(), executionId, "", "", "", 0, e.getValue())).toList();
+    }
+
+    @Override
+    public List<RunRow> recentRuns(int limit) {
+        return List.of();
+    }
+
+    @Override
+    public java.util.Optional<RunRow> run(String runId) {
+        return java.util.Optional.empty();
+    }
+
+    @Override
+    public List<Execution> executions(int limit) {
+        return List.of();
+    }
 }
