@@ -4,8 +4,9 @@ import java.io.PrintWriter;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A progress bar on the terminal, redrawn a few times a second by one daemon thread; silent
- * when the output is not a terminal (logs and CI keep only the summary).
+ * A progress bar on the terminal, redrawn a few times a second by one daemon thread; when the
+ * output is not a terminal (logs, CI), one plain line every {@code LOG_EVERY} instead, so a long
+ * fleet shows it is alive without flooding the log.
  */
 final class Progress {
     private final PrintWriter err;
@@ -14,16 +15,24 @@ final class Progress {
     private final AtomicInteger bad = new AtomicInteger();
     private final long begin = System.nanoTime();
     private final Thread painter;
+    private static final long LOG_EVERY_MILLIS = 10_000;
+    private final boolean interactive;
+    private final java.util.function.Supplier<String> detail;
     private volatile boolean running = true;
 
-    private Progress(PrintWriter err, int total, boolean interactive) {
+    private Progress(PrintWriter err, int total, boolean interactive, java.util.function.Supplier<String> detail) {
         this.err = err;
         this.total = total;
-        this.painter = interactive ? Thread.ofPlatform().daemon(true).name("myriad-progress").start(this::paintLoop) : null;
+        this.interactive = interactive;
+        this.detail = detail;
+        this.painter = Thread.ofPlatform().daemon(true).name("myriad-progress").start(this::paintLoop);
     }
 
-    static Progress start(PrintWriter err, int total, boolean interactive) {
-        return new Progress(err, total, interactive);
+    /**
+     * @param detail what else to say on each line (runs in progress, waiting for the model)
+     */
+    static Progress start(PrintWriter err, int total, boolean interactive, java.util.function.Supplier<String> detail) {
+        return new Progress(err, total, interactive, detail);
     }
 
     void finished(String state) {
@@ -35,11 +44,17 @@ final class Progress {
 
     private void paintLoop() {
         while (running) {
-            paint();
             try {
-                Thread.sleep(200);
+                Thread.sleep(interactive ? 200 : LOG_EVERY_MILLIS);
             } catch (InterruptedException e) {
                 return;
+            }
+            if (interactive) {
+                paint();
+            } else if (running) {
+                err.println(String.format("[%5.0fs] %,d/%,d tasks final, %,d not succeeded, %s",
+                        (System.nanoTime() - begin) / 1e9, done.get(), total, bad.get(), detail.get()));
+                err.flush();
             }
         }
     }
@@ -49,15 +64,15 @@ final class Progress {
         int width = 30;
         int filled = total == 0 ? width : (int) ((long) d * width / total);
         double secs = (System.nanoTime() - begin) / 1e9;
-        err.print(String.format("\r[%s%s] %d/%d tasks  %d not succeeded  %.1fs ",
-                "#".repeat(filled), ".".repeat(width - filled), d, total, bad.get(), secs));
+        err.print(String.format("\r[%s%s] %d/%d tasks  %d not succeeded  %s  %.1fs ",
+                "#".repeat(filled), ".".repeat(width - filled), d, total, bad.get(), detail.get(), secs));
         err.flush();
     }
 
     void stop() {
         running = false;
-        if (painter != null) {
-            painter.interrupt();
+        painter.interrupt();
+        if (interactive) {
             try {
                 painter.join();
             } catch (InterruptedException e) {

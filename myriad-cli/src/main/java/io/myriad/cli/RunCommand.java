@@ -113,8 +113,8 @@ final class RunCommand implements Callable<Integer> {
                 .validator(JsonSchemaValidator.create())
                 .workspaceRoot(data.workspaces())
                 .build();
-        Progress progress = Progress.start(err, fleet.tasks().size(), System.console() != null && !json);
         FleetRunner.Summary summary;
+        Progress progress = null;
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
              ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                      Thread.ofPlatform().name("myriad-timer").daemon(true).factory())) {
@@ -125,19 +125,25 @@ final class RunCommand implements Callable<Integer> {
                             .maxConcurrency(fleet.concurrency()).executor(executor).timer(timer).build()))
                     .executor(executor).timer(timer)
                     .build();
+            progress = Progress.start(err, fleet.tasks().size(), System.console() != null && !json,
+                    () -> String.format(java.util.Locale.ROOT, "%,d in progress, %,d waiting for the model",
+                            runner.activeRuns(), gateways.values().stream().mapToInt(g -> g.queued() + g.inFlight()).sum()));
+            Progress shown = progress;
             summary = runner.run(fleet, execution, new FleetRunner.Listener() {
                 @Override
                 public void runFinished(String runId, RunStatus status) {
-                    progress.finished(status.state().label());
+                    shown.finished(status.state().label());
                 }
 
                 @Override
                 public void runAbandoned(String runId, RuntimeException cause) {
-                    progress.finished("failed");
+                    shown.finished("failed");
                 }
             });
         } finally {
-            progress.stop();
+            if (progress != null) {
+                progress.stop();
+            }
         }
         boolean allFinal = summary.succeeded() + summary.failed() + summary.cancelled() + summary.limited() == summary.tasks();
         if (allFinal) {

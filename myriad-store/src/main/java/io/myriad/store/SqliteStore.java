@@ -39,7 +39,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * The {@code runs} summary row is rewritten on a run's final append and every
  * {@value #SUMMARY_EVERY} events in between, not on every append: it is a listing aid, the
  * events are the truth. Reads use their own connection, which WAL lets run beside the writer.
- * Lock order: {@code readLock} and {@code adminLock} are never held together.
+ * Reads borrow one of a few read connections from a pool; {@code adminLock} guards the
+ * connection that creates executions.
  */
 public final class SqliteStore implements Journal, RunRepository {
     private static final int SCHEMA_VERSION = 1;
@@ -58,9 +59,9 @@ public final class SqliteStore implements Journal, RunRepository {
     private final BlockingQueue<Pending> queue;
     private final int maxBatch;
     private final Connection writeConnection;
-    private final Connection readConnection;
+    private final BlockingQueue<Connection> readers;
+    private final List<Connection> readConnections = new ArrayList<>();
     private final Connection adminConnection;
-    private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock adminLock = new ReentrantLock();
     private final Thread writer;
     private volatile boolean closed;
@@ -77,7 +78,13 @@ public final class SqliteStore implements Journal, RunRepository {
         this.maxBatch = maxBatch;
         this.writeConnection = open(file, sync);
         migrate(writeConnection);
-        this.readConnection = open(file, sync);
+        int readerCount = Math.max(2, Runtime.getRuntime().availableProcessors());
+        this.readers = new ArrayBlockingQueue<>(readerCount);
+        for (int i = 0; i < readerCount; i++) {
+            Connection c = open(file, sync);
+            readConnections.add(c);
+            readers.add(c);
+        }
         this.adminConnection = open(file, sync);
         this.writer = Thread.ofPlatform().name("myriad-journal-writer").daemon(true).start(this::writeLoop);
     }
@@ -507,8 +514,14 @@ public final class SqliteStore implements Journal, RunRepository {
     }
 
     private <T> T query(String sql, Binder binder, Reader<T> reader) {
-        readLock.lock();
-        try (PreparedStatement ps = readConnection.prepareStatement(sql)) {
+        Connection c;
+        try {
+            c = readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MyriadException("interrupted while waiting for a journal reader", true, e);
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             binder.bind(ps);
             try (ResultSet rs = ps.executeQuery()) {
                 return reader.read(rs);
@@ -516,7 +529,7 @@ public final class SqliteStore implements Journal, RunRepository {
         } catch (SQLException e) {
             throw new MyriadException("journal query failed: " + e.getMessage(), true, e);
         } finally {
-            readLock.unlock();
+            readers.add(c);
         }
     }
 
@@ -548,7 +561,10 @@ public final class SqliteStore implements Journal, RunRepository {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Connection c : List.of(writeConnection, readConnection, adminConnection)) {
+        List<Connection> all = new ArrayList<>(readConnections);
+        all.add(writeConnection);
+        all.add(adminConnection);
+        for (Connection c : all) {
             try {
                 c.close();
             } catch (SQLException ignored) {
