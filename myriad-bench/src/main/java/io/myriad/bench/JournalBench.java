@@ -148,15 +148,34 @@ public class JournalBench {
         }
     }
 
-    /** Counts appends, so JMH reports appends per second beside invocations per second. */
+    /**
+     * What the writer did, as rates beside the invocation rate: {@code appends} per second,
+     * {@code transactions} per second (their ratio is the realised batch size) and
+     * {@code commitMicros}, microseconds per second the writer spent in transactions (divide by
+     * 10,000 for the percentage of its time).
+     */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Appends {
+    public static class WriterCounters {
         public long appends;
+        public long transactions;
+        public long commitMicros;
 
         @Setup(Level.Iteration)
         public void reset() {
             appends = 0;
+            transactions = 0;
+            commitMicros = 0;
+        }
+
+        /**
+         * Adds one invocation. The writer counts a transaction just after completing its
+         * appends, so the last one of an invocation may fall into the next invocation's count.
+         */
+        void add(long invocationAppends, SqliteStore.WriterStats before, SqliteStore.WriterStats after) {
+            appends += invocationAppends;
+            transactions += after.transactions() - before.transactions();
+            commitMicros += (after.commitNanos() - before.commitNanos()) / 1_000;
         }
     }
 
@@ -167,8 +186,9 @@ public class JournalBench {
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
-    public void groupCommit(ManyRuns s, Appends counter) throws InterruptedException, ExecutionException {
+    public void groupCommit(ManyRuns s, WriterCounters counter) throws InterruptedException, ExecutionException {
         SqliteStore store = s.store;
+        SqliteStore.WriterStats before = store.writerStats();
         int perProducer = s.appendsPerProducer;
         List<Future<?>> done = new ArrayList<>(s.producers);
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -187,7 +207,7 @@ public class JournalBench {
                 f.get();
             }
         }
-        counter.appends += (long) s.producers * perProducer;
+        counter.add((long) s.producers * perProducer, before, store.writerStats());
     }
 
     // ---------------------------------------------------------------- the writer's ceiling
@@ -227,12 +247,13 @@ public class JournalBench {
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
-    public void writerCeiling(Pipelined s, Appends counter) {
+    public void writerCeiling(Pipelined s, WriterCounters counter) {
+        SqliteStore.WriterStats before = s.store.writerStats();
         CompletableFuture<Void> last = null;
         for (int i = 0; i < s.appendsPerInvocation; i++) {
             last = s.store.append(append("run-0", s.seq++));
         }
         last.join();
-        counter.appends += s.appendsPerInvocation;
+        counter.add(s.appendsPerInvocation, before, s.store.writerStats());
     }
 }

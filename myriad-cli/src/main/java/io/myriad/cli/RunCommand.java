@@ -8,6 +8,7 @@ import io.myriad.core.journal.RunStatus;
 import io.myriad.core.run.AgentRuntime;
 import io.myriad.core.run.FleetRunner;
 import io.myriad.core.run.RunLoop;
+import io.myriad.core.run.StepExecutor;
 import io.myriad.store.SqliteStore;
 import io.myriad.tools.JsonSchemaValidator;
 import java.io.PrintWriter;
@@ -34,6 +35,9 @@ import picocli.CommandLine.Spec;
         description = {"Runs every task of a fleet file and prints a summary.",
                 "Running the same file again after a crash resumes the unfinished runs from the journal."})
 final class RunCommand implements Callable<Integer> {
+    /** Steps running at once; more runs than this wait as queue nodes, not threads. */
+    static final int STEP_THREADS = 4_096;
+
     @Parameters(paramLabel = "FILE", description = "The fleet file (YAML).")
     Path file;
 
@@ -123,7 +127,7 @@ final class RunCommand implements Callable<Integer> {
                     .loop(loop).journal(store).repository(store).agents(runtimes::get)
                     .gateways(p -> gateways.computeIfAbsent(p, provider -> ModelGateway.builder().provider(provider)
                             .maxConcurrency(fleet.concurrency()).executor(executor).timer(timer).build()))
-                    .executor(executor).timer(timer)
+                    .executor(StepExecutor.create(executor, STEP_THREADS)).timer(timer)
                     .build();
             progress = Progress.start(err, fleet.tasks().size(), System.console() != null && !json,
                     () -> String.format(java.util.Locale.ROOT, "%,d in progress, %,d waiting for the model",

@@ -6,6 +6,7 @@ import io.myriad.core.model.ModelException.Kind;
 import io.myriad.core.model.RateLimits;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
@@ -15,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Turns what went wrong with one HTTP exchange into a {@link ModelException} whose kind tells the
@@ -28,6 +30,15 @@ final class HttpFailures {
     /** The exception for a non-2xx status. */
     static ModelException forStatus(
             int status, String body, HttpHeaders headers, String url, Clock clock, ChatCompletionsCodec codec) {
+        return forStatus(status, body, headers::firstValue, url, clock, codec);
+    }
+
+    /**
+     * The exception for a non-2xx status, with {@code headers} giving the first value of a header
+     * by its name, case-insensitively.
+     */
+    static ModelException forStatus(int status, String body, Function<String, Optional<String>> headers, String url,
+            Clock clock, ChatCompletionsCodec codec) {
         Optional<ChatCompletionsCodec.ApiError> error = codec.decodeError(body);
         String detail = error.map(ChatCompletionsCodec.ApiError::message)
                 .filter(message -> !message.isBlank())
@@ -75,7 +86,7 @@ final class HttpFailures {
                     "No connection to the model server at " + url + " within " + timeout.toMillis()
                             + " ms. Check that the server is running and reachable.", -1, e);
         }
-        if (e instanceof HttpTimeoutException) {
+        if (e instanceof HttpTimeoutException || e instanceof SocketTimeoutException) {
             return timeout(url, timeout, e);
         }
         String why = hasCause(e, UnresolvedAddressException.class) || hasCause(e, UnknownHostException.class)
@@ -114,7 +125,12 @@ final class HttpFailures {
      * timestamps turned into delays from the clock's now.
      */
     static RateLimits rateLimits(HttpHeaders headers, Clock clock) {
-        return RateLimitHeaders.parse(headers::firstValue, clock.instant());
+        return rateLimits(headers::firstValue, clock);
+    }
+
+    /** What the headers, looked up by name case-insensitively, say about rate limits. */
+    static RateLimits rateLimits(Function<String, Optional<String>> headers, Clock clock) {
+        return RateLimitHeaders.parse(headers, clock.instant());
     }
 
     /**

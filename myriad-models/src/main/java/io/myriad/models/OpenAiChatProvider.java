@@ -10,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -29,11 +28,14 @@ import java.util.concurrent.TimeoutException;
  * whether to retry, back off (honouring {@link ModelException#retryAfterMillis()}) or give up.
  *
  * <p>Instances are thread-safe and meant to be shared by all runs that use the same endpoint;
- * callers block their (virtual) thread for the duration of a call.
+ * callers block their (virtual) thread for the duration of a call. Plain {@code http://}
+ * endpoints (a local server, a simulator) are reached through a lean HTTP/1.1 client with a pool
+ * of keep-alive connections, {@code https://} ones through the JDK's client.
  */
 public final class OpenAiChatProvider implements ModelProvider {
     /** The {@code owned_by} value by which {@link SimServer} announces itself in {@code /models}. */
     static final String SIMULATED_OWNER = "myriad-simulated";
+    private static final String[] NO_FIELDS = {};
 
     private final String baseUrl;
     private final URI endpoint;
@@ -42,22 +44,39 @@ public final class OpenAiChatProvider implements ModelProvider {
     private final Duration timeout;
     private final boolean simulated;
     private final Clock clock;
+    private final String url;
+    /** The lean client, for {@code http://} endpoints; null for {@code https://} ones. */
+    private final LeanHttp leanClient;
+    private final LeanHttp.Endpoint lean;
+    /** The JDK's client, for {@code https://} endpoints, where TLS matters more than raw speed; null for {@code http://}. */
     private final HttpClient client;
     private final ChatCompletionsCodec codec = new ChatCompletionsCodec();
 
     private OpenAiChatProvider(Builder builder) {
         this.baseUrl = builder.baseUrl;
         this.endpoint = URI.create(baseUrl + "/chat/completions");
+        this.url = endpoint.toString();
         this.model = builder.model;
         this.apiKey = builder.apiKey;
         this.timeout = builder.timeout;
         this.simulated = builder.simulated;
         this.clock = builder.clock;
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(builder.connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        if ("http".equals(endpoint.getScheme())) {
+            this.client = null;
+            this.leanClient = LeanHttp.create(builder.connectTimeout);
+            this.lean = apiKey.isEmpty()
+                    ? leanClient.endpoint(endpoint, "Content-Type", "application/json", "Accept", "application/json")
+                    : leanClient.endpoint(endpoint, "Content-Type", "application/json", "Accept", "application/json",
+                            "Authorization", "Bearer " + apiKey);
+        } else {
+            this.leanClient = null;
+            this.lean = null;
+            this.client = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(builder.connectTimeout)
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .build();
+        }
     }
 
     /** Starts the configuration of a provider; {@code baseUrl} and {@code model} are required. */
@@ -86,44 +105,62 @@ public final class OpenAiChatProvider implements ModelProvider {
     public ModelResponse complete(ModelRequest request) {
         Objects.requireNonNull(request, "request");
         ToolNames names = ToolNames.of(request.tools());
-        String body = codec.encodeRequest(request, model).toString();
+        byte[] body = codec.encodeRequestBytes(request, model, names);
+        String[] tracing = request.runId().isEmpty()
+                ? NO_FIELDS
+                : new String[] {"X-Myriad-Run", request.runId(), "X-Myriad-Step", Integer.toString(request.step())};
+        HttpReply reply = lean != null ? leanExchange(body, tracing) : jdkExchange(body, tracing);
+        int status = reply.status();
+        if (status >= 200 && status < 300) {
+            return codec.decodeResponse(reply.body(), url, names, HttpFailures.rateLimits(reply.headers(), clock));
+        }
+        throw HttpFailures.forStatus(status, reply.text(), reply.headers(), url, clock, codec);
+    }
+
+    /** Sends one request over the lean client; the whole exchange, body included, must end within the timeout. */
+    private HttpReply leanExchange(byte[] body, String[] tracing) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw HttpFailures.interrupted(url, new InterruptedException());
+        }
+        try {
+            return lean.send("POST", tracing, body, System.nanoTime() + timeout.toNanos());
+        } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                InterruptedException interrupted = new InterruptedException();
+                interrupted.initCause(e);
+                throw HttpFailures.interrupted(url, interrupted);
+            }
+            throw HttpFailures.forIo(e, url, timeout);
+        }
+    }
+
+    /** Sends one request over the JDK's client; the whole exchange, body included, must end within the timeout. */
+    private HttpReply jdkExchange(byte[] body, String[] tracing) {
         HttpRequest.Builder http = HttpRequest.newBuilder(endpoint)
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (!apiKey.isEmpty()) {
             http.header("Authorization", "Bearer " + apiKey);
         }
-        if (!request.runId().isEmpty()) {
-            http.header("X-Myriad-Run", request.runId());
-            http.header("X-Myriad-Step", Integer.toString(request.step()));
+        for (int i = 0; i < tracing.length; i += 2) {
+            http.header(tracing[i], tracing[i + 1]);
         }
-        HttpResponse<String> response = exchange(http.build());
-        int status = response.statusCode();
-        if (status >= 200 && status < 300) {
-            return codec.decodeResponse(response.body(), endpoint.toString(), names,
-                    HttpFailures.rateLimits(response.headers(), clock));
-        }
-        throw HttpFailures.forStatus(
-                status, response.body(), response.headers(), endpoint.toString(), clock, codec);
-    }
-
-    /** Sends one request; the whole exchange, body included, must end within the timeout. */
-    private HttpResponse<String> exchange(HttpRequest request) {
-        CompletableFuture<HttpResponse<String>> future =
-                client.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        CompletableFuture<HttpResponse<byte[]>> future =
+                client.sendAsync(http.build(), HttpResponse.BodyHandlers.ofByteArray());
         try {
-            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            HttpResponse<byte[]> response = future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return HttpReply.of(response.statusCode(), response.headers(), response.body());
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw HttpFailures.timeout(endpoint.toString(), timeout, e);
+            throw HttpFailures.timeout(url, timeout, e);
         } catch (InterruptedException e) {
             future.cancel(true);
-            throw HttpFailures.interrupted(endpoint.toString(), e);
+            throw HttpFailures.interrupted(url, e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
-                throw HttpFailures.forIo(io, endpoint.toString(), timeout);
+                throw HttpFailures.forIo(io, url, timeout);
             }
             throw new ModelException(ModelException.Kind.UNREACHABLE,
                     "The call to the model server at " + endpoint + " failed: " + e.getCause()
@@ -146,7 +183,11 @@ public final class OpenAiChatProvider implements ModelProvider {
     /** Abandons calls in flight and releases the connection pool. */
     @Override
     public void close() {
-        client.shutdownNow();
+        if (leanClient != null) {
+            leanClient.close();
+        } else {
+            client.shutdownNow();
+        }
     }
 
     /**
@@ -158,20 +199,13 @@ public final class OpenAiChatProvider implements ModelProvider {
         Objects.requireNonNull(baseUrl, "baseUrl");
         Objects.requireNonNull(timeout, "timeout");
         ChatCompletionsCodec codec = new ChatCompletionsCodec();
-        try (HttpClient client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(timeout)
-                .build()) {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(Builder.normalise(baseUrl) + "/models"))
-                    .timeout(timeout)
-                    .header("Accept", "application/json")
-                    .GET()
-                    .build();
-            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
+        try {
+            URI models = URI.create(Builder.normalise(baseUrl) + "/models");
+            byte[] body = "http".equals(models.getScheme()) ? leanGet(models, timeout) : jdkGet(models, timeout);
+            if (body == null) {
                 return false;
             }
-            for (JsonNode entry : codec.json().readTree(response.body()).path("data")) {
+            for (JsonNode entry : codec.json().readTree(body).path("data")) {
                 if (SIMULATED_OWNER.equals(entry.path("owned_by").asText())) {
                     return true;
                 }
@@ -182,6 +216,30 @@ public final class OpenAiChatProvider implements ModelProvider {
             return false;
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /** The body of a 200 answer to a GET, or null for any other status. */
+    private static byte[] leanGet(URI uri, Duration timeout) throws IOException {
+        try (LeanHttp http = LeanHttp.create(timeout, Duration.ZERO, 0)) {
+            HttpReply reply = http.endpoint(uri, "Accept", "application/json")
+                    .send("GET", NO_FIELDS, null, System.nanoTime() + timeout.toNanos());
+            return reply.status() == 200 ? reply.body() : null;
+        }
+    }
+
+    private static byte[] jdkGet(URI uri, Duration timeout) throws IOException, InterruptedException {
+        try (HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(timeout)
+                .build()) {
+            HttpRequest request = HttpRequest.newBuilder(uri)
+                    .timeout(timeout)
+                    .header("Accept", "application/json")
+                    .GET()
+                    .build();
+            HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return response.statusCode() == 200 ? response.body() : null;
         }
     }
 
@@ -250,6 +308,10 @@ public final class OpenAiChatProvider implements ModelProvider {
             }
             if (model == null || model.isBlank()) {
                 throw new IllegalStateException("A model name is required.");
+            }
+            if (apiKey.chars().anyMatch(c -> (c < ' ' && c != '\t') || c == 0x7f || c > 0xff)) {
+                throw new IllegalStateException("The API key contains a line break or another character that cannot"
+                        + " travel in an HTTP header; check the environment variable that holds it.");
             }
             if (connectTimeout == null) {
                 connectTimeout = timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10);

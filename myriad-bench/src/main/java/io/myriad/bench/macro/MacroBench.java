@@ -11,6 +11,7 @@ import io.myriad.core.model.ModelProvider;
 import io.myriad.core.run.AgentRuntime;
 import io.myriad.core.run.FleetRunner;
 import io.myriad.core.run.RunLoop;
+import io.myriad.core.run.StepExecutor;
 import io.myriad.core.tool.SchemaValidator;
 import io.myriad.models.OpenAiChatProvider;
 import io.myriad.models.SimulatedModel;
@@ -156,6 +157,7 @@ public final class MacroBench {
             this.store = SqliteStore.open(db, o.sync(), 16_384, 2_000);
             this.gateway = ModelGateway.builder().provider(provider).maxConcurrency(o.concurrency())
                     .executor(executor).timer(timer).build();
+            StepExecutor steps = StepExecutor.create(executor, 4_096);
             var spec = new AgentSpec("bench", "Call bench.echo as asked, then answer.", ModelSpec.Simulated.DEFAULT,
                     List.of(EchoTool.NAME), new Limits(2 * o.steps() + 10, 1_000_000_000L, Duration.ofHours(6)), null, 0, null);
             AgentRuntime agent = AgentRuntime.bind(spec, provider, "myriad-sim", ModelSpec.Pricing.FREE, List.of(new EchoTool()));
@@ -173,7 +175,7 @@ public final class MacroBench {
                 int active = o.active() > 0 ? Math.min(o.active(), n) : n;
                 fleets.add(new FleetSpec("bench-t" + t, active, Map.of("bench", spec), tasks, List.of(), "bench", "bench"));
                 runners.add(FleetRunner.builder().loop(loop).journal(store).repository(store).agents(name -> agent)
-                        .gateways(p -> gateway).executor(executor).timer(timer).tenant("t" + t)
+                        .gateways(p -> gateway).executor(steps).timer(timer).tenant("t" + t)
                         .passivateAfter(o.passivateAfter()).build());
             }
         }
