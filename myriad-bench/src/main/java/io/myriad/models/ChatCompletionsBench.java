@@ -6,20 +6,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.myriad.core.model.Message;
 import io.myriad.core.model.ModelRequest;
 import io.myriad.core.model.ModelResponse;
+import io.myriad.core.model.RateLimits;
 import io.myriad.core.model.ToolCall;
 import io.myriad.core.model.ToolDefinition;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The CPU cost of one model call on Myriad's side of the wire, measured on the codec that
@@ -35,16 +38,17 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class ChatCompletionsBench {
     private static final String SOURCE = "http://127.0.0.1:8000/v1/chat/completions";
+    private static final String MODEL = "gpt-4o-mini";
 
     private final ChatCompletionsCodec codec = new ChatCompletionsCodec();
     private final ModelRequest request = request(codec.json());
     private final ToolNames names = ToolNames.of(request.tools());
-    private final String responseBody = RESPONSE;
+    private final byte[] responseBody = RESPONSE.getBytes(StandardCharsets.UTF_8);
 
     /** Fails the trial when the fixtures no longer say what the benchmark claims to measure. */
     @Setup(Level.Trial)
     public void check() {
-        String body = encodeRequest();
+        String body = new String(encodeRequest(), StandardCharsets.UTF_8);
         ModelResponse response = decodeResponse();
         if (!body.contains("\"name\":\"fs_read\"") || !response.message().hasToolCalls()
                 || !response.message().toolCalls().getFirst().name().equals("fs.write")) {
@@ -52,27 +56,24 @@ public class ChatCompletionsBench {
         }
     }
 
-    /** Encode the request to the body text the provider sends ({@code ToolNames.of} included). */
+    /** The request body's bytes as the provider sends them, the tools' wire names included. */
     @Benchmark
-    public String encodeRequest() {
-        return codec.encodeRequest(request, "gpt-4o-mini").toString();
+    public byte[] encodeRequest() {
+        return codec.encodeRequestBytes(request, MODEL, ToolNames.of(request.tools()));
     }
 
-    /** Decode the response body to a {@link ModelResponse}, tool names mapped back. */
+    /** The response body's bytes to a {@link ModelResponse}, tool names mapped back. */
     @Benchmark
     public ModelResponse decodeResponse() {
-        return codec.decodeResponse(responseBody, SOURCE, names);
+        return codec.decodeResponse(responseBody, SOURCE, names, RateLimits.UNKNOWN);
     }
 
     /** Everything {@link OpenAiChatProvider#complete} does besides the HTTP exchange. */
     @Benchmark
-    public ModelResponse encodeAndDecode() {
+    public ModelResponse encodeAndDecode(Blackhole sent) {
         ToolNames callNames = ToolNames.of(request.tools());
-        String body = codec.encodeRequest(request, "gpt-4o-mini").toString();
-        if (body.isEmpty()) {
-            throw new AssertionError("empty body");
-        }
-        return codec.decodeResponse(responseBody, SOURCE, callNames);
+        sent.consume(codec.encodeRequestBytes(request, MODEL, callNames));
+        return codec.decodeResponse(responseBody, SOURCE, callNames, RateLimits.UNKNOWN);
     }
 
     static ModelRequest request(ObjectMapper json) {

@@ -100,8 +100,8 @@ final class BenchCommand implements Callable<Integer> {
         row(out, "heap", String.format(Locale.ROOT, "peak after GC %,d bytes", r.peakHeapBytes()));
         row(out, "rss", String.format(Locale.ROOT, "peak %,d bytes", r.peakRssBytes()));
         row(out, "waiting", r.bytesPerWaitingAgent() >= 0
-                ? String.format(Locale.ROOT, "%,d bytes per waiting agent (at most %,d waiting at once)", r.bytesPerWaitingAgent(), r.maxWaiting())
-                : String.format(Locale.ROOT, "at most %,d waiting at once (not all at once long enough to measure bytes per agent)", r.maxWaiting()));
+                ? String.format(Locale.ROOT, "%,d bytes per waiting agent (at most %,d agents in progress at once)", r.bytesPerWaitingAgent(), r.maxWaiting())
+                : String.format(Locale.ROOT, "at most %,d agents in progress at once (not all long enough to measure bytes per agent)", r.maxWaiting()));
         row(out, "journal", String.format(Locale.ROOT, "%,d events   (%,.0f /s)   %.0f bytes per step on disk",
                 r.journalEvents(), r.journalEventsPerSecond(), r.journalBytesPerStep()));
         row(out, "passivated", String.format(Locale.ROOT, "%,d times", r.passivations()));

@@ -1,6 +1,8 @@
 package io.myriad.models;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,10 +18,13 @@ import io.myriad.core.model.RateLimits;
 import io.myriad.core.model.ToolCall;
 import io.myriad.core.model.ToolDefinition;
 import io.myriad.core.model.Usage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -39,8 +44,16 @@ final class ChatCompletionsCodec {
     /** The longest body excerpt quoted in an error message. */
     static final int EXCERPT_CHARS = 200;
 
-    private final ObjectMapper json =
-            JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+    /**
+     * Parsers and generators borrow their buffers from a pool shared by all threads: Jackson's
+     * default keeps them per thread, which does nothing for the virtual thread per call that
+     * both the provider and the server use.
+     */
+    private final ObjectMapper json = JsonMapper.builder(JsonFactory.builder()
+                    .recyclerPool(JsonRecyclerPools.newConcurrentDequePool())
+                    .build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
     ObjectMapper json() {
         return json;
@@ -54,7 +67,11 @@ final class ChatCompletionsCodec {
      * of {@code ToolNames.of(request.tools())}, the mapping with which to decode the response.
      */
     ObjectNode encodeRequest(ModelRequest request, String fallbackModel) {
-        ToolNames names = ToolNames.of(request.tools());
+        return encodeRequest(request, fallbackModel, ToolNames.of(request.tools()));
+    }
+
+    /** Encodes a request as {@link #encodeRequest(ModelRequest, String)} does, with its tools' wire names given. */
+    ObjectNode encodeRequest(ModelRequest request, String fallbackModel, ToolNames names) {
         ObjectNode body = json.createObjectNode();
         body.put("model", request.model().isEmpty() ? fallbackModel : request.model());
         ArrayNode messages = body.putArray("messages");
@@ -86,6 +103,18 @@ final class ChatCompletionsCodec {
             body.put("temperature", request.temperature());
         }
         return body;
+    }
+
+    /**
+     * Encodes a request as {@link #encodeRequest(ModelRequest, String, ToolNames)} does, to the
+     * UTF-8 bytes of its JSON text.
+     */
+    byte[] encodeRequestBytes(ModelRequest request, String fallbackModel, ToolNames names) {
+        try {
+            return json.writeValueAsBytes(encodeRequest(request, fallbackModel, names));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("A JSON tree always serializes.", e);
+        }
     }
 
     private ObjectNode encodeMessage(Message message, ToolNames names) {
@@ -269,19 +298,44 @@ final class ChatCompletionsCodec {
      * @throws ModelException of kind {@code MALFORMED_RESPONSE}, quoting the start of the body
      */
     ModelResponse decodeResponse(String body, String source, ToolNames names, RateLimits rateLimits) {
-        JsonNode root = parse(body, source);
+        return decodeResponse(parse(body, source), () -> body, source, names, rateLimits);
+    }
+
+    /**
+     * Decodes the UTF-8 bytes of a response body as {@link #decodeResponse(String, String,
+     * ToolNames, RateLimits)} decodes its text; the text is made only to quote a malformed body.
+     *
+     * @throws ModelException of kind {@code MALFORMED_RESPONSE}, quoting the start of the body
+     */
+    ModelResponse decodeResponse(byte[] body, String source, ToolNames names, RateLimits rateLimits) {
+        JsonNode root;
+        try {
+            root = json.readTree(body);
+        } catch (IOException e) {
+            // Not valid JSON, or not valid UTF-8: the text's reading decides (and words the failure).
+            return decodeResponse(new String(body, StandardCharsets.UTF_8), source, names, rateLimits);
+        }
+        Supplier<String> bodyText = () -> new String(body, StandardCharsets.UTF_8);
+        if (root == null || !root.isObject()) {
+            throw malformed(source, "it is not a JSON object", bodyText.get());
+        }
+        return decodeResponse(root, bodyText, source, names, rateLimits);
+    }
+
+    private ModelResponse decodeResponse(JsonNode root, Supplier<String> bodyText, String source, ToolNames names,
+            RateLimits rateLimits) {
         JsonNode choices = root.path("choices");
         if (!choices.isArray() || choices.isEmpty()) {
             String why = choices.isArray() ? "its 'choices' list is empty" : "it has no 'choices' list";
-            throw malformed(source, why, body);
+            throw malformed(source, why, bodyText.get());
         }
         JsonNode message = choices.get(0).path("message");
         if (!message.isObject()) {
-            throw malformed(source, "choices[0] has no 'message' object", body);
+            throw malformed(source, "choices[0] has no 'message' object", bodyText.get());
         }
         String content = text(message.path("content"));
         if (content == null) {
-            throw malformed(source, "choices[0].message.content is neither text nor null", body);
+            throw malformed(source, "choices[0].message.content is neither text nor null", bodyText.get());
         }
         if (content.isEmpty() && message.path("refusal").isTextual()) {
             content = message.get("refusal").asText();
@@ -292,7 +346,7 @@ final class ChatCompletionsCodec {
                     .map(call -> new ToolCall(call.id(), names.fromWire(call.name()), call.arguments()))
                     .toList();
         } catch (IllegalArgumentException e) {
-            throw malformed(source, e.getMessage(), body);
+            throw malformed(source, e.getMessage(), bodyText.get());
         }
         return new ModelResponse(
                 new Message.Assistant(content, calls),

@@ -98,14 +98,5 @@ record HttpReply(int status, Function<String, Optional<String>> headers, byte[] 
         public Optional<String> apply(String name) {
             return firstValue(name);
         }
-
-        @Override
-        public String toString() {
-            StringBuilder text = new StringBuilder();
-            for (int i = 0; i < size; i++) {
-                text.append(names[i]).append(": ").append(values[i]).append('\n');
-            }
-            return text.toString();
-        }
     }
 }

@@ -36,8 +36,11 @@ final class LeanConnection {
     static final int MAX_HEAD_BYTES = 64 * 1024;
     /** The largest response body accepted. */
     static final int MAX_BODY_BYTES = 512 * 1024 * 1024;
-    /** Requests larger than this are written under a watchdog; smaller ones fit the socket's send buffer. */
-    static final int WATCHED_WRITE_BYTES = 64 * 1024;
+    /**
+     * Requests larger than this are written under a watchdog; smaller ones fit the socket's
+     * initial send buffer, so writing them never blocks.
+     */
+    static final int WATCHED_WRITE_BYTES = 16 * 1024;
 
     private static final byte[] NO_BYTES = {};
 
@@ -54,10 +57,8 @@ final class LeanConnection {
     private int headBytes;
     private volatile boolean writeTimedOut;
 
-    /** When the connection last went back to its pool, in {@link System#nanoTime()}; guarded by the pool's lock. */
-    long idleSince;
-    /** Whether an exchange has already been completed on this connection. */
-    boolean reused;
+    /** When the connection last went back to its pool, in {@link System#nanoTime()}. */
+    volatile long idleSince;
 
     private LeanConnection(Socket socket) throws IOException {
         this.socket = socket;
@@ -222,19 +223,34 @@ final class LeanConnection {
     private HttpReply.Fields readFields(long deadline) throws IOException {
         HttpReply.Fields fields = new HttpReply.Fields();
         while (true) {
-            String line = readLine(deadline);
-            if (line.isEmpty()) {
+            int newline = lineEnd(deadline);
+            int end = newline > pos && buffer[newline - 1] == '\r' ? newline - 1 : newline;
+            int start = pos;
+            pos = newline + 1;
+            if (end == start) {
                 return fields;
             }
-            char first = line.charAt(0);
-            if (first == ' ' || first == '\t') {
+            if (buffer[start] == ' ' || buffer[start] == '\t') {
                 continue; // obsolete line folding: ignored
             }
-            int colon = line.indexOf(':');
-            if (colon <= 0) {
-                throw new ProtocolException("The server sent a malformed header line: " + ChatCompletionsCodec.excerpt(line));
+            int colon = start;
+            while (colon < end && buffer[colon] != ':') {
+                colon++;
             }
-            fields.add(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
+            if (colon == start || colon == end) {
+                throw new ProtocolException("The server sent a malformed header line: " + ChatCompletionsCodec.excerpt(
+                        new String(buffer, start, end - start, StandardCharsets.ISO_8859_1)));
+            }
+            int valueStart = colon + 1;
+            while (valueStart < end && (buffer[valueStart] == ' ' || buffer[valueStart] == '\t')) {
+                valueStart++;
+            }
+            int valueEnd = end;
+            while (valueEnd > valueStart && (buffer[valueEnd - 1] == ' ' || buffer[valueEnd - 1] == '\t')) {
+                valueEnd--;
+            }
+            fields.add(new String(buffer, start, colon - start, StandardCharsets.ISO_8859_1).strip(),
+                    new String(buffer, valueStart, valueEnd - valueStart, StandardCharsets.ISO_8859_1));
         }
     }
 
@@ -381,15 +397,26 @@ final class LeanConnection {
      * @throws EOFException when the connection ends first
      */
     private String readLine(long deadline) throws IOException {
+        int newline = lineEnd(deadline);
+        int end = newline > pos && buffer[newline - 1] == '\r' ? newline - 1 : newline;
+        String line = new String(buffer, pos, end - pos, StandardCharsets.ISO_8859_1);
+        pos = newline + 1;
+        return line;
+    }
+
+    /**
+     * The index in the buffer of the LF that ends the line starting at {@code pos}, reading until
+     * there is one; counts the line in the head's size.
+     *
+     * @throws EOFException when the connection ends first
+     */
+    private int lineEnd(long deadline) throws IOException {
         int scanned = pos;
         while (true) {
             for (int i = scanned; i < limit; i++) {
                 if (buffer[i] == '\n') {
-                    int end = i > pos && buffer[i - 1] == '\r' ? i - 1 : i;
-                    String line = new String(buffer, pos, end - pos, StandardCharsets.ISO_8859_1);
                     headBytes += i + 1 - pos;
-                    pos = i + 1;
-                    return line;
+                    return i;
                 }
             }
             if (headBytes + (limit - pos) > MAX_HEAD_BYTES) {

@@ -4,15 +4,13 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A lean HTTP/1.1 client for plain-text ({@code http://}) endpoints, such as a model server on
@@ -31,9 +29,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * timeout), the request is sent once more on a fresh connection; never otherwise, since the
  * server may have acted on it.
  *
- * <p>Locking: each pool's {@code lock} guards its idle stack, its set of open connections, its
- * reaper and its closed flag; it is held only to move connections in and out, never during I/O,
- * and no other lock is taken while it is held. A connection in use belongs to one caller alone.
+ * <p>Concurrency: no lock is held, ever, so no caller waits for another and none pins its carrier
+ * thread. Each pool's idle connections sit in a lock-free deque (most recently used first) from
+ * which exactly one caller can take a given connection; a connection in use belongs to that
+ * caller alone. The set of open connections, which {@link #close()} closes, changes only when a
+ * connection opens or closes. A connection that goes back to a pool being closed is closed by
+ * whichever of the two comes second.
  */
 final class LeanHttp implements AutoCloseable {
     /** How long an unused connection stays open. */
@@ -224,15 +225,16 @@ final class LeanHttp implements AutoCloseable {
     private final class Pool {
         private final String host;
         private final int port;
-        private final ReentrantLock lock = new ReentrantLock();
-        /** Unused connections, the most recently used last; guarded by lock. */
-        private final ArrayDeque<LeanConnection> idle = new ArrayDeque<>();
-        /** Every open connection, idle or in use; guarded by lock. */
-        private final Set<LeanConnection> open = new HashSet<>();
-        /** The thread that closes connections idle too long, while there are idle ones; guarded by lock. */
-        private Thread reaper;
-        /** Guarded by lock. */
-        private boolean poolClosed;
+        /** Unused connections, the most recently used first. */
+        private final ConcurrentLinkedDeque<LeanConnection> idle = new ConcurrentLinkedDeque<>();
+        /** About how many connections {@code idle} holds (updated just after it). */
+        private final AtomicInteger idleCount = new AtomicInteger();
+        /** Every open connection, idle or in use. */
+        private final Set<LeanConnection> open = ConcurrentHashMap.newKeySet();
+        /** Whether a thread is closing the connections idle too long; there is one while any is idle. */
+        private final AtomicBoolean reaping = new AtomicBoolean();
+        private volatile Thread reaper;
+        private volatile boolean poolClosed;
 
         Pool(String host, int port) {
             this.host = host;
@@ -241,45 +243,29 @@ final class LeanHttp implements AutoCloseable {
 
         /** The most recently used idle connection, or null when there is none that is fresh enough. */
         LeanConnection acquire() throws IOException {
-            List<LeanConnection> expired = null;
-            lock.lock();
-            try {
-                if (poolClosed) {
-                    throw new IOException("The HTTP client is closed.");
-                }
-                LeanConnection newest = idle.pollLast();
-                if (newest == null) {
-                    return null;
-                }
+            if (poolClosed) {
+                throw new IOException("The HTTP client is closed.");
+            }
+            LeanConnection newest;
+            while ((newest = idle.pollFirst()) != null) {
+                idleCount.decrementAndGet();
                 if (System.nanoTime() - newest.idleSince < idleTimeoutNanos) {
                     return newest;
                 }
-                // The newest has expired, so have all the older ones.
-                idle.addLast(newest);
-                expired = new ArrayList<>(idle);
-                idle.clear();
-                expired.forEach(open::remove);
-            } finally {
-                lock.unlock();
+                drop(newest); // expired, and so are all the older ones that follow
             }
-            expired.forEach(LeanConnection::close);
             return null;
         }
 
         /** A new connection, registered as open. */
         LeanConnection connect(long deadline) throws IOException {
             LeanConnection connection = LeanConnection.open(host, port, connectTimeoutMillis, deadline);
-            lock.lock();
-            try {
-                if (!poolClosed) {
-                    open.add(connection);
-                    return connection;
-                }
-            } finally {
-                lock.unlock();
+            open.add(connection);
+            if (poolClosed) {
+                drop(connection);
+                throw new IOException("The HTTP client is closed.");
             }
-            connection.close();
-            throw new IOException("The HTTP client is closed.");
+            return connection;
         }
 
         /** One exchange on {@code connection}, which goes back to the pool or is closed afterwards. */
@@ -288,7 +274,7 @@ final class LeanHttp implements AutoCloseable {
             try {
                 exchange = connection.exchange(message, bodiless, deadline);
             } catch (IOException | RuntimeException | Error e) {
-                discard(connection);
+                drop(connection);
                 throw e;
             }
             release(connection, exchange.keepAlive());
@@ -296,85 +282,72 @@ final class LeanHttp implements AutoCloseable {
         }
 
         private void release(LeanConnection connection, boolean keepAlive) {
-            connection.reused = true;
-            LeanConnection drop = connection;
-            lock.lock();
-            try {
-                if (keepAlive && !poolClosed && maxIdle > 0) {
-                    connection.idleSince = System.nanoTime();
-                    idle.addLast(connection);
-                    drop = idle.size() > maxIdle ? idle.pollFirst() : null;
-                    if (reaper == null) {
-                        reaper = Thread.ofVirtual().name("myriad-http-idle-" + host + ":" + port).start(this::reap);
-                    }
-                }
-                if (drop != null) {
-                    open.remove(drop);
-                }
-            } finally {
-                lock.unlock();
+            if (!keepAlive || poolClosed || maxIdle == 0) {
+                drop(connection);
+                return;
             }
-            if (drop != null) {
-                drop.close();
+            connection.idleSince = System.nanoTime();
+            idle.offerFirst(connection);
+            if (idleCount.incrementAndGet() > maxIdle) {
+                LeanConnection oldest = idle.pollLast();
+                if (oldest != null) {
+                    idleCount.decrementAndGet();
+                    drop(oldest);
+                }
+            }
+            if (poolClosed) {
+                dropIdle(); // close() ran while the connection went back
+            } else if (reaping.compareAndSet(false, true)) {
+                reaper = Thread.ofVirtual().name("myriad-http-idle-" + host + ":" + port).start(this::reap);
             }
         }
 
-        private void discard(LeanConnection connection) {
-            lock.lock();
-            try {
-                open.remove(connection);
-            } finally {
-                lock.unlock();
-            }
+        private void drop(LeanConnection connection) {
+            open.remove(connection);
             connection.close();
+        }
+
+        private void dropIdle() {
+            LeanConnection connection;
+            while ((connection = idle.pollFirst()) != null) {
+                idleCount.decrementAndGet();
+                drop(connection);
+            }
         }
 
         /** Closes idle connections as they expire; ends when none is left idle. */
         private void reap() {
-            while (true) {
-                List<LeanConnection> expired = new ArrayList<>();
-                long wait;
-                lock.lock();
-                try {
-                    long now = System.nanoTime();
-                    LeanConnection oldest;
-                    while ((oldest = idle.peekFirst()) != null && now - oldest.idleSince >= idleTimeoutNanos) {
-                        idle.pollFirst();
-                        open.remove(oldest);
-                        expired.add(oldest);
+            while (!poolClosed) {
+                LeanConnection oldest = idle.peekLast();
+                if (oldest == null) {
+                    reaping.set(false);
+                    // A connection that went back meanwhile may have found the reaper still running.
+                    if (idle.isEmpty() || !reaping.compareAndSet(false, true)) {
+                        return;
                     }
-                    if (poolClosed || oldest == null) {
-                        reaper = null;
-                        wait = -1;
-                    } else {
-                        wait = oldest.idleSince + idleTimeoutNanos - now;
-                    }
-                } finally {
-                    lock.unlock();
+                    continue;
                 }
-                expired.forEach(LeanConnection::close);
-                if (wait < 0) {
-                    return;
+                long wait = oldest.idleSince + idleTimeoutNanos - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(this, wait);
+                } else if (idle.removeLastOccurrence(oldest)) {
+                    idleCount.decrementAndGet();
+                    drop(oldest);
                 }
-                LockSupport.parkNanos(this, wait);
             }
+            reaping.set(false);
         }
 
         void close() {
-            List<LeanConnection> all;
-            lock.lock();
-            try {
-                poolClosed = true;
-                all = new ArrayList<>(open);
-                open.clear();
-                idle.clear();
-                if (reaper != null) {
-                    LockSupport.unpark(reaper);
-                }
-            } finally {
-                lock.unlock();
+            poolClosed = true;
+            dropIdle();
+            for (LeanConnection connection : open) {
+                drop(connection);
             }
-            all.forEach(LeanConnection::close);
+            Thread thread = reaper;
+            if (thread != null) {
+                LockSupport.unpark(thread);
+            }
         }
     }
 }

@@ -26,6 +26,8 @@ import java.util.concurrent.TimeoutException;
  * sent to the last byte received. The provider never retries: every failure becomes a
  * {@link ModelException} whose {@link ModelException#kind() kind} lets the model gateway decide
  * whether to retry, back off (honouring {@link ModelException#retryAfterMillis()}) or give up.
+ * (A request is sent a second time only when the kept-alive connection it went out on turns out
+ * to have been closed by the server before a byte of the answer came.)
  *
  * <p>Instances are thread-safe and meant to be shared by all runs that use the same endpoint;
  * callers block their (virtual) thread for the duration of a call. Plain {@code http://}

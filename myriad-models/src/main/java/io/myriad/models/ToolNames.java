@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The names under which the tools of one request travel on the wire, and back.
@@ -35,9 +34,8 @@ final class ToolNames {
     /** The longest function name the Chat Completions API accepts. */
     static final int MAX_LENGTH = 64;
 
-    private static final Pattern VALID = Pattern.compile("[a-zA-Z0-9_-]{1," + MAX_LENGTH + "}");
-    private static final Pattern UNSAFE = Pattern.compile("[^a-zA-Z0-9_-]");
     private static final int HASH_HEX_DIGITS = 8;
+    private static final ToolNames NONE = new ToolNames(Map.of(), Map.of());
 
     /** Offered Myriad name to wire name, and its inverse; both hold exactly the offered tools. */
     private final Map<String, String> toWire;
@@ -51,26 +49,31 @@ final class ToolNames {
     /** The wire names of {@code offered}, the tools of one request. */
     static ToolNames of(List<ToolDefinition> offered) {
         Objects.requireNonNull(offered, "offered");
+        if (offered.isEmpty()) {
+            return NONE;
+        }
         Set<String> names = new LinkedHashSet<>();
         offered.forEach(tool -> names.add(tool.name()));
-        Map<String, Integer> sanitizedCount = new HashMap<>();
-        names.forEach(name -> sanitizedCount.merge(sanitize(name), 1, Integer::sum));
-
         Map<String, String> toWire = new HashMap<>();
         Map<String, String> fromWire = new HashMap<>();
         // Valid names first: they keep their names, which are distinct because the names are.
         for (String name : names) {
-            if (VALID.matcher(name).matches()) {
+            if (isValid(name)) {
                 toWire.put(name, name);
                 fromWire.put(name, name);
             }
         }
+        if (toWire.size() == names.size()) {
+            return new ToolNames(Map.copyOf(toWire), Map.copyOf(fromWire));
+        }
+        Map<String, Integer> sanitizedCount = new HashMap<>();
+        names.forEach(name -> sanitizedCount.merge(sanitize(name), 1, Integer::sum));
         for (String name : names) {
             if (toWire.containsKey(name)) {
                 continue;
             }
             String sanitized = sanitize(name);
-            String wire = VALID.matcher(sanitized).matches()
+            String wire = isValid(sanitized)
                             && sanitizedCount.get(sanitized) == 1
                             && !fromWire.containsKey(sanitized)
                     ? sanitized
@@ -89,7 +92,7 @@ final class ToolNames {
             return wire;
         }
         String sanitized = sanitize(name);
-        return VALID.matcher(sanitized).matches() && !fromWire.containsKey(sanitized)
+        return isValid(sanitized) && !fromWire.containsKey(sanitized)
                 ? sanitized
                 : hashed(name, sanitized, fromWire.keySet());
     }
@@ -100,8 +103,28 @@ final class ToolNames {
         return fromWire.getOrDefault(wireName, wireName);
     }
 
+    /** Whether {@code name} matches {@code [a-zA-Z0-9_-]{1,64}}. */
+    private static boolean isValid(String name) {
+        if (name.isEmpty() || name.length() > MAX_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (!isSafe(name.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isSafe(int c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    }
+
+    /** {@code name} with each code point outside {@code [a-zA-Z0-9_-]} replaced by {@code _}. */
     private static String sanitize(String name) {
-        return UNSAFE.matcher(name).replaceAll("_");
+        StringBuilder safe = new StringBuilder(name.length());
+        name.codePoints().forEach(c -> safe.append(isSafe(c) ? (char) c : '_'));
+        return safe.toString();
     }
 
     /** The sanitized name cut to fit a hash suffix, rehashed in the unlikely case it is already taken. */

@@ -9,9 +9,11 @@ import io.myriad.core.model.ModelException;
 import io.myriad.core.model.ModelRequest;
 import io.myriad.core.model.ModelRequest.ToolChoice;
 import io.myriad.core.model.ModelResponse;
+import io.myriad.core.model.RateLimits;
 import io.myriad.core.model.ToolCall;
 import io.myriad.core.model.ToolDefinition;
 import io.myriad.core.model.Usage;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -268,6 +270,46 @@ class ChatCompletionsCodecTest {
                 .hasMessageContaining("\"<html>xxx")
                 .hasMessageNotContaining("x".repeat(ChatCompletionsCodec.EXCERPT_CHARS));
         assertThatThrownBy(() -> codec.decodeResponse("{\"choices\":[]}", SOURCE)).hasMessageContaining("empty");
+    }
+
+    @Test
+    void decodesBytesExactlyAsItDecodesTheirText() {
+        ToolNames names = ToolNames.of(List.of(tool("fs.read")));
+        byte[] invalidUtf8 = "{\"choices\":[{\"message\":{\"content\":\"caf\u00e9 \"}}]}".getBytes(StandardCharsets.ISO_8859_1);
+        List<byte[]> bodies = new java.util.ArrayList<>();
+        for (String body : List.of(Wire.text("chat-response-plain.json"), Wire.text("chat-response-tool-calls.json"),
+                toolCalls("fs_read", "other"), "<html>" + "x".repeat(1000) + "</html>",
+                "{\"id\":\"chatcmpl-1\",\"choices\":[{\"mess", "{\"choices\":[]}", "[1,2]", "", "{} {}",
+                "{\"choices\":[{\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"\u00e9\u4e2d\uD83D\uDE00\"}]}}]}",
+                "{\"choices\":[{\"message\":{\"tool_calls\":[{\"id\":\"c\"}]}}]}")) {
+            bodies.add(body.getBytes(StandardCharsets.UTF_8));
+        }
+        bodies.add(invalidUtf8);
+        for (byte[] body : bodies) {
+            String text = new String(body, StandardCharsets.UTF_8);
+            Object fromText;
+            Object fromBytes;
+            try {
+                fromText = codec.decodeResponse(text, SOURCE, names, RateLimits.UNKNOWN);
+            } catch (ModelException e) {
+                fromText = e.kind() + ": " + e.getMessage();
+            }
+            try {
+                fromBytes = codec.decodeResponse(body, SOURCE, names, RateLimits.UNKNOWN);
+            } catch (ModelException e) {
+                fromBytes = e.kind() + ": " + e.getMessage();
+            }
+            assertThat(fromBytes).as(text).isEqualTo(fromText);
+        }
+    }
+
+    @Test
+    void encodesToTheBytesOfTheTreesText() {
+        ModelRequest request = toolRequest("fs.read");
+        ToolNames names = ToolNames.of(request.tools());
+
+        assertThat(new String(codec.encodeRequestBytes(request, "m", names), StandardCharsets.UTF_8))
+                .isEqualTo(codec.encodeRequest(request, "m").toString());
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.myriad.core.model.ModelException.Kind;
 import io.myriad.core.model.RateLimits;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpTimeoutException;
@@ -115,7 +116,22 @@ class HttpFailuresTest {
         assertThat(unknownHost.getMessage()).contains("unknown host");
 
         assertThat(HttpFailures.forIo(new HttpTimeoutException("t"), URL, timeout).kind()).isEqualTo(Kind.TIMEOUT);
+        assertThat(HttpFailures.forIo(new SocketTimeoutException("Read timed out"), URL, timeout).kind())
+                .isEqualTo(Kind.TIMEOUT);
         assertThat(HttpFailures.forIo(new HttpConnectTimeoutException("t"), URL, timeout).kind()).isEqualTo(Kind.TIMEOUT);
+    }
+
+    @Test
+    void readsTheHeadersOfTheLeanClientWhateverTheirCase() {
+        HttpReply.Fields fields = new HttpReply.Fields();
+        fields.add("Retry-After", "2");
+        fields.add("X-RateLimit-Remaining-Requests", "3");
+        fields.add("x-ratelimit-remaining-requests", "4");
+
+        ModelException limited = HttpFailures.forStatus(429, "{}", fields, URL, CLOCK, codec);
+
+        assertThat(limited.retryAfterMillis()).isEqualTo(2000);
+        assertThat(limited.rateLimits().remainingRequests()).as("the first value wins").isEqualTo(3);
     }
 
     private ModelException forStatus(int status, String body, Map<String, String> headers) {

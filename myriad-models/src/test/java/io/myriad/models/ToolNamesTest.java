@@ -23,6 +23,15 @@ class ToolNamesTest {
     }
 
     @Test
+    void replacesACharacterOutsideTheBasicPlaneWithOneUnderscore() {
+        ToolNames names = ToolNames.of(tools("notes.\uD83D\uDCDD.add", "ok"));
+
+        assertThat(names.toWire("notes.\uD83D\uDCDD.add")).isEqualTo("notes___add");
+        assertThat(names.toWire("ok")).isEqualTo("ok");
+        assertThat(names.fromWire("notes___add")).isEqualTo("notes.\uD83D\uDCDD.add");
+    }
+
+    @Test
     void aValidNameKeepsItAndTheNameThatWouldCollideWithItGetsAHash() {
         ToolNames names = ToolNames.of(tools("a.b", "a_b", "a/b"));
 

@@ -204,19 +204,22 @@ public final class MacroBench {
             while (threads.stream().anyMatch(Thread::isAlive)) {
                 sleep(200);
                 long waiting = gateway.queued() + gateway.inFlight();
-                maxWaiting.accumulateAndGet(waiting, Math::max);
+                long inProgress = runners.stream().mapToLong(FleetRunner::activeRuns).sum();
+                maxWaiting.accumulateAndGet(inProgress, Math::max);
                 long now = System.nanoTime();
-                boolean allWaiting = waiting >= total * 0.99 && waiting > 0;
+                // Every agent is in progress (waiting for the model, for a slot or for the journal).
+                boolean allWaiting = inProgress >= total * 0.99 && inProgress > 0;
                 allWaitingSince = allWaiting ? (allWaitingSince == 0 ? now : allWaitingSince) : 0;
                 if (measureWaiting && allWaiting && bytesPerWaiting.get() < 0
                         && now - allWaitingSince > o.passivateAfter().toNanos() + 1_000_000_000L) {
                     long heap = MemoryProbe.heapAfterFullGc();
                     memory.noteHeap(heap);
-                    long stillWaiting = gateway.queued() + gateway.inFlight();
+                    long stillWaiting = runners.stream().mapToLong(FleetRunner::activeRuns).sum();
                     if (stillWaiting >= total * 0.99) {
                         bytesPerWaiting.set(Math.max(0, heap - baseline) / stillWaiting);
-                        progress.printf("bench: %,d agents waiting; heap after GC %,d bytes above baseline: %,d bytes per waiting agent%n",
-                                stillWaiting, heap - baseline, bytesPerWaiting.get());
+                        progress.printf("bench: %,d agents in progress (%,d of them waiting for the model); heap after GC"
+                                        + " %,d bytes above baseline: %,d bytes per waiting agent%n",
+                                stillWaiting, gateway.queued() + gateway.inFlight(), heap - baseline, bytesPerWaiting.get());
                     }
                 }
                 if ((now - begin) / 1_000_000_000L % 5 == 0 && (now - begin) % 1_000_000_000L < 200_000_000L) {

@@ -122,8 +122,9 @@ public final class FleetRunner {
         Tally tally = new Tally();
         Semaphore slots = new Semaphore(fleet.concurrency());
         CountDownLatch done = new CountDownLatch(fleet.tasks().size());
+        // Each sweep walks every active run: sweeping once per threshold keeps a million runs cheap.
         var passivator = timer.scheduleWithFixedDelay(this::passivateIdle,
-                passivateAfter.toMillis(), Math.max(10, passivateAfter.toMillis() / 2), TimeUnit.MILLISECONDS);
+                passivateAfter.toMillis(), Math.max(10, passivateAfter.toMillis()), TimeUnit.MILLISECONDS);
         try {
             for (TaskSpec task : fleet.tasks()) {
                 String runId = runId(execution.id(), task.id());
