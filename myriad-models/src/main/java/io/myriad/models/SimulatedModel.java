@@ -119,8 +119,10 @@ public final class SimulatedModel implements ModelProvider {
         if (a.latency().isZero()) {
             return CompletableFuture.completedFuture(a.response());
         }
+        // Completed on the delay scheduler's own thread: the caller's continuation (the gateway
+        // admitting the next call) must not queue behind busy workers.
         return new CompletableFuture<ModelResponse>().completeAsync(a::response,
-                CompletableFuture.delayedExecutor(a.latency().toNanos(), TimeUnit.NANOSECONDS, executor));
+                CompletableFuture.delayedExecutor(a.latency().toNanos(), TimeUnit.NANOSECONDS, Runnable::run));
     }
 
     private record Answer(ModelResponse response, Duration latency) {}
