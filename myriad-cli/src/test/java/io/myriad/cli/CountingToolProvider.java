@@ -1,7 +1,6 @@
 package io.myriad.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.myriad.core.model.ToolDefinition;
 import io.myriad.core.tool.Effect;
 import io.myriad.core.tool.Tool;
@@ -28,17 +27,9 @@ public final class CountingToolProvider implements ToolProvider {
     }
 
     static final class Counting implements Tool {
-        private static final ToolDefinition DEFINITION;
-
-        static {
-            try {
-                DEFINITION = new ToolDefinition("test.count", "Counts one invocation (test tool).", new ObjectMapper().readTree(
-                        "{\"type\":\"object\",\"properties\":{\"label\":{\"type\":\"string\"}},\"required\":[\"label\"],"
-                                + "\"additionalProperties\":false}"));
-            } catch (IOException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
+        private static final ToolDefinition DEFINITION = ToolDefinition.of("test.count", "Counts one invocation (test tool).",
+                "{\"type\":\"object\",\"properties\":{\"label\":{\"type\":\"string\"}},\"required\":[\"label\"],"
+                        + "\"additionalProperties\":false}");
 
         @Override
         public ToolDefinition definition() {

@@ -64,6 +64,8 @@ public final class SqliteStore implements Journal, RunRepository {
     private final Connection adminConnection;
     private final ReentrantLock adminLock = new ReentrantLock();
     private final Thread writer;
+    private final java.util.concurrent.ExecutorService completer = java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("myriad-journal-completer").daemon(true).factory());
     private volatile boolean closed;
     private final java.util.concurrent.atomic.LongAdder batches = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder appends = new java.util.concurrent.atomic.LongAdder();
@@ -246,13 +248,18 @@ public final class SqliteStore implements Journal, RunRepository {
             failAll(batch, e);
             return;
         }
-        for (Pending p : batch) {
-            if (fenced.contains(p)) {
-                p.done().completeExceptionally(new JournalFenceException(p.append().runId(), p.append().expectedSeq()));
-            } else {
-                p.done().complete(null);
+        // Waking the producers is a quarter of the writer's time when done here (JMH -prof stack);
+        // the completer thread does it while the writer starts the next transaction.
+        List<Pending> done = List.copyOf(batch);
+        completer.execute(() -> {
+            for (Pending p : done) {
+                if (fenced.contains(p)) {
+                    p.done().completeExceptionally(new JournalFenceException(p.append().runId(), p.append().expectedSeq()));
+                } else {
+                    p.done().complete(null);
+                }
             }
-        }
+        });
     }
 
     /**
@@ -558,6 +565,8 @@ public final class SqliteStore implements Journal, RunRepository {
         closed = true;
         try {
             writer.join();
+            completer.shutdown();
+            completer.awaitTermination(1, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -30,14 +29,6 @@ class SqliteJournalTest extends JournalContract {
     @Override
     protected Journal newJournal() {
         return SqliteStore.open(dir.resolve("j" + (opened++) + ".db"));
-    }
-
-    private static void join(CompletableFuture<Void> f) {
-        try {
-            f.join();
-        } catch (CompletionException e) {
-            throw (RuntimeException) e.getCause();
-        }
     }
 
     @Test

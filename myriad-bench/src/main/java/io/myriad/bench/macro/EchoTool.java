@@ -1,7 +1,6 @@
 package io.myriad.bench.macro;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.myriad.core.model.ToolDefinition;
 import io.myriad.core.tool.Effect;
 import io.myriad.core.tool.Tool;
@@ -14,17 +13,9 @@ import io.myriad.core.tool.ToolResult;
  */
 final class EchoTool implements Tool {
     static final String NAME = "bench.echo";
-    private static final ToolDefinition DEFINITION;
-
-    static {
-        try {
-            DEFINITION = new ToolDefinition(NAME, "Echoes its text (benchmark tool).", new ObjectMapper().readTree(
-                    "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}},\"required\":[\"text\"],"
-                            + "\"additionalProperties\":false}"));
-        } catch (java.io.IOException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final ToolDefinition DEFINITION = ToolDefinition.of(NAME, "Echoes its text (benchmark tool).",
+            "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}},\"required\":[\"text\"],"
+                    + "\"additionalProperties\":false}");
 
     @Override
     public ToolDefinition definition() {

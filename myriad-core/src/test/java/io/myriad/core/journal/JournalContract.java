@@ -39,7 +39,8 @@ public abstract class JournalContract {
         return new RunStatus(state, 1, 12, 0, 1_001, "");
     }
 
-    private static void join(CompletableFuture<Void> f) {
+    /** Waits for an append, rethrowing its failure (a fence) as itself. */
+    protected static void join(CompletableFuture<Void> f) {
         try {
             f.join();
         } catch (CompletionException e) {
