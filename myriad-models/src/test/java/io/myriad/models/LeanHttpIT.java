@@ -10,6 +10,10 @@ import io.myriad.core.model.ModelException.Kind;
 import io.myriad.core.model.ModelRequest;
 import io.myriad.core.model.ModelRequest.ToolChoice;
 import io.myriad.core.model.ModelResponse;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -314,6 +318,72 @@ class LeanHttpIT {
             Throwable thrown = catchThrowable(() -> call.get(5, TimeUnit.SECONDS));
             assertThat(thrown).hasCauseInstanceOf(ModelException.class);
             assertThat(((ModelException) thrown.getCause()).kind()).isEqualTo(Kind.UNREACHABLE);
+        }
+    }
+
+    @Test
+    void anUnknownHostIsUnreachable() {
+        try (OpenAiChatProvider provider = OpenAiChatProvider.builder().baseUrl("http://no-such-host.invalid/v1")
+                .model("m").timeout(Duration.ofSeconds(5)).build()) {
+            ModelException unknown = failure(provider);
+
+            assertThat(unknown.kind()).isEqualTo(Kind.UNREACHABLE);
+            assertThat(unknown.getMessage()).contains("unknown host");
+        }
+    }
+
+    @Test
+    void aConnectionThatIsNotAcceptedInTimeTimesOut() throws Exception {
+        // A listener whose accept queue is full drops further connection attempts unanswered.
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> queued = new ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) {
+                    Socket socket = new Socket();
+                    queued.add(socket);
+                    try {
+                        socket.connect(full.getLocalSocketAddress(), 200);
+                    } catch (IOException expected) {
+                        break; // the queue is full
+                    }
+                }
+                try (OpenAiChatProvider provider = OpenAiChatProvider.builder()
+                        .baseUrl("http://127.0.0.1:" + full.getLocalPort() + "/v1").model("m")
+                        .timeout(Duration.ofSeconds(5)).connectTimeout(Duration.ofMillis(300)).build()) {
+                    long start = System.nanoTime();
+                    ModelException timeout = failure(provider);
+
+                    assertThat(timeout.kind()).isEqualTo(Kind.TIMEOUT);
+                    assertThat(timeout.getMessage()).contains("No connection");
+                    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+                }
+            } finally {
+                for (Socket socket : queued) {
+                    socket.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void anInterruptedCallIsAbandoned() throws Exception {
+        RawServer.Script stall = connection -> {
+            connection.read();
+            Thread.sleep(30_000);
+        };
+        try (RawServer server = new RawServer(stall);
+                OpenAiChatProvider provider = provider(server, "", Duration.ofSeconds(60))) {
+            CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+            Thread caller = Thread.ofVirtual().start(() -> outcome.complete(catchThrowable(() -> provider.complete(REQUEST))));
+            while (server.requests() == 0) {
+                Thread.sleep(10);
+            }
+            caller.interrupt();
+
+            Throwable thrown = outcome.get(5, TimeUnit.SECONDS);
+            assertThat(thrown).isInstanceOf(ModelException.class);
+            assertThat(((ModelException) thrown).kind()).isEqualTo(Kind.TIMEOUT);
+            assertThat(thrown.getMessage()).contains("interrupted");
         }
     }
 
