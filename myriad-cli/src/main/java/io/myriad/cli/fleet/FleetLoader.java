@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * <pre>{@code
  * fleet: hello                 # required: [a-z0-9][a-z0-9._-]{0,63}
  * model: sim                   # default sim; agents may override (see below)
- * concurrency: 50              # 1..100000, default 16
+ * concurrency: 50              # 1..10000000, default 16
  * tasks:                       # required: an inline list, or the path of a JSONL file
  *   - "a plain string is the input"
  *   - {id: t2, input: {any: object}, agent: writer, priority: 5}
@@ -121,7 +121,7 @@ public final class FleetLoader {
         }));
         ModelSpec fleetModel = f.get("model").flatMap(n -> ModelSpecParser.parse(n, problems))
                 .orElse(ModelSpec.Simulated.DEFAULT);
-        int concurrency = f.integer("concurrency", 1, 100_000).orElse((long) DEFAULT_CONCURRENCY).intValue();
+        int concurrency = f.integer("concurrency", 1, 10_000_000).orElse((long) DEFAULT_CONCURRENCY).intValue();
         List<String> agentNames = new ArrayList<>();
         Map<String, AgentSpec> agents = f.required("agents")
                 .map(n -> agents(n, fleetModel, knownTools, agentNames, problems))

@@ -80,7 +80,7 @@ class FleetLoaderProblemsTest {
                 """)).containsExactly(
                 "1:8: expected a fleet name of 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with "
                         + "a letter or digit, got 'Bad Name'",
-                "2:14: expected an integer from 1 to 100000, got 0",
+                "2:14: expected an integer from 1 to 10000000, got 0",
                 "3:8: expected a model (sim, sim:<scenario>, openai:<name>, {sim: {...}} or {base_url: ..., "
                         + "name: ...}), got 'gpt-4'; did you mean 'openai:gpt-4'?",
                 "6:19: expected a string, got 42 (quote it to make it a string: \"42\")",
@@ -273,7 +273,7 @@ class FleetLoaderProblemsTest {
     void theMessageListsEveryProblemOnItsOwnLine() throws IOException {
         Path file = write("fleet.yaml", "fleet: x\nconcurrency: lots\nagents: {a: {instructions: A}}\ntasks: []\n");
         assertThatThrownBy(() -> FleetLoader.load(file, FleetLoaderTest.TOOLS)).hasMessage(
-                file + ":2:14: expected an integer from 1 to 100000, got 'lots'\n"
+                file + ":2:14: expected an integer from 1 to 10000000, got 'lots'\n"
                         + file + ":4:8: the fleet has no tasks; add at least one task (a string, or {input: ...})");
     }
 
