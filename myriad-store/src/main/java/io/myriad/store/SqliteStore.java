@@ -74,7 +74,11 @@ public final class SqliteStore implements Journal, RunRepository {
     /** An append waiting for the writer, its events already encoded by the producer's thread. */
     private record Pending(Append append, String[] bodies, CompletableFuture<Void> done) {}
 
-    private SqliteStore(Path file, Sync sync, int queueCapacity, int maxBatch) throws SQLException {
+    /** Runs before each commit; tests slow the writer down with it, as a slow disk would. */
+    private final Runnable beforeCommit;
+
+    private SqliteStore(Path file, Sync sync, int queueCapacity, int maxBatch, Runnable beforeCommit) throws SQLException {
+        this.beforeCommit = beforeCommit;
         this.file = file;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.maxBatch = maxBatch;
@@ -110,10 +114,19 @@ public final class SqliteStore implements Journal, RunRepository {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            return new SqliteStore(file, sync, queueCapacity, maxBatch);
+            return new SqliteStore(file, sync, queueCapacity, maxBatch, () -> { });
         } catch (java.io.IOException | SQLException e) {
             throw new MyriadException("cannot open the journal at " + file + ": " + e.getMessage()
                     + " (check that the folder is writable, or choose another with --data)", false, e);
+        }
+    }
+
+    /** A store whose writer runs {@code beforeCommit} before every transaction (tests only). */
+    static SqliteStore openWithSlowWriter(Path file, int queueCapacity, int maxBatch, Runnable beforeCommit) {
+        try {
+            return new SqliteStore(file, Sync.NORMAL, queueCapacity, maxBatch, beforeCommit);
+        } catch (SQLException e) {
+            throw new MyriadException("cannot open the journal at " + file + ": " + e.getMessage(), false, e);
         }
     }
 
@@ -209,6 +222,7 @@ public final class SqliteStore implements Journal, RunRepository {
                 batch.add(first);
                 queue.drainTo(batch, maxBatch - 1);
                 long begin = System.nanoTime();
+                beforeCommit.run();
                 commit(batch, st);
                 commitNanos.add(System.nanoTime() - begin);
                 batches.increment();

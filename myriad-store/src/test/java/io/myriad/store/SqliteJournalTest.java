@@ -88,6 +88,49 @@ class SqliteJournalTest extends JournalContract {
     }
 
     @Test
+    void aSlowDiskBlocksProducersAndLosesNothing() throws Exception {
+        // Every transaction takes 5 ms more, as on a slow disk; the queue holds 4 appends.
+        java.util.concurrent.atomic.AtomicInteger maxBlocked = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger blocked = new java.util.concurrent.atomic.AtomicInteger();
+        Runnable slow = () -> {
+            maxBlocked.accumulateAndGet(blocked.get(), Math::max);
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        int runs = 40;
+        int appends = 15;
+        try (SqliteStore s = SqliteStore.openWithSlowWriter(dir.resolve("slow.db"), 4, 4, slow);
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int r = 0; r < runs; r++) {
+                String runId = "slow-" + r;
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < appends; i++) {
+                        List<RunEvent> events = i == 0 ? List.of(started(runId)) : List.of(new RunEvent.ModelRetried(i, i, "x", 0));
+                        blocked.incrementAndGet();
+                        var f = s.append(new Journal.Append(runId, i, events, status(RunState.AWAITING_MODEL)));
+                        blocked.decrementAndGet();
+                        join(f);
+                    }
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+            assertThat(s.size().events()).isEqualTo((long) runs * appends);
+            for (int r = 0; r < runs; r++) {
+                assertThat(s.read("slow-" + r)).extracting(io.myriad.core.journal.JournalRecord::seq)
+                        .containsExactlyElementsOf(java.util.stream.LongStream.range(0, appends).boxed().toList());
+            }
+        }
+        // Producers were held in append() by the full queue while the writer was slow.
+        assertThat(maxBlocked.get()).isGreaterThan(4);
+    }
+
+    @Test
     void closingDrainsAppendsAlreadyQueued() {
         Path file = dir.resolve("drain.db");
         List<CompletableFuture<Void>> pending = new ArrayList<>();
