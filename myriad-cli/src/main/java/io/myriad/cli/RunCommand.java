@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import io.myriad.core.gateway.ModelGateway;
+import io.myriad.core.gateway.RateLimiter;
 import io.myriad.core.model.ModelProvider;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -125,8 +126,10 @@ final class RunCommand implements Callable<Integer> {
             Map<ModelProvider, ModelGateway> gateways = new ConcurrentHashMap<>();
             FleetRunner runner = FleetRunner.builder()
                     .loop(loop).journal(store).repository(store).agents(runtimes::get)
+                    // The limiter starts unlimited and adopts the limits the provider reports in its headers.
                     .gateways(p -> gateways.computeIfAbsent(p, provider -> ModelGateway.builder().provider(provider)
-                            .maxConcurrency(fleet.concurrency()).executor(executor).timer(timer).build()))
+                            .maxConcurrency(fleet.concurrency()).rateLimiter(RateLimiter.create())
+                            .executor(executor).timer(timer).build()))
                     .executor(StepExecutor.create(executor, STEP_THREADS)).timer(timer)
                     .build();
             progress = Progress.start(err, fleet.tasks().size(), System.console() != null && !json,

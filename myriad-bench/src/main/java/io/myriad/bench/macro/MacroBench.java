@@ -6,6 +6,7 @@ import io.myriad.core.fleet.Limits;
 import io.myriad.core.fleet.ModelSpec;
 import io.myriad.core.fleet.TaskSpec;
 import io.myriad.core.gateway.ModelGateway;
+import io.myriad.core.gateway.RateLimiter;
 import io.myriad.core.metrics.LatencyHistogram;
 import io.myriad.core.model.ModelProvider;
 import io.myriad.core.run.AgentRuntime;
@@ -156,7 +157,7 @@ public final class MacroBench {
             this.db = db;
             this.store = SqliteStore.open(db, o.sync(), 16_384, 2_000);
             this.gateway = ModelGateway.builder().provider(provider).maxConcurrency(o.concurrency())
-                    .executor(executor).timer(timer).build();
+                    .rateLimiter(RateLimiter.create()).executor(executor).timer(timer).build();
             StepExecutor steps = StepExecutor.create(executor, 4_096);
             var spec = new AgentSpec("bench", "Call bench.echo as asked, then answer.", ModelSpec.Simulated.DEFAULT,
                     List.of(EchoTool.NAME), new Limits(2 * o.steps() + 10, 1_000_000_000L, Duration.ofHours(6)), null, 0, null);
