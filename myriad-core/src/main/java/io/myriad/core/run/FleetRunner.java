@@ -137,7 +137,7 @@ public final class FleetRunner {
                 }
                 slots.acquireUninterruptibly();
                 Ending ending = new Ending(tally, listener, slots, done, status != null);
-                executor.execute(() -> begin(fleet, execution, task, runId, ending));
+                submit(fleet, task, () -> begin(fleet, execution, task, runId, ending));
             }
             done.await();
         } catch (InterruptedException e) {
@@ -220,7 +220,7 @@ public final class FleetRunner {
             ModelGateway gateway = gateways.apply(agent.provider());
             gateway.submit(new ModelGateway.Call(tenant, fleet.name(), h.task.priority(), estimate,
                             () -> loop.request(h.runId, h.fold(journal), agent)))
-                    .thenAccept(outcome -> executor.execute(() -> answered(h, agent, fleet, ending, outcome)));
+                    .thenAccept(outcome -> submit(fleet, h.task, () -> answered(h, agent, fleet, ending, outcome)));
         } catch (RuntimeException e) {
             ending.abandoned(h, e);
         }
@@ -237,13 +237,22 @@ public final class FleetRunner {
                 long wait = loop.onModelFailure(h.runId, fold, outcome.failure());
                 if (wait > 0) {
                     h.waiting(clock.millis());
-                    timer.schedule(() -> executor.execute(() -> step(h, agent, fleet, ending)), wait, TimeUnit.MILLISECONDS);
+                    timer.schedule(() -> submit(fleet, h.task, () -> step(h, agent, fleet, ending)), wait, TimeUnit.MILLISECONDS);
                     return;
                 }
             }
             step(h, agent, fleet, ending);
         } catch (RuntimeException e) {
             ending.abandoned(h, e);
+        }
+    }
+
+    /** Queues a step under this runner's tenant, the fleet and the task's priority. */
+    private void submit(FleetSpec fleet, TaskSpec task, Runnable step) {
+        if (executor instanceof StepExecutor steps) {
+            steps.execute(tenant, fleet.name(), task.priority(), step);
+        } else {
+            executor.execute(step);
         }
     }
 

@@ -1,7 +1,7 @@
 package io.myriad.core.run;
 
+import io.myriad.core.sched.FairQueue;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -10,6 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link Runnable}s. A queued step costs a queue node, not a thread and not a stack; a worker
  * thread runs queued steps back to back until the queue is empty.
  *
+ * <p>Steps (and the tool calls they make) wait in the same hierarchical {@link FairQueue} as
+ * model calls: tenants by weighted deficit round robin, then fleets, then run priority. A tenant
+ * with a million runs stepping cannot hold every worker while a tenant with ten waits.
+ *
  * <p>Without this bound, a million runs admitted at once would each block a virtual thread (and
  * its stack) on their first journal append; with it, the same million wait as queue nodes.
  */
@@ -17,7 +21,7 @@ public final class StepExecutor implements Executor {
     private final Executor threads;
     private final int maxThreads;
     private final AtomicInteger running = new AtomicInteger();
-    private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
+    private final FairQueue<Runnable> queue = FairQueue.create();
 
     private StepExecutor(Executor threads, int maxThreads) {
         this.threads = threads;
@@ -36,9 +40,15 @@ public final class StepExecutor implements Executor {
         return new StepExecutor(threads, maxThreads);
     }
 
+    /** Queues a step of no particular tenant (the tenant {@code default}). */
     @Override
     public void execute(Runnable step) {
-        queue.add(Objects.requireNonNull(step, "step"));
+        execute("default", "default", 0, step);
+    }
+
+    /** Queues a step of a run of {@code tenant}'s {@code fleet} with the run's priority. */
+    public void execute(String tenant, String fleet, int priority, Runnable step) {
+        queue.add(tenant, fleet, priority, 1, Objects.requireNonNull(step, "step"));
         startWorkers();
     }
 
@@ -67,7 +77,7 @@ public final class StepExecutor implements Executor {
     private void work() {
         try {
             Runnable step;
-            while ((step = queue.poll()) != null) {
+            while ((step = queue.poll().orElse(null)) != null) {
                 try {
                     step.run();
                 } catch (RuntimeException | Error e) {
