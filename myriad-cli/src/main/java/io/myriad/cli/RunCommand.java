@@ -107,10 +107,10 @@ final class RunCommand implements Callable<Integer> {
             err.println("myriad: warning: environment variable " + key + " is not set; model calls will be sent without an API key");
         }
 
-        int already = (int) store.runs(execution.id()).stream().filter(r -> r.status().state().isFinal()).count();
+        SqliteStore.RunCounts known = store.runCounts(execution.id());
         err.println("fleet " + fleet.name() + ": " + fleet.tasks().size() + " tasks, concurrency " + fleet.concurrency()
                 + ", execution " + execution.id()
-                + (already > 0 || !store.runs(execution.id()).isEmpty() ? " (resuming: " + already + " already final)" : ""));
+                + (known.runs() > 0 ? " (resuming: " + known.finals() + " already final)" : ""));
         err.println("model " + model + (simulated ? "  [SIMULATED: answers do not come from a real LLM]" : ""));
 
         RunLoop loop = RunLoop.builder()

@@ -41,9 +41,7 @@ final class Wiring implements AutoCloseable {
     /** The names of every tool a fleet may name: built-ins and plug-ins. */
     static Set<String> knownTools() {
         Set<String> names = new LinkedHashSet<>(BuiltinTools.names());
-        for (ToolProvider p : ServiceLoader.load(ToolProvider.class)) {
-            p.tools().forEach(t -> names.add(t.name()));
-        }
+        pluginTools().forEach(t -> names.add(t.name()));
         return names;
     }
 
@@ -55,10 +53,15 @@ final class Wiring implements AutoCloseable {
         var d = BuiltinTools.Settings.DEFAULTS;
         List<Tool> tools = new ArrayList<>(BuiltinTools.create(
                 new BuiltinTools.Settings(fleet.httpAllowHosts(), d.httpTimeout(), d.maxReadBytes(), d.maxHttpBytes())));
-        for (ToolProvider p : ServiceLoader.load(ToolProvider.class)) {
-            tools.addAll(p.tools());
-        }
+        tools.addAll(pluginTools());
         return new Wiring(List.copyOf(tools), modelUrl);
+    }
+
+    /** Tools from jars on the class path that provide {@link ToolProvider}. */
+    private static List<Tool> pluginTools() {
+        List<Tool> tools = new ArrayList<>();
+        ServiceLoader.load(ToolProvider.class).forEach(p -> tools.addAll(p.tools()));
+        return tools;
     }
 
     AgentRuntime runtime(AgentSpec spec) {

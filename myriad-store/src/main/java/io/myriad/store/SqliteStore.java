@@ -18,6 +18,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -241,7 +244,7 @@ public final class SqliteStore implements Journal, RunRepository {
     private static final int SUMMARY_EVERY = 32;
 
     private void commit(List<Pending> batch, Statements st) {
-        List<Pending> fenced = new ArrayList<>();
+        Set<Pending> fenced = Collections.newSetFromMap(new IdentityHashMap<>());
         try {
             writeConnection.setAutoCommit(false);
             for (Pending p : batch) {
@@ -496,6 +499,17 @@ public final class SqliteStore implements Journal, RunRepository {
                     }
                     return out;
                 });
+    }
+
+    /** How many runs an execution has journaled, and how many of them are final. */
+    public record RunCounts(long runs, long finals) {}
+
+    /** Counts with one query, without loading the rows (a resumed execution may hold millions). */
+    public RunCounts runCounts(String executionId) {
+        String finals = java.util.Arrays.stream(RunState.values()).filter(RunState::isFinal)
+                .map(st -> "'" + st.name() + "'").collect(java.util.stream.Collectors.joining(","));
+        return query("SELECT count(*), coalesce(sum(state IN (" + finals + ")), 0) FROM runs WHERE execution=?",
+                ps -> ps.setString(1, executionId), rs -> new RunCounts(rs.getLong(1), rs.getLong(2)));
     }
 
     @Override

@@ -5,7 +5,6 @@ import io.myriad.core.fleet.TaskSpec;
 import io.myriad.core.gateway.ModelGateway;
 import io.myriad.core.journal.Journal;
 import io.myriad.core.journal.JournalFenceException;
-import io.myriad.core.journal.JournalRecord;
 import io.myriad.core.journal.RunEvent;
 import io.myriad.core.journal.RunRepository;
 import io.myriad.core.journal.RunStatus;
@@ -186,23 +185,21 @@ public final class FleetRunner {
     }
 
     private void begin(FleetSpec fleet, RunRepository.Execution execution, TaskSpec task, String runId, Ending ending) {
-        RunHandle h = new RunHandle(runId, task, null);
+        RunHandle h = null;
         try {
             AgentRuntime agent = agents.apply(task.agent());
-            RunFold fold;
-            if (ending.resumed) {
-                fold = RunFold.of(journal.read(runId).stream().map(JournalRecord::event).toList());
-            } else {
+            RunFold fold = null;
+            if (!ending.resumed) {
                 fold = new RunFold();
-                var started = new RunEvent.RunStarted(clock.millis(), fleet.name(), execution.id(), task.id(), task.agent(),
-                        task.input(), agent.modelName());
-                loop.start(runId, started, fold);
+                loop.start(runId, new RunEvent.RunStarted(clock.millis(), fleet.name(), execution.id(), task.id(),
+                        task.agent(), task.input(), agent.modelName()), fold);
             }
+            // A resumed run starts out passivated: its first step loads the fold from the journal.
             h = new RunHandle(runId, task, fold);
             active.add(h);
             step(h, agent, fleet, ending);
         } catch (RuntimeException e) {
-            ending.abandoned(h, e);
+            ending.abandoned(h != null ? h : new RunHandle(runId, task, null), e);
         }
     }
 
