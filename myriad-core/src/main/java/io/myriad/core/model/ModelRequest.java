@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param temperature    sampling temperature, or null for the provider's default
  * @param runId          the run this call belongs to (sent as a header for tracing; may be empty)
  * @param step           the step number inside the run (sent as a header for tracing)
+ * @param attempt        1 for the first request of this step, 2 for its first retry, and so on
+ *                       (sent as a header; retry budgets and the simulator's faults read it)
  */
 public record ModelRequest(
         String model,
@@ -27,7 +29,8 @@ public record ModelRequest(
         long maxOutputTokens,
         Double temperature,
         String runId,
-        int step) {
+        int step,
+        int attempt) {
 
     public ModelRequest {
         Objects.requireNonNull(model, "model");
@@ -35,6 +38,26 @@ public record ModelRequest(
         tools = List.copyOf(tools);
         Objects.requireNonNull(toolChoice, "toolChoice");
         runId = runId == null ? "" : runId;
+        if (attempt < 1) {
+            throw new IllegalArgumentException("attempt must be at least 1");
+        }
+    }
+
+    /** A first attempt. */
+    public ModelRequest(
+            String model, List<Message> messages, List<ToolDefinition> tools, ToolChoice toolChoice,
+            JsonNode outputSchema, long maxOutputTokens, Double temperature, String runId, int step) {
+        this(model, messages, tools, toolChoice, outputSchema, maxOutputTokens, temperature, runId, step, 1);
+    }
+
+    /** The same request as a later attempt. */
+    public ModelRequest withAttempt(int attempt) {
+        return new ModelRequest(model, messages, tools, toolChoice, outputSchema, maxOutputTokens, temperature, runId, step, attempt);
+    }
+
+    /** True for a retry of an earlier failed request. */
+    public boolean isRetry() {
+        return attempt > 1;
     }
 
     public Optional<JsonNode> outputSchemaIfAny() {

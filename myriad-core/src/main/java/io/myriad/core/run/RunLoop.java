@@ -202,7 +202,7 @@ public final class RunLoop {
                 agent.modelName(), messages, tools,
                 tools.isEmpty() ? ModelRequest.ToolChoice.NONE : ModelRequest.ToolChoice.AUTO,
                 agent.spec().outputSchema(), Math.max(0, maxOut), agent.spec().temperature(),
-                runId, (int) fold.modelCalls() + 1);
+                runId, (int) fold.modelCalls() + 1, fold.retriesSinceResponse() + 1);
     }
 
     /** Journals a model response (with the verdict on a final answer). */
