@@ -37,7 +37,8 @@ final class Transcript {
                             + (Wiring.SIM_MODEL.equals(e.model()) ? " (SIMULATED)" : ""));
                     out.println(indent("input: " + shorten(e.input())));
                 }
-                case RunEvent.ModelRetried e -> out.println(at + "model call failed (attempt " + e.attempt() + "), retrying in "
+                case RunEvent.ModelRetried e -> out.println(at + "model call failed (attempt " + e.attempt() + "), "
+                        + (e.fallback() ? "next attempt on the fallback model" : "retrying") + " in "
                         + e.waitMillis() + " ms: " + shorten(e.error()));
                 case RunEvent.ModelResponded e -> {
                     out.println(at + "model " + e.model() + (Wiring.SIM_MODEL.equals(e.model()) ? " (simulated)" : "")
@@ -62,6 +63,13 @@ final class Transcript {
                 case RunEvent.RunFailed e -> out.println(at + "FAILED (" + e.reason() + "): " + e.message());
                 case RunEvent.RunCancelled e -> out.println(at + "CANCELLED: " + e.reason());
                 case RunEvent.RunLimited e -> out.println(at + "LIMITED (" + e.limit() + "): " + e.message());
+                case RunEvent.ToolCallInDoubt e -> out.println(at + "IN DOUBT: tool " + e.tool() + " [" + e.callId() + ", key "
+                        + e.idempotencyKey() + "]: " + e.reason());
+                case RunEvent.ToolCallResolved e -> out.println(at + "call " + name(calls, e.callId()) + " resolved by " + e.by()
+                        + ": " + e.decision() + (e.result().isEmpty() ? "" : "\n" + indent("result: " + shorten(e.result())))
+                        + (e.comment().isEmpty() ? "" : "\n" + indent("comment: " + shorten(e.comment()))));
+                case RunEvent.RunStuck e -> out.println(at + "STUCK (" + e.reason() + "): " + e.message());
+                case RunEvent.RunInterrupted e -> out.println(at + "interrupted: " + e.reason());
             }
         }
         out.flush();

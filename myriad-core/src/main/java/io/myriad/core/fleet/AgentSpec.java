@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param outputSchema    JSON schema the final answer must satisfy, or null for free text
  * @param maxOutputTokens ceiling on each completion, 0 for the provider default
  * @param temperature     sampling temperature, or null for the provider default
+ * @param fallback        the model asked when {@code model} has failed every attempt of a call, or null
  */
 public record AgentSpec(
         String name,
@@ -25,7 +26,8 @@ public record AgentSpec(
         Limits limits,
         JsonNode outputSchema,
         long maxOutputTokens,
-        Double temperature) {
+        Double temperature,
+        ModelSpec fallback) {
 
     public AgentSpec {
         Objects.requireNonNull(name, "name");
@@ -34,6 +36,16 @@ public record AgentSpec(
         tools = List.copyOf(tools);
         Objects.requireNonNull(limits, "limits");
         outputSchema = outputSchema == null ? null : outputSchema.deepCopy();
+    }
+
+    /** An agent without a fallback model. */
+    public AgentSpec(String name, String instructions, ModelSpec model, List<String> tools, Limits limits,
+            JsonNode outputSchema, long maxOutputTokens, Double temperature) {
+        this(name, instructions, model, tools, limits, outputSchema, maxOutputTokens, temperature, null);
+    }
+
+    public Optional<ModelSpec> fallbackIfAny() {
+        return Optional.ofNullable(fallback);
     }
 
     public Optional<JsonNode> outputSchemaIfAny() {

@@ -9,8 +9,14 @@ import java.util.Objects;
  * @param maxSteps  model calls plus tool calls
  * @param maxTokens prompt plus completion tokens over the whole run
  * @param maxWall   elapsed time since the run started, across restarts
+ * @param maxRepeats the same tool call (same tool, same arguments) at most this many times;
+ *                   the next one ends the run as {@code stuck}
+ * @param maxIdleResponses tool-calling responses in a row that make no progress (every call a
+ *                   repeat, a failure or a rejection) before the run ends as {@code stuck}
  */
-public record Limits(int maxSteps, long maxTokens, Duration maxWall) {
+public record Limits(int maxSteps, long maxTokens, Duration maxWall, int maxRepeats, int maxIdleResponses) {
+    public static final int DEFAULT_MAX_REPEATS = 3;
+    public static final int DEFAULT_MAX_IDLE_RESPONSES = 8;
     public static final Limits DEFAULT = new Limits(50, 200_000, Duration.ofMinutes(10));
 
     public Limits {
@@ -18,5 +24,13 @@ public record Limits(int maxSteps, long maxTokens, Duration maxWall) {
         if (maxSteps <= 0 || maxTokens <= 0 || maxWall.isNegative() || maxWall.isZero()) {
             throw new IllegalArgumentException("limits must be positive");
         }
+        if (maxRepeats < 1 || maxIdleResponses < 1) {
+            throw new IllegalArgumentException("max_repeats and max_idle_steps must be at least 1");
+        }
+    }
+
+    /** Limits with the default loop detection. */
+    public Limits(int maxSteps, long maxTokens, Duration maxWall) {
+        this(maxSteps, maxTokens, maxWall, DEFAULT_MAX_REPEATS, DEFAULT_MAX_IDLE_RESPONSES);
     }
 }

@@ -29,6 +29,10 @@ import java.util.Objects;
     @JsonSubTypes.Type(value = RunEvent.RunFailed.class, name = "run_failed"),
     @JsonSubTypes.Type(value = RunEvent.RunCancelled.class, name = "run_cancelled"),
     @JsonSubTypes.Type(value = RunEvent.RunLimited.class, name = "run_limited"),
+    @JsonSubTypes.Type(value = RunEvent.ToolCallInDoubt.class, name = "tool_call_in_doubt"),
+    @JsonSubTypes.Type(value = RunEvent.ToolCallResolved.class, name = "tool_call_resolved"),
+    @JsonSubTypes.Type(value = RunEvent.RunStuck.class, name = "run_stuck"),
+    @JsonSubTypes.Type(value = RunEvent.RunInterrupted.class, name = "run_interrupted"),
 })
 public sealed interface RunEvent {
 
@@ -48,10 +52,18 @@ public sealed interface RunEvent {
         }
     }
 
-    /** A model call failed and will be attempted again after {@code waitMillis}. */
-    record ModelRetried(long at, int attempt, String error, long waitMillis) implements RunEvent {
+    /**
+     * A model call failed and will be attempted again after {@code waitMillis}; with
+     * {@code fallback}, the next attempts go to the agent's fallback model (until a response).
+     */
+    record ModelRetried(long at, int attempt, String error, long waitMillis, boolean fallback) implements RunEvent {
         public ModelRetried {
             Objects.requireNonNull(error, "error");
+        }
+
+        /** A retry on the same model. */
+        public ModelRetried(long at, int attempt, String error, long waitMillis) {
+            this(at, attempt, error, waitMillis, false);
         }
     }
 
@@ -135,6 +147,66 @@ public sealed interface RunEvent {
         public RunLimited {
             Objects.requireNonNull(limit, "limit");
             Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /**
+     * On recovery, a call journaled as started but not settled belongs to a tool that may not be
+     * invoked again blindly, and its tool could not say what happened. The run waits for a human
+     * decision ({@link ToolCallResolved}); nothing is retried until then.
+     */
+    record ToolCallInDoubt(long at, String callId, String tool, String idempotencyKey, String reason) implements RunEvent {
+        public ToolCallInDoubt {
+            Objects.requireNonNull(callId, "callId");
+            Objects.requireNonNull(tool, "tool");
+            Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * What was decided about a call whose outcome was unknown, and by whom: the tool's own
+     * reconciliation ({@code by = "reconcile"}) or a person ({@code by = "human:<name>"}).
+     *
+     * @param decision {@code done}: the call did happen, {@code result} is its result;
+     *                 {@code retry}: invoke it again with the same idempotency key;
+     *                 {@code fail}: the run fails (a {@link RunFailed} follows)
+     */
+    record ToolCallResolved(long at, String callId, String decision, String result, String by, String comment)
+            implements RunEvent {
+        /** The decisions, as stored. */
+        public static final List<String> DECISIONS = List.of("done", "retry", "fail");
+
+        public ToolCallResolved {
+            Objects.requireNonNull(callId, "callId");
+            Objects.requireNonNull(decision, "decision");
+            if (!DECISIONS.contains(decision)) {
+                throw new IllegalArgumentException("decision must be one of " + DECISIONS + ", not " + decision);
+            }
+            result = result == null ? "" : result;
+            Objects.requireNonNull(by, "by");
+            comment = comment == null ? "" : comment;
+        }
+    }
+
+    /**
+     * The run was going nowhere: it repeated the same tool call ({@code repeated_call}) or made no
+     * progress for too many steps ({@code no_progress}); ended before burning its step limit.
+     */
+    record RunStuck(long at, String reason, String message) implements RunEvent {
+        public RunStuck {
+            Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /**
+     * The process shut down gracefully while the run was unfinished; the run resumes from here on
+     * the next start. Changes no state: it marks the gap in the transcript.
+     */
+    record RunInterrupted(long at, String reason) implements RunEvent {
+        public RunInterrupted {
+            Objects.requireNonNull(reason, "reason");
         }
     }
 }

@@ -19,9 +19,20 @@ import java.util.stream.Collectors;
  * @param modelName the model name sent in requests
  * @param pricing   what its tokens cost
  * @param tools     the tools it may call, by name
+ * @param fallback  the model asked when the primary one failed every attempt of a call, or null
  */
 public record AgentRuntime(
-        AgentSpec spec, ModelProvider provider, String modelName, ModelSpec.Pricing pricing, Map<String, Tool> tools) {
+        AgentSpec spec, ModelProvider provider, String modelName, ModelSpec.Pricing pricing, Map<String, Tool> tools,
+        Model fallback) {
+
+    /** A model an agent can ask: where the calls go, the name sent, what tokens cost. */
+    public record Model(ModelProvider provider, String name, ModelSpec.Pricing pricing) {
+        public Model {
+            Objects.requireNonNull(provider, "provider");
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(pricing, "pricing");
+        }
+    }
 
     public AgentRuntime {
         Objects.requireNonNull(spec, "spec");
@@ -29,6 +40,21 @@ public record AgentRuntime(
         Objects.requireNonNull(modelName, "modelName");
         Objects.requireNonNull(pricing, "pricing");
         tools = Map.copyOf(tools);
+    }
+
+    /** A runtime without a fallback model. */
+    public AgentRuntime(AgentSpec spec, ModelProvider provider, String modelName, ModelSpec.Pricing pricing, Map<String, Tool> tools) {
+        this(spec, provider, modelName, pricing, tools, null);
+    }
+
+    /** The primary model. */
+    public Model primary() {
+        return new Model(provider, modelName, pricing);
+    }
+
+    /** The same runtime with a fallback model. */
+    public AgentRuntime withFallback(Model fallback) {
+        return new AgentRuntime(spec, provider, modelName, pricing, tools, fallback);
     }
 
     /** Binds a spec to the tools named in it, taken from {@code available}. */

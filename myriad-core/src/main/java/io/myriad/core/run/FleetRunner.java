@@ -54,11 +54,21 @@ public final class FleetRunner {
         default void runAbandoned(String runId, RuntimeException cause) {}
     }
 
-    /** The counts at the end of an execution. */
+    /**
+     * The counts at the end of an execution. {@code inDoubt}: runs waiting for a person's
+     * decision on a tool call whose outcome is unknown; {@code interrupted}: runs left unfinished
+     * by a graceful shutdown (they resume on the next start).
+     */
     public record Summary(
-            int tasks, int succeeded, int failed, int cancelled, int limited, int resumed,
-            long steps, long modelCalls, long tokens, double costUsd, long wallMillis,
-            Map<String, Integer> failureReasons, List<String> sampleFailures) {}
+            int tasks, int succeeded, int failed, int cancelled, int limited, int stuck, int inDoubt, int interrupted,
+            int resumed, long steps, long modelCalls, long tokens, double costUsd, long wallMillis,
+            Map<String, Integer> failureReasons, List<String> sampleFailures, List<String> sampleInDoubt) {
+
+        /** Runs in a final state. */
+        public int finals() {
+            return succeeded + failed + cancelled + limited + stuck;
+        }
+    }
 
     private final RunLoop loop;
     private final Journal journal;
@@ -71,6 +81,8 @@ public final class FleetRunner {
     private final String tenant;
     private final Duration passivateAfter;
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private volatile long drainDeadline = Long.MAX_VALUE;
     private final Set<RunHandle> active = ConcurrentHashMap.newKeySet();
     private final LongAdder passivations = new LongAdder();
 
@@ -101,6 +113,23 @@ public final class FleetRunner {
         stopping.set(true);
     }
 
+    /**
+     * Graceful shutdown: admits no new run and no new step; a step in progress finishes (its tool
+     * call completes and is journaled, a model response that arrives is journaled), then its run
+     * journals {@code run_interrupted} and waits for the next start. {@link #run} returns when
+     * every active run has stopped at such a boundary, or when {@code grace} has passed (a step
+     * still running then is abandoned unjournaled; its run resumes from its last event).
+     */
+    public void drain(Duration grace) {
+        drainDeadline = clock.millis() + grace.toMillis();
+        draining.set(true);
+    }
+
+    /** True once {@link #drain} was called. */
+    public boolean draining() {
+        return draining.get();
+    }
+
     /** Runs in progress now (started, not final). */
     public int activeRuns() {
         return active.size();
@@ -128,17 +157,26 @@ public final class FleetRunner {
             for (TaskSpec task : fleet.tasks()) {
                 String runId = runId(execution.id(), task.id());
                 RunStatus status = known.get(runId);
-                if (status != null && status.state().isFinal()) {
+                if (status != null && (status.state().isFinal() || status.state().awaitsHuman())) {
                     tally.count(runId, status);
                     listener.runFinished(runId, status);
                     done.countDown();
                     continue;
                 }
-                slots.acquireUninterruptibly();
+                if (!acquire(slots)) {
+                    break;
+                }
                 Ending ending = new Ending(tally, listener, slots, done, status != null);
                 submit(fleet, task, () -> begin(fleet, execution, task, runId, ending));
             }
-            done.await();
+            while (!done.await(50, TimeUnit.MILLISECONDS)) {
+                if (draining.get() && clock.millis() >= drainDeadline) {
+                    break;
+                }
+                if (draining.get() && active.isEmpty() && inFlightBegins.sum() == 0) {
+                    break;
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stop();
@@ -146,6 +184,19 @@ public final class FleetRunner {
             passivator.cancel(false);
         }
         return tally.summary(fleet.tasks().size(), clock.millis() - begin);
+    }
+
+    /** A slot for one more run, or false when the runner drains. */
+    private boolean acquire(Semaphore slots) throws InterruptedException {
+        while (!draining.get()) {
+            if (slots.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                if (!draining.get()) {
+                    return true;
+                }
+                slots.release();
+            }
+        }
+        return false;
     }
 
     /** Finishes the bookkeeping of one run, exactly once. */
@@ -175,6 +226,21 @@ public final class FleetRunner {
             done.countDown();
         }
 
+        /** The run stopped at a step boundary: waiting for a person, or the runner drains. */
+        void parked(RunHandle h, RunStatus status, boolean interrupted) {
+            active.remove(h);
+            if (interrupted) {
+                tally.interrupted.increment();
+            } else {
+                tally.count(h.runId, status);
+            }
+            if (status != null) {
+                listener.runFinished(h.runId, status);
+            }
+            slots.release();
+            done.countDown();
+        }
+
         void abandoned(RunHandle h, RuntimeException e) {
             active.remove(h);
             tally.abandoned(h.runId, e);
@@ -184,9 +250,17 @@ public final class FleetRunner {
         }
     }
 
+    private final LongAdder inFlightBegins = new LongAdder();
+
     private void begin(FleetSpec fleet, RunRepository.Execution execution, TaskSpec task, String runId, Ending ending) {
         RunHandle h = null;
+        inFlightBegins.increment();
         try {
+            if (draining.get()) {
+                h = new RunHandle(runId, task, null);
+                ending.parked(h, null, true);
+                return;
+            }
             AgentRuntime agent = agents.apply(task.agent());
             RunFold fold = null;
             if (!ending.resumed) {
@@ -200,6 +274,15 @@ public final class FleetRunner {
             step(h, agent, fleet, ending);
         } catch (RuntimeException e) {
             ending.abandoned(h != null ? h : new RunHandle(runId, task, null), e);
+        } finally {
+            inFlightBegins.decrement();
+        }
+    }
+
+    /** Thrown by a queued model call's request supplier when the runner drains: the call is not sent. */
+    private static final class Abandoned extends RuntimeException {
+        Abandoned() {
+            super("not sent: the runner is shutting down", null, false, false);
         }
     }
 
@@ -208,19 +291,42 @@ public final class FleetRunner {
         try {
             h.working();
             RunFold fold = h.fold(journal);
-            if (!loop.advance(h.runId, fold, agent, stopping::get)) {
-                ending.finished(h, fold.status());
-                return;
+            switch (loop.next(h.runId, fold, agent, stopping::get, draining::get)) {
+                case FINAL -> {
+                    ending.finished(h, fold.status());
+                    return;
+                }
+                case AWAITS_HUMAN -> {
+                    ending.parked(h, fold.status(), false);
+                    return;
+                }
+                case PAUSED -> {
+                    interrupt(h, fold, ending);
+                    return;
+                }
+                case MODEL -> { }
             }
             long estimate = h.lastPromptTokens + Math.max(256, agent.spec().maxOutputTokens());
             h.waiting(clock.millis());
-            ModelGateway gateway = gateways.apply(agent.provider());
+            ModelGateway gateway = gateways.apply(loop.modelFor(fold, agent).provider());
+            boolean retry = fold.retriesOnModel() > 0;
             gateway.submit(new ModelGateway.Call(tenant, fleet.name(), h.task.priority(), estimate,
-                            () -> loop.request(h.runId, h.fold(journal), agent)))
+                            () -> {
+                                if (draining.get()) {
+                                    throw new Abandoned();
+                                }
+                                return loop.request(h.runId, h.fold(journal), agent);
+                            }))
                     .thenAccept(outcome -> submit(fleet, h.task, () -> answered(h, agent, fleet, ending, outcome)));
         } catch (RuntimeException e) {
             ending.abandoned(h, e);
         }
+    }
+
+    /** Journals that the run stopped for a graceful shutdown; it resumes from here next time. */
+    private void interrupt(RunHandle h, RunFold fold, Ending ending) {
+        loop.interrupt(h.runId, fold, "the engine shut down gracefully; the run resumes on the next start");
+        ending.parked(h, fold.status(), true);
     }
 
     private void answered(RunHandle h, AgentRuntime agent, FleetSpec fleet, Ending ending, ModelGateway.Outcome outcome) {
@@ -230,8 +336,11 @@ public final class FleetRunner {
             if (outcome.response() != null) {
                 h.lastPromptTokens = outcome.response().usage().promptTokens();
                 loop.onModelResponse(h.runId, fold, agent, outcome.response(), outcome.latencyMicros() / 1_000);
+            } else if (outcome.failure().getCause() instanceof Abandoned) {
+                interrupt(h, fold, ending);
+                return;
             } else {
-                long wait = loop.onModelFailure(h.runId, fold, outcome.failure());
+                long wait = loop.onModelFailure(h.runId, fold, agent, outcome.failure());
                 if (wait > 0) {
                     h.waiting(clock.millis());
                     timer.schedule(() -> submit(fleet, h.task, () -> step(h, agent, fleet, ending)), wait, TimeUnit.MILLISECONDS);
@@ -268,6 +377,10 @@ public final class FleetRunner {
         final LongAdder failed = new LongAdder();
         final LongAdder cancelled = new LongAdder();
         final LongAdder limited = new LongAdder();
+        final LongAdder stuck = new LongAdder();
+        final LongAdder inDoubt = new LongAdder();
+        final LongAdder interrupted = new LongAdder();
+        final List<String> inDoubtSamples = Collections.synchronizedList(new ArrayList<>());
         final LongAdder resumed = new LongAdder();
         final LongAdder steps = new LongAdder();
         final LongAdder modelCalls = new LongAdder();
@@ -287,6 +400,16 @@ public final class FleetRunner {
                 case LIMITED -> {
                     limited.increment();
                     failure(runId, status.detail());
+                }
+                case STUCK -> {
+                    stuck.increment();
+                    failure(runId, status.detail());
+                }
+                case IN_DOUBT -> {
+                    inDoubt.increment();
+                    if (inDoubtSamples.size() < 5) {
+                        inDoubtSamples.add(runId + " " + status.detail());
+                    }
                 }
                 default -> {
                     failed.increment();
@@ -311,8 +434,12 @@ public final class FleetRunner {
         }
 
         Summary summary(int tasks, long wall) {
+            int finals = succeeded.intValue() + failed.intValue() + cancelled.intValue() + limited.intValue() + stuck.intValue();
+            // Runs neither final nor in doubt were interrupted (a graceful shutdown), started or not.
+            int left = Math.max(interrupted.intValue(), tasks - finals - inDoubt.intValue());
             return new Summary(tasks, succeeded.intValue(), failed.intValue(), cancelled.intValue(), limited.intValue(),
-                    resumed.intValue(), steps.sum(), modelCalls.sum(), tokens.sum(), cost.sum(), wall, Map.copyOf(reasons), List.copyOf(samples));
+                    stuck.intValue(), inDoubt.intValue(), left, resumed.intValue(), steps.sum(), modelCalls.sum(), tokens.sum(),
+                    cost.sum(), wall, Map.copyOf(reasons), List.copyOf(samples), List.copyOf(inDoubtSamples));
         }
     }
 

@@ -7,6 +7,7 @@ import io.myriad.core.model.ToolCall;
 import io.myriad.core.model.Usage;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,8 +25,12 @@ import java.util.Set;
  */
 public final class RunFold {
 
-    /** Where one tool call of the current response stands. */
-    public enum CallStatus { PENDING, STARTED, SETTLED }
+    /**
+     * Where one tool call of the current response stands. {@code CLEARED}: it was started, its
+     * outcome is unknown, and a decision (the tool's reconcile or a person) cleared it to be
+     * invoked again with the same idempotency key.
+     */
+    public enum CallStatus { PENDING, STARTED, CLEARED, SETTLED }
 
     /** A tool call of the current response. */
     public record Call(ToolCall call, int index, CallStatus status, String idempotencyKey) {}
@@ -37,6 +42,8 @@ public final class RunFold {
     private long toolSteps;
     private long retries;
     private int retriesSinceResponse;
+    private int retriesOnModel;
+    private boolean onFallback;
     private Usage usage = Usage.ZERO;
     private double costUsd;
     private long lastAt;
@@ -44,6 +51,14 @@ public final class RunFold {
     private final Map<String, Call> calls = new LinkedHashMap<>();
     private final Set<String> callIdsSeen = new HashSet<>();
     private String detail = "";
+    /** How many times each (tool, arguments) signature was called in this run. */
+    private final Map<Long, Integer> signatures = new HashMap<>();
+    /** Per signature: the hash of its last result, and how many times in a row it returned that. */
+    private final Map<Long, long[]> sameOutcomes = new HashMap<>();
+    private boolean responseProductive;
+    private int idleResponses;
+    private String inDoubtCallId;
+    private int interruptions;
 
     /** Folds a whole journal. */
     public static RunFold of(List<RunEvent> events) {
@@ -69,6 +84,11 @@ public final class RunFold {
             case RunEvent.ModelRetried e -> {
                 retries++;
                 retriesSinceResponse++;
+                retriesOnModel++;
+                if (e.fallback() && !onFallback) {
+                    onFallback = true;
+                    retriesOnModel = 0;
+                }
             }
             case RunEvent.ModelResponded e -> {
                 for (ToolCall c : e.message().toolCalls()) {
@@ -78,15 +98,19 @@ public final class RunFold {
                 }
                 modelCalls++;
                 retriesSinceResponse = 0;
+                retriesOnModel = 0;
+                onFallback = false;
                 usage = usage.plus(e.usage());
                 costUsd += e.costUsd();
                 conversation.add(e.message());
                 calls.clear();
+                responseProductive = false;
                 List<ToolCall> toolCalls = e.message().toolCalls();
                 for (int i = 0; i < toolCalls.size(); i++) {
                     ToolCall c = toolCalls.get(i);
                     callIdsSeen.add(c.id());
                     calls.put(c.id(), new Call(c, i, CallStatus.PENDING, idempotencyKey(modelCalls, i)));
+                    signatures.merge(signature(c), 1, Integer::sum);
                 }
                 if (toolCalls.isEmpty()) {
                     target = RunState.ANSWERED;
@@ -100,13 +124,37 @@ public final class RunFold {
                 calls.put(e.callId(), new Call(c.call(), c.index(), CallStatus.STARTED, c.idempotencyKey()));
             }
             // A read-only call settles without a journaled intent: PENDING is accepted too.
-            case RunEvent.ToolCallCompleted e -> target = settle(e.callId(), null, kind, e.result());
-            case RunEvent.ToolCallFailed e -> target = settle(e.callId(), null, kind, "ERROR: " + e.error());
-            case RunEvent.ToolCallRejected e -> target = settle(e.callId(), CallStatus.PENDING, kind, "ERROR: " + e.reason());
+            case RunEvent.ToolCallCompleted e -> target = settle(e.callId(), null, kind, e.result(), true);
+            case RunEvent.ToolCallFailed e -> target = settle(e.callId(), null, kind, "ERROR: " + e.error(), false);
+            case RunEvent.ToolCallRejected e -> target = settle(e.callId(), CallStatus.PENDING, kind, "ERROR: " + e.reason(), false);
+            case RunEvent.ToolCallInDoubt e -> {
+                requireCall(e.callId(), CallStatus.STARTED, kind);
+                inDoubtCallId = e.callId();
+                detail = "in_doubt: " + e.reason();
+            }
+            case RunEvent.ToolCallResolved e -> {
+                Call c = requireCall(e.callId(), CallStatus.STARTED, kind);
+                if (state == RunState.IN_DOUBT && !e.callId().equals(inDoubtCallId)) {
+                    throw new IllegalTransitionException("tool_call_resolved for call " + e.callId()
+                            + " but the call in doubt is " + inDoubtCallId);
+                }
+                inDoubtCallId = null;
+                detail = "";
+                switch (e.decision()) {
+                    case "done" -> target = settle(e.callId(), CallStatus.STARTED, kind, e.result(), true);
+                    case "retry" -> calls.put(e.callId(), new Call(c.call(), c.index(), CallStatus.CLEARED, c.idempotencyKey()));
+                    default -> target = state; // fail: the run_failed that follows ends the run
+                }
+            }
             case RunEvent.RunSucceeded e -> detail = e.output();
             case RunEvent.RunFailed e -> detail = e.reason() + ": " + e.message();
             case RunEvent.RunCancelled e -> detail = e.reason();
             case RunEvent.RunLimited e -> detail = e.limit() + ": " + e.message();
+            case RunEvent.RunStuck e -> detail = e.reason() + ": " + e.message();
+            case RunEvent.RunInterrupted e -> interruptions++;
+        }
+        if (target != RunState.IN_DOUBT) {
+            inDoubtCallId = null;
         }
         state = target;
         lastAt = event.at();
@@ -125,13 +173,73 @@ public final class RunFold {
         return c;
     }
 
-    private RunState settle(String callId, CallStatus expected, RunState.EventKind kind, String content) {
+    private RunState settle(String callId, CallStatus expected, RunState.EventKind kind, String content, boolean completed) {
         Call c = requireCall(callId, expected, kind);
         calls.put(callId, new Call(c.call(), c.index(), CallStatus.SETTLED, c.idempotencyKey()));
         toolSteps++;
         conversation.add(new Message.ToolResult(callId, content));
+        long sig = signature(c.call());
+        long resultHash = hash(content);
+        long[] same = sameOutcomes.computeIfAbsent(sig, k -> new long[] {resultHash, 0});
+        if (same[0] != resultHash) {
+            same[0] = resultHash;
+            same[1] = 0;
+        }
+        same[1]++;
+        // Progress: a call that completed and had not been made before in this run.
+        if (completed && signatures.getOrDefault(signature(c.call()), 0) == 1) {
+            responseProductive = true;
+        }
         boolean allSettled = calls.values().stream().allMatch(x -> x.status() == CallStatus.SETTLED);
+        if (allSettled) {
+            idleResponses = responseProductive ? 0 : idleResponses + 1;
+        }
         return allSettled ? RunState.AWAITING_MODEL : RunState.ACTING;
+    }
+
+    /** A 64-bit hash of the tool name and its arguments (whitespace at the ends ignored). */
+    static long signature(ToolCall call) {
+        return hash(call.name() + '\u0000' + call.arguments().strip());
+    }
+
+    /** 64-bit FNV-1a. */
+    private static long hash(String text) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < text.length(); i++) {
+            h ^= text.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        return h;
+    }
+
+    /**
+     * How many times in a row an earlier call identical to this one (same tool, same arguments)
+     * got the same result; 0 when it was never made. Calling again what already answered the
+     * same thing {@code n} times is the loop that {@code max_repeats} stops.
+     */
+    public int sameOutcomes(ToolCall call) {
+        long[] same = sameOutcomes.get(signature(call));
+        return same == null ? 0 : (int) same[1];
+    }
+
+    /** How many times this run has made this call (same tool, same arguments), this one included. */
+    public int timesCalled(ToolCall call) {
+        return signatures.getOrDefault(signature(call), 0);
+    }
+
+    /** Consecutive tool-calling responses that made no progress (every call a repeat, failed or rejected). */
+    public int idleResponses() {
+        return idleResponses;
+    }
+
+    /** The call awaiting a human decision, when the run is {@link RunState#IN_DOUBT}. */
+    public Optional<Call> inDoubtCall() {
+        return inDoubtCallId == null ? Optional.empty() : Optional.ofNullable(calls.get(inDoubtCallId));
+    }
+
+    /** Graceful shutdowns this run went through. */
+    public int interruptions() {
+        return interruptions;
     }
 
     private String idempotencyKey(long modelCall, int index) {
@@ -167,6 +275,16 @@ public final class RunFold {
     /** Failed model calls since the last response: the attempt number of the next call, minus one. */
     public int retriesSinceResponse() {
         return retriesSinceResponse;
+    }
+
+    /** Failed attempts on the model the next attempt goes to, since the last response. */
+    public int retriesOnModel() {
+        return retriesOnModel;
+    }
+
+    /** True when the next attempt goes to the agent's fallback model. */
+    public boolean onFallback() {
+        return onFallback;
     }
 
     public Usage usage() {
@@ -210,11 +328,13 @@ public final class RunFold {
 
     /** A comparable snapshot of everything the fold derived; used to prove replay equivalence. */
     public Snapshot snapshot() {
-        return new Snapshot(state, seq, steps(), retries, usage, costUsd, List.copyOf(conversation), calls(), detail);
+        return new Snapshot(state, seq, steps(), retries, usage, costUsd, List.copyOf(conversation), calls(), detail,
+                idleResponses, inDoubtCallId, interruptions);
     }
 
     /** Everything derived from the events, as a value. */
     public record Snapshot(
             RunState state, long seq, long steps, long retries, Usage usage, double costUsd,
-            List<Message> conversation, List<Call> calls, String detail) {}
+            List<Message> conversation, List<Call> calls, String detail,
+            int idleResponses, String inDoubtCallId, int interruptions) {}
 }

@@ -12,6 +12,7 @@ import io.myriad.core.model.ModelRequest;
 import io.myriad.core.model.ModelResponse;
 import io.myriad.core.model.ToolCall;
 import io.myriad.core.tool.Effect;
+import io.myriad.core.tool.Reconciliation;
 import io.myriad.core.tool.SchemaValidator;
 import io.myriad.core.tool.Tool;
 import io.myriad.core.tool.ToolContext;
@@ -97,14 +98,14 @@ public final class RunLoop {
      * @throws io.myriad.core.journal.JournalFenceException when another writer took the run over
      */
     public RunFold drive(String runId, RunFold fold, AgentRuntime agent, BooleanSupplier cancelled) {
-        while (advance(runId, fold, agent, cancelled)) {
+        while (next(runId, fold, agent, cancelled, NEVER) == Next.MODEL) {
             ModelRequest request = request(runId, fold, agent);
             long begin = now();
             try {
-                ModelResponse response = agent.provider().complete(request);
+                ModelResponse response = modelFor(fold, agent).provider().complete(request);
                 onModelResponse(runId, fold, agent, response, now() - begin);
             } catch (ModelException e) {
-                long wait = onModelFailure(runId, fold, e);
+                long wait = onModelFailure(runId, fold, agent, e);
                 if (wait > 0) {
                     sleeper.sleep(Duration.ofMillis(wait));
                 }
@@ -113,39 +114,86 @@ public final class RunLoop {
         return fold;
     }
 
+    private static final BooleanSupplier NEVER = () -> false;
+
+    /** What a run needs after {@link #next}. */
+    public enum Next {
+        /** A model call: build it with {@link #request}, send it to {@link #modelFor}'s provider. */
+        MODEL,
+        /** Nothing: the run is final. */
+        FINAL,
+        /** A person's decision on a call in doubt ({@link RunState#IN_DOUBT}); nothing runs until then. */
+        AWAITS_HUMAN,
+        /** Nothing now: the engine is shutting down; the run resumes on the next start. */
+        PAUSED
+    }
+
     /**
      * Moves a run forward without calling the model: checks cancellation and limits, settles the
      * tool calls of the last response, judges a final answer. Returns true when the run now needs
-     * a model call (build it with {@link #request}), false when it is final.
+     * a model call (build it with {@link #request}), false when it is final or waits for a person.
      */
     public boolean advance(String runId, RunFold fold, AgentRuntime agent, BooleanSupplier cancelled) {
+        return next(runId, fold, agent, cancelled, NEVER) == Next.MODEL;
+    }
+
+    /**
+     * Moves a run forward without calling the model, as far as it goes: checks cancellation,
+     * limits and loops, settles the tool calls of the last response (resolving calls in doubt),
+     * judges a final answer. {@code pausing} is checked before each tool call: when it turns
+     * true the run stops at that boundary, having journaled everything it did.
+     */
+    public Next next(String runId, RunFold fold, AgentRuntime agent, BooleanSupplier cancelled, BooleanSupplier pausing) {
         Limits limits = agent.spec().limits();
         while (!fold.state().isFinal()) {
             if (cancelled.getAsBoolean()) {
                 append(runId, fold, List.of(new RunEvent.RunCancelled(now(), "stopped by the operator")));
-                return false;
+                return Next.FINAL;
+            }
+            if (fold.state().awaitsHuman()) {
+                return Next.AWAITS_HUMAN;
+            }
+            if (pausing.getAsBoolean()) {
+                return Next.PAUSED;
             }
             switch (fold.state()) {
                 case AWAITING_MODEL -> {
-                    if (!limitReached(runId, fold, limits)) {
-                        return true;
+                    if (!limitReached(runId, fold, limits) && !idle(runId, fold, limits)) {
+                        return Next.MODEL;
                     }
                 }
-                case ACTING -> settleCalls(runId, fold, agent, limits, cancelled);
+                case ACTING -> settleCalls(runId, fold, agent, limits, cancelled, pausing);
                 case ANSWERED -> judgeAnswer(runId, fold, agent, fold.lastAnswer().orElseThrow().content());
                 default -> throw new IllegalTransitionException("run " + runId + " cannot be driven from " + fold.state());
             }
         }
-        return false;
+        return Next.FINAL;
+    }
+
+    /** Ends a run whose last responses made no progress. */
+    private boolean idle(String runId, RunFold fold, Limits limits) {
+        if (fold.idleResponses() < limits.maxIdleResponses()) {
+            return false;
+        }
+        append(runId, fold, List.of(new RunEvent.RunStuck(now(), "no_progress",
+                "the last " + fold.idleResponses() + " responses only repeated earlier tool calls or made calls that failed;"
+                        + " stopped before burning the step limit (limits.max_idle_steps)")));
+        return true;
+    }
+
+    /** The model the next attempt of this run goes to: the fallback once the primary has failed every attempt. */
+    public AgentRuntime.Model modelFor(RunFold fold, AgentRuntime agent) {
+        return fold.onFallback() && agent.fallback() != null ? agent.fallback() : agent.primary();
     }
 
     private boolean limitReached(String runId, RunFold fold, Limits limits) {
         String limit = null;
         String message = null;
         long elapsed = now() - fold.started().map(RunEvent.RunStarted::at).orElse(now());
-        if (fold.steps() >= limits.maxSteps()) {
+        if (fold.steps() + fold.retries() >= limits.maxSteps()) {
             limit = "max_steps";
-            message = "reached " + limits.maxSteps() + " steps without a final answer; raise limits.max_steps if the task needs more";
+            message = "reached " + limits.maxSteps() + " steps (model calls, tool calls and retries) without a final answer;"
+                    + " raise limits.max_steps if the task needs more";
         } else if (fold.usage().total() >= limits.maxTokens()) {
             limit = "max_tokens";
             message = "used " + fold.usage().total() + " tokens of " + limits.maxTokens() + "; raise limits.max_tokens if the task needs more";
@@ -163,20 +211,36 @@ public final class RunLoop {
 
     /**
      * Journals a failed model call: a retry (returns the milliseconds to wait before asking
-     * again) or, when the failure cannot be retried or the attempts are spent, the run's failure
-     * (returns -1). Attempts are counted from the journal, so they survive restarts.
+     * again, 0 for at once) or, when the failure cannot be retried or the attempts are spent,
+     * the run's failure (returns -1). When the primary model is spent and the agent has a
+     * fallback, the next attempts go to the fallback (journaled as a retry that says so).
+     * Attempts are counted from the journal, so they survive restarts.
      */
-    public long onModelFailure(String runId, RunFold fold, ModelException e) {
+    public long onModelFailure(String runId, RunFold fold, AgentRuntime agent, ModelException e) {
         int attempt = fold.retriesSinceResponse() + 1;
-        if (!e.retriable() || attempt >= retry.maxAttempts()) {
+        int onModel = fold.retriesOnModel() + 1;
+        boolean spent = !e.retriable() || onModel >= retry.maxAttempts();
+        String error = e.kind() + ": " + e.getMessage();
+        if (spent && agent != null && agent.fallback() != null && !fold.onFallback()) {
+            append(runId, fold, List.of(new RunEvent.ModelRetried(now(), attempt,
+                    error + " (model " + agent.modelName() + " gave up after " + onModel + " attempt" + (onModel == 1 ? "" : "s")
+                            + "; falling back to " + agent.fallback().name() + ")", 0, true)));
+            return 0;
+        }
+        if (spent) {
             String reason = e.kind().name().toLowerCase(java.util.Locale.ROOT);
-            String tries = attempt > 1 ? " (after " + attempt + " attempts)" : "";
+            String tries = attempt > 1 ? " (after " + attempt + " attempts" + (fold.onFallback() ? ", fallback model included" : "") + ")" : "";
             append(runId, fold, List.of(new RunEvent.RunFailed(now(), "model_" + reason, e.getMessage() + tries)));
             return -1;
         }
-        long wait = backoff(attempt, e.retryAfterMillis());
-        append(runId, fold, List.of(new RunEvent.ModelRetried(now(), attempt, e.kind() + ": " + e.getMessage(), wait)));
+        long wait = backoff(onModel, e.retryAfterMillis());
+        append(runId, fold, List.of(new RunEvent.ModelRetried(now(), attempt, error, wait, fold.onFallback())));
         return wait;
+    }
+
+    /** As {@link #onModelFailure(String, RunFold, AgentRuntime, ModelException)} for an agent without fallback. */
+    public long onModelFailure(String runId, RunFold fold, ModelException e) {
+        return onModelFailure(runId, fold, null, e);
     }
 
     private long backoff(int attempt, long retryAfterMillis) {
@@ -199,18 +263,24 @@ public final class RunLoop {
         }
         var tools = agent.toolDefinitions();
         return new ModelRequest(
-                agent.modelName(), messages, tools,
+                modelFor(fold, agent).name(), messages, tools,
                 tools.isEmpty() ? ModelRequest.ToolChoice.NONE : ModelRequest.ToolChoice.AUTO,
                 agent.spec().outputSchema(), Math.max(0, maxOut), agent.spec().temperature(),
-                runId, (int) fold.modelCalls() + 1, fold.retriesSinceResponse() + 1);
+                runId, (int) fold.modelCalls() + 1, fold.retriesOnModel() + 1);
+    }
+
+    /** Journals that a run stopped at a step boundary for a graceful shutdown (state unchanged). */
+    public void interrupt(String runId, RunFold fold, String reason) {
+        append(runId, fold, List.of(new RunEvent.RunInterrupted(now(), reason)));
     }
 
     /** Journals a model response (with the verdict on a final answer). */
     public void onModelResponse(String runId, RunFold fold, AgentRuntime agent, ModelResponse response, long latency) {
         Message.Assistant message = uniqueCallIds(response.message(), fold);
-        double cost = agent.pricing().cost(response.usage().promptTokens(), response.usage().completionTokens());
+        AgentRuntime.Model model = modelFor(fold, agent);
+        double cost = model.pricing().cost(response.usage().promptTokens(), response.usage().completionTokens());
         var responded = new RunEvent.ModelResponded(
-                now(), message, response.usage(), cost, latency, response.model().isEmpty() ? agent.modelName() : response.model());
+                now(), message, response.usage(), cost, latency, response.model().isEmpty() ? model.name() : response.model());
         if (message.hasToolCalls()) {
             append(runId, fold, List.of(responded));
             return;
@@ -268,15 +338,16 @@ public final class RunLoop {
         return changed ? new Message.Assistant(message.content(), calls) : message;
     }
 
-    private void settleCalls(String runId, RunFold fold, AgentRuntime agent, Limits limits, BooleanSupplier cancelled) {
+    private void settleCalls(String runId, RunFold fold, AgentRuntime agent, Limits limits,
+            BooleanSupplier cancelled, BooleanSupplier pausing) {
         for (RunFold.Call call : fold.calls()) {
-            if (fold.state().isFinal() || cancelled.getAsBoolean()) {
+            if (fold.state() != RunState.ACTING || cancelled.getAsBoolean() || pausing.getAsBoolean()) {
                 return;
             }
             switch (call.status()) {
                 case SETTLED -> { }
                 case PENDING -> settlePending(runId, fold, agent, limits, call);
-                case STARTED -> settleInDoubt(runId, fold, agent, call);
+                case STARTED, CLEARED -> settleInDoubt(runId, fold, agent, call);
             }
         }
     }
@@ -301,9 +372,17 @@ public final class RunLoop {
             reject(runId, fold, tc, "invalid arguments for " + tc.name() + ": " + String.join("; ", problems));
             return;
         }
-        if (fold.steps() >= limits.maxSteps()) {
+        if (fold.steps() + fold.retries() >= limits.maxSteps()) {
             append(runId, fold, List.of(new RunEvent.RunLimited(now(), "max_steps",
-                    "reached " + limits.maxSteps() + " steps without a final answer; raise limits.max_steps if the task needs more")));
+                    "reached " + limits.maxSteps() + " steps (model calls, tool calls and retries) without a final answer;"
+                            + " raise limits.max_steps if the task needs more")));
+            return;
+        }
+        int same = fold.sameOutcomes(tc);
+        if (same >= limits.maxRepeats()) {
+            append(runId, fold, List.of(new RunEvent.RunStuck(now(), "repeated_call",
+                    "called " + tc.name() + " with the same arguments " + (same + 1) + " times and it answered the same "
+                            + same + " times; stopped before repeating it again (limits.max_repeats is " + limits.maxRepeats() + ")")));
             return;
         }
         if (tool.effect() != Effect.READ_ONLY) {
@@ -312,32 +391,60 @@ public final class RunLoop {
         append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
     }
 
-    /** A call journaled as started but not settled: the process died while it ran. */
+    /**
+     * A call journaled as started but not settled: the process died while it ran. Invoked again
+     * (same idempotency key) when the tool is read-only or idempotent, or when a decision cleared
+     * it; otherwise the tool is asked to reconcile, and when it cannot tell, the run waits for a
+     * person. Never a silent retry.
+     */
     private void settleInDoubt(String runId, RunFold fold, AgentRuntime agent, RunFold.Call call) {
         ToolCall tc = call.call();
         Tool tool = agent.tools().get(tc.name());
-        if (tool != null && tool.effect().safeToRetry()) {
-            JsonNode args;
-            try {
-                args = JSON.readTree(tc.arguments());
-            } catch (JsonProcessingException e) {
-                throw new IllegalTransitionException("journaled arguments of started call " + tc.id() + " do not parse");
-            }
+        if (tool == null) {
+            append(runId, fold, List.of(new RunEvent.ToolCallInDoubt(now(), tc.id(), tc.name(), call.idempotencyKey(),
+                    "tool " + tc.name() + " was running when the process stopped and is no longer available to check it")));
+            return;
+        }
+        JsonNode args;
+        try {
+            args = tc.arguments().isBlank() ? JSON.createObjectNode() : JSON.readTree(tc.arguments());
+        } catch (JsonProcessingException e) {
+            throw new IllegalTransitionException("journaled arguments of started call " + tc.id() + " do not parse");
+        }
+        if (call.status() == RunFold.CallStatus.CLEARED || tool.effect().safeToRetry()) {
             append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
             return;
         }
-        String effect = tool == null ? "no longer available" : tool.effect().name().toLowerCase(java.util.Locale.ROOT);
-        append(runId, fold, List.of(new RunEvent.RunFailed(now(), "in_doubt",
-                "tool call " + tc.id() + " (" + tc.name() + ", " + effect + ") was running when the process stopped; "
-                        + "its outcome is unknown and it was not retried. Check its effect by hand "
-                        + "(idempotency key " + call.idempotencyKey() + ") before running the task again.")));
+        Reconciliation answer;
+        try {
+            answer = tool.reconcile(args, context(runId, tc, call));
+        } catch (RuntimeException e) {
+            answer = new Reconciliation.Unknown("reconcile failed: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        switch (answer) {
+            case Reconciliation.Done d -> append(runId, fold, List.of(new RunEvent.ToolCallResolved(
+                    now(), tc.id(), "done", cap((d.result().error() ? "ERROR: " : "") + d.result().content()), "reconcile",
+                    "the tool found the call's effect under its idempotency key")));
+            case Reconciliation.NotDone n -> append(runId, fold, List.of(new RunEvent.ToolCallResolved(
+                    now(), tc.id(), "retry", "", "reconcile", cap(n.evidence()))));
+            case Reconciliation.Unknown u -> {
+                String effect = tool.effect().name().toLowerCase(java.util.Locale.ROOT);
+                append(runId, fold, List.of(new RunEvent.ToolCallInDoubt(now(), tc.id(), tc.name(), call.idempotencyKey(),
+                        "tool call " + tc.id() + " (" + tc.name() + ", " + effect + ") was running when the process stopped;"
+                                + " its outcome is unknown (" + u.why() + "). Check its effect (idempotency key "
+                                + call.idempotencyKey() + "), then decide: myriad runs resolve " + runId + " --retry | --done RESULT | --fail")));
+            }
+        }
+    }
+
+    private ToolContext context(String runId, ToolCall tc, RunFold.Call call) {
+        return new ToolContext(runId, tc.id(), call.idempotencyKey(), workspaceRoot.resolve(workspaceName(runId)));
     }
 
     private RunEvent invoke(String runId, Tool tool, JsonNode args, ToolCall tc, RunFold.Call call) {
         long begin = now();
-        Path workspace = workspaceRoot.resolve(workspaceName(runId));
         try {
-            ToolResult result = tool.invoke(args, new ToolContext(runId, tc.id(), call.idempotencyKey(), workspace));
+            ToolResult result = tool.invoke(args, context(runId, tc, call));
             String content = cap(result.content());
             return result.error()
                     ? new RunEvent.ToolCallFailed(now(), tc.id(), content, now() - begin)

@@ -20,8 +20,17 @@ import java.util.Set;
  *                           │ ANSWERED ──run_succeeded──▶ SUCCEEDED │
  *                           └──output_rejected─┘                    │
  *                           ◀───────────────────────────────────────┘
- *   any started, non-final state ── run_failed ▶ FAILED, run_cancelled ▶ CANCELLED, run_limited ▶ LIMITED
+ *   any started, non-final state ── run_failed ▶ FAILED, run_cancelled ▶ CANCELLED, run_limited ▶ LIMITED,
+ *                                   run_stuck ▶ STUCK; run_interrupted ▶ itself (a graceful shutdown)
+ *
+ *   ACTING ──tool_call_in_doubt──▶ IN_DOUBT ──tool_call_resolved (done | retry)──▶ ACTING or AWAITING_MODEL
+ *   ACTING ──tool_call_resolved (by the tool's reconcile)──▶ ACTING or AWAITING_MODEL
+ *   IN_DOUBT ──tool_call_resolved (fail), run_failed──▶ FAILED
  * </pre>
+ *
+ * <p>{@code IN_DOUBT} is a durable wait for a person: a call of a tool that may not be repeated
+ * blindly was running when the process died, and its tool could not say what happened. No thread
+ * and no step is spent on the run until someone decides.
  *
  * <p>A call is started (its intent journaled) before it completes or fails, except a read-only
  * call, which may complete or fail straight from pending: re-running it after a crash is
@@ -39,7 +48,9 @@ public enum RunState {
     SUCCEEDED,
     FAILED,
     CANCELLED,
-    LIMITED;
+    LIMITED,
+    IN_DOUBT,
+    STUCK;
 
     /** The kinds of event, one per {@link RunEvent} record. */
     public enum EventKind {
@@ -54,7 +65,11 @@ public enum RunState {
         RUN_SUCCEEDED,
         RUN_FAILED,
         RUN_CANCELLED,
-        RUN_LIMITED;
+        RUN_LIMITED,
+        TOOL_CALL_IN_DOUBT,
+        TOOL_CALL_RESOLVED,
+        RUN_STUCK,
+        RUN_INTERRUPTED;
 
         public static EventKind of(RunEvent event) {
             return switch (event) {
@@ -70,6 +85,10 @@ public enum RunState {
                 case RunEvent.RunFailed e -> RUN_FAILED;
                 case RunEvent.RunCancelled e -> RUN_CANCELLED;
                 case RunEvent.RunLimited e -> RUN_LIMITED;
+                case RunEvent.ToolCallInDoubt e -> TOOL_CALL_IN_DOUBT;
+                case RunEvent.ToolCallResolved e -> TOOL_CALL_RESOLVED;
+                case RunEvent.RunStuck e -> RUN_STUCK;
+                case RunEvent.RunInterrupted e -> RUN_INTERRUPTED;
             };
         }
     }
@@ -92,10 +111,20 @@ public enum RunState {
         TABLE.get(ACTING).put(EventKind.TOOL_CALL_COMPLETED, ACTING);
         TABLE.get(ACTING).put(EventKind.TOOL_CALL_FAILED, ACTING);
         TABLE.get(ACTING).put(EventKind.TOOL_CALL_REJECTED, ACTING);
-        for (RunState s : EnumSet.of(AWAITING_MODEL, ACTING, ANSWERED)) {
+        TABLE.get(ACTING).put(EventKind.TOOL_CALL_IN_DOUBT, IN_DOUBT);
+        // A resolution settles the call (done) or clears it for another invocation (retry);
+        // RunFold picks ACTING or AWAITING_MODEL. A failing resolution leaves the state for the
+        // run_failed that follows it.
+        TABLE.get(ACTING).put(EventKind.TOOL_CALL_RESOLVED, ACTING);
+        TABLE.get(IN_DOUBT).put(EventKind.TOOL_CALL_RESOLVED, ACTING);
+        for (RunState s : EnumSet.of(AWAITING_MODEL, ACTING, ANSWERED, IN_DOUBT)) {
             TABLE.get(s).put(EventKind.RUN_FAILED, FAILED);
             TABLE.get(s).put(EventKind.RUN_CANCELLED, CANCELLED);
+            TABLE.get(s).put(EventKind.RUN_INTERRUPTED, s);
+        }
+        for (RunState s : EnumSet.of(AWAITING_MODEL, ACTING, ANSWERED)) {
             TABLE.get(s).put(EventKind.RUN_LIMITED, LIMITED);
+            TABLE.get(s).put(EventKind.RUN_STUCK, STUCK);
         }
     }
 
@@ -112,7 +141,12 @@ public enum RunState {
 
     /** True for the states a run never leaves. */
     public boolean isFinal() {
-        return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == LIMITED;
+        return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == LIMITED || this == STUCK;
+    }
+
+    /** True for a run that cannot go on until a person decides (see {@link #IN_DOUBT}). */
+    public boolean awaitsHuman() {
+        return this == IN_DOUBT;
     }
 
     /** The lower-case name used in the CLI, the API and JSON. */

@@ -21,6 +21,18 @@ public interface Tool {
      */
     ToolResult invoke(JsonNode arguments, ToolContext context);
 
+    /**
+     * Looks up what became of an earlier call that was started with {@code context}'s
+     * idempotency key but whose outcome was never journaled (the process died while it ran).
+     * Asked only for tools that may not be invoked again blindly (compensable, irreversible).
+     * A tool that records its effects under the key (a payment id, a row, a ledger line)
+     * answers {@link Reconciliation.Done} or {@link Reconciliation.NotDone}; the default cannot
+     * tell, and the run waits for a person.
+     */
+    default Reconciliation reconcile(JsonNode arguments, ToolContext context) {
+        return new Reconciliation.Unknown("tool " + name() + " cannot look up past calls");
+    }
+
     default String name() {
         return definition().name();
     }

@@ -197,8 +197,8 @@ class RunLoopTest {
             long startedBefore = prefix.stream().filter(e -> e instanceof RunEvent.ToolCallStarted).count();
             long respondedBefore = prefix.stream().filter(e -> e instanceof RunEvent.ModelResponded).count();
             if (startedBefore > completedBefore) {
-                // An irreversible call was in flight: it is not retried, the run says so.
-                assertThat(fold.state()).isEqualTo(RunState.FAILED);
+                // An irreversible call was in flight: it is not retried, the run waits for a person.
+                assertThat(fold.state()).isEqualTo(RunState.IN_DOUBT);
                 assertThat(fold.detail()).startsWith("in_doubt");
                 assertThat(replayTool.invocations).hasValue(0);
             } else {

@@ -73,18 +73,20 @@ class RunStateMachineProperties {
             assertThat(accepted.stream().filter(e -> e instanceof RunEvent.RunStarted)).hasSize(1);
         }
         boolean unsettled = fold.calls().stream().anyMatch(c -> c.status() != RunFold.CallStatus.SETTLED);
-        if (s == RunState.ACTING) {
-            assertThat(unsettled).as("ACTING without pending calls").isTrue();
+        if (s == RunState.ACTING || s == RunState.IN_DOUBT) {
+            assertThat(unsettled).as(s + " without pending calls").isTrue();
         }
+        assertThat(fold.inDoubtCall().isPresent()).as("a call in doubt iff IN_DOUBT").isEqualTo(s == RunState.IN_DOUBT);
         if (s == RunState.AWAITING_MODEL || s == RunState.ANSWERED) {
             assertThat(unsettled).as(s + " with pending calls").isFalse();
         }
         long responses = accepted.stream().filter(e -> e instanceof RunEvent.ModelResponded).count();
         long settled = accepted.stream().filter(e -> e instanceof RunEvent.ToolCallCompleted
-                || e instanceof RunEvent.ToolCallFailed || e instanceof RunEvent.ToolCallRejected).count();
+                || e instanceof RunEvent.ToolCallFailed || e instanceof RunEvent.ToolCallRejected
+                || e instanceof RunEvent.ToolCallResolved r && r.decision().equals("done")).count();
         assertThat(fold.steps()).isEqualTo(responses + settled);
         long finals = accepted.stream().filter(e -> e instanceof RunEvent.RunSucceeded || e instanceof RunEvent.RunFailed
-                || e instanceof RunEvent.RunCancelled || e instanceof RunEvent.RunLimited).count();
+                || e instanceof RunEvent.RunCancelled || e instanceof RunEvent.RunLimited || e instanceof RunEvent.RunStuck).count();
         assertThat(finals).isLessThanOrEqualTo(1);
         assertThat(s.isFinal()).isEqualTo(finals == 1);
     }
@@ -116,7 +118,13 @@ class RunStateMachineProperties {
                 at.map(t -> new RunEvent.RunSucceeded(t, "done")),
                 at.map(t -> new RunEvent.RunFailed(t, "model_rejected", "no")),
                 at.map(t -> new RunEvent.RunCancelled(t, "stop")),
-                at.map(t -> new RunEvent.RunLimited(t, "max_steps", "too many")));
+                at.map(t -> new RunEvent.RunLimited(t, "max_steps", "too many")),
+                at.map(t -> new RunEvent.ModelRetried(t, 2, "503", 0, true)),
+                Combinators.combine(at, id).as((t, i) -> new RunEvent.ToolCallInDoubt(t, i, "tool", "k-" + i, "unknown")),
+                Combinators.combine(at, id, Arbitraries.of(RunEvent.ToolCallResolved.DECISIONS))
+                        .as((t, i, d) -> new RunEvent.ToolCallResolved(t, i, d, "r", "human:x", "")),
+                at.map(t -> new RunEvent.RunStuck(t, "repeated_call", "loop")),
+                at.map(t -> new RunEvent.RunInterrupted(t, "shutdown")));
     }
 
     /** Runs as a well-behaved driver would journal them, with random choices at each point. */
@@ -137,8 +145,11 @@ class RunStateMachineProperties {
             }
             t += choice;
             RunEvent next = switch (fold.state()) {
-                case AWAITING_MODEL -> switch (choice % 6) {
+                case AWAITING_MODEL -> switch (choice % 9) {
                     case 0 -> new RunEvent.ModelRetried(t, 1, "429", 100);
+                    case 6 -> new RunEvent.ModelRetried(t, 2, "503", 0, true);
+                    case 7 -> new RunEvent.RunInterrupted(t, "shutdown");
+                    case 8 -> choice % 2 == 0 ? new RunEvent.RunStuck(t, "no_progress", "idle") : new RunEvent.ModelRetried(t, 1, "500", 10);
                     case 1 -> new RunEvent.ModelResponded(t, new Message.Assistant("final " + choice, List.of()),
                             new Usage(choice, 3), 0.0001 * choice, choice, "m");
                     case 2 -> new RunEvent.RunLimited(t, "max_steps", "limit");
@@ -162,9 +173,22 @@ class RunStateMachineProperties {
                                 : choice % 5 == 1 ? new RunEvent.ToolCallCompleted(t, id, "read-only result", choice)
                                 : new RunEvent.ToolCallStarted(t, id, call.call().name(), call.idempotencyKey());
                     }
+                    if (call.status() == RunFold.CallStatus.STARTED && choice % 4 == 0) {
+                        yield choice % 8 == 0 ? new RunEvent.ToolCallInDoubt(t, id, call.call().name(), call.idempotencyKey(), "?")
+                                : new RunEvent.ToolCallResolved(t, id, choice % 3 == 0 ? "done" : "retry", "found", "reconcile", "");
+                    }
                     yield choice % 7 == 0 ? new RunEvent.RunFailed(t, "in_doubt", "unknown outcome")
                             : choice % 3 == 0 ? new RunEvent.ToolCallFailed(t, id, "boom", choice)
                             : new RunEvent.ToolCallCompleted(t, id, "result " + choice, choice);
+                }
+                case IN_DOUBT -> {
+                    String id = fold.inDoubtCall().orElseThrow().call().id();
+                    if (choice % 3 == 0) {
+                        add(out, fold, new RunEvent.ToolCallResolved(t, id, "fail", "", "human:x", "no"));
+                        yield new RunEvent.RunFailed(t, "in_doubt", "failed by a person");
+                    }
+                    yield choice % 5 == 0 ? new RunEvent.RunInterrupted(t, "shutdown")
+                            : new RunEvent.ToolCallResolved(t, id, choice % 3 == 1 ? "done" : "retry", "paid", "human:x", "");
                 }
                 default -> throw new IllegalStateException(fold.state().name());
             };
