@@ -468,7 +468,8 @@ final class ChatCompletionsCodec {
         return new ModelException(ModelException.Kind.MALFORMED_RESPONSE,
                 "The model server at " + source + " sent a response that is not a usable chat completion: "
                         + why + ". Body starts with: " + excerpt(body)
-                        + " Check that the base URL points to an OpenAI-compatible /v1 endpoint.");
+                        + " Trying again may help (a server or proxy under strain sends such answers); if it keeps"
+                        + " happening, check that the base URL points to an OpenAI-compatible /v1 endpoint.");
     }
 
     /** At most {@link #EXCERPT_CHARS} characters of a body, on one line, quoted. */

@@ -4,8 +4,10 @@ import io.myriad.core.gateway.RateLimitHeaders;
 import io.myriad.core.model.ModelException;
 import io.myriad.core.model.ModelException.Kind;
 import io.myriad.core.model.RateLimits;
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
@@ -89,6 +91,13 @@ final class HttpFailures {
         if (e instanceof HttpTimeoutException || e instanceof SocketTimeoutException) {
             return timeout(url, timeout, e);
         }
+        if (e instanceof EOFException || (e instanceof SocketException && isReset(e))) {
+            // The server was reached, then dropped the connection: a crash, a restart, a proxy's timeout.
+            return new ModelException(Kind.UNREACHABLE,
+                    "The model server at " + url + " closed the connection before its answer was complete ("
+                            + e.getMessage() + "). Trying again may help; if it keeps happening, check the server's"
+                            + " logs and any proxy in between.", -1, e);
+        }
         String why = hasCause(e, UnresolvedAddressException.class) || hasCause(e, UnknownHostException.class)
                 ? "unknown host"
                 : e instanceof ConnectException ? "connection refused"
@@ -109,6 +118,10 @@ final class HttpFailures {
         return new ModelException(Kind.TIMEOUT,
                 "The call to the model server at " + url + " was abandoned because the calling thread was interrupted"
                         + " (the run was probably cancelled).", -1, e);
+    }
+
+    private static boolean isReset(IOException e) {
+        return e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains("reset");
     }
 
     private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {

@@ -91,7 +91,8 @@ public final class OpenAiChatProvider implements ModelProvider {
      *
      * <p>The model sent is the request's {@link ModelRequest#model()} when it is not empty, and the
      * configured model otherwise. When the request carries a run id, the headers
-     * {@code X-Myriad-Run} and {@code X-Myriad-Step} say which run and step the call belongs to.
+     * {@code X-Myriad-Run}, {@code X-Myriad-Step} and {@code X-Myriad-Attempt} say which run, step
+     * and attempt the call belongs to; a retry without a run id carries {@code X-Myriad-Attempt}.
      *
      * <p>Tool names travel as wire-safe names ({@code fs.read} as {@code fs_read}, see
      * {@link ToolNames}); the calls in the response are named by the offered tools' Myriad names
@@ -108,15 +109,25 @@ public final class OpenAiChatProvider implements ModelProvider {
         Objects.requireNonNull(request, "request");
         ToolNames names = ToolNames.of(request.tools());
         byte[] body = codec.encodeRequestBytes(request, model, names);
-        String[] tracing = request.runId().isEmpty()
-                ? NO_FIELDS
-                : new String[] {"X-Myriad-Run", request.runId(), "X-Myriad-Step", Integer.toString(request.step())};
+        String[] tracing = tracing(request);
         HttpReply reply = lean != null ? leanExchange(body, tracing) : jdkExchange(body, tracing);
         int status = reply.status();
         if (status >= 200 && status < 300) {
             return codec.decodeResponse(reply.body(), url, names, HttpFailures.rateLimits(reply.headers(), clock));
         }
         throw HttpFailures.forStatus(status, reply.text(), reply.headers(), url, clock, codec);
+    }
+
+    /**
+     * The tracing header fields: run, step and attempt when the request belongs to a run, the
+     * attempt alone for a retry outside any run, none otherwise.
+     */
+    private static String[] tracing(ModelRequest request) {
+        if (!request.runId().isEmpty()) {
+            return new String[] {"X-Myriad-Run", request.runId(), "X-Myriad-Step", Integer.toString(request.step()),
+                    "X-Myriad-Attempt", Integer.toString(request.attempt())};
+        }
+        return request.isRetry() ? new String[] {"X-Myriad-Attempt", Integer.toString(request.attempt())} : NO_FIELDS;
     }
 
     /** Sends one request over the lean client; the whole exchange, body included, must end within the timeout. */

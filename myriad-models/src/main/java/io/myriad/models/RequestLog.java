@@ -1,6 +1,7 @@
 package io.myriad.models;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.myriad.core.MyriadException;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -11,8 +12,10 @@ import java.nio.file.Path;
 
 /**
  * The simulated server's request log: one JSON line per chat request, {@code {"run", "step",
- * "at_ms"}}, appended before the request is answered and handed to the operating system at once
- * (the stream is unbuffered), so a test that kills a client can count the calls it made.
+ * "at_ms"}}, with {@code "fault"} when faults were injected into its answer (such as
+ * {@code "rate_limited"} or {@code "malformed,latency_spike"}). Each line is appended before the
+ * request is answered and handed to the operating system at once (the stream is unbuffered), so a
+ * test that kills a client can count the calls it made.
  */
 final class RequestLog implements AutoCloseable {
     private final Path path;
@@ -33,8 +36,16 @@ final class RequestLog implements AutoCloseable {
 
     /** Appends one line; throws when it could not be written. */
     void append(String run, int step, long atMillis) {
-        byte[] line = (json.createObjectNode().put("run", run).put("step", step).put("at_ms", atMillis) + "\n")
-                .getBytes(StandardCharsets.UTF_8);
+        append(run, step, atMillis, "");
+    }
+
+    /** Appends one line with the faults injected into the answer ({@code fault}, left out when empty). */
+    void append(String run, int step, long atMillis, String fault) {
+        ObjectNode entry = json.createObjectNode().put("run", run).put("step", step).put("at_ms", atMillis);
+        if (!fault.isEmpty()) {
+            entry.put("fault", fault);
+        }
+        byte[] line = (entry + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (lock) {
             try {
                 out.write(line);

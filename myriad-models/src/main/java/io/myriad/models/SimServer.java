@@ -9,7 +9,6 @@ import io.myriad.core.MyriadException;
 import io.myriad.core.fleet.ModelSpec;
 import io.myriad.core.model.ModelException;
 import io.myriad.core.model.ModelRequest;
-import io.myriad.core.model.ModelResponse;
 import io.myriad.core.run.Sleeper;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,12 +16,17 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Myriad's simulated model behind an OpenAI-compatible HTTP endpoint, so that any client of the
@@ -44,6 +48,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link OpenAiChatProvider} that sends {@code fs.write} as {@code fs_write} gets calls to
  * {@code fs_write}, and maps them back itself.
  *
+ * <p>Faults ({@link io.myriad.core.fleet.Faults}) are injected on the wire, as a real provider or
+ * the network between would produce them, drawn from the run, step and attempt in the headers
+ * {@code X-Myriad-Run}, {@code X-Myriad-Step} and {@code X-Myriad-Attempt} (1 when absent):
+ * <ul>
+ *   <li>rate limited: HTTP 429 with {@code Retry-After} (whole seconds, rounded up) and
+ *       {@code retry-after-ms}, or with neither;
+ *   <li>server error: HTTP 500 or 503 with an OpenAI error object, or 502 with an HTML page;
+ *   <li>timeout: the answer comes after the hang, long after a client's timeout;
+ *   <li>reset: the head of a 200 answer and half its body, then the connection is closed;
+ *   <li>malformed: HTTP 200 with an HTML page; truncated: HTTP 200 with the JSON answer cut in
+ *       the middle (and a {@code Content-Length} that matches the cut body); empty choices:
+ *       HTTP 200 with {@code "choices": []};
+ *   <li>bad tool arguments, hostile tool calls and latency spikes: answers of the simulated model.
+ * </ul>
+ * The server counts the requests and the faults of each kind ({@link #faultCounts()}) and names
+ * the faults of each request in the request log.
+ *
  * <p>Each exchange runs on its own virtual thread. The server holds no per-run state, so it may be
  * restarted between two calls of a run without changing any answer.
  */
@@ -51,6 +72,13 @@ public final class SimServer implements AutoCloseable {
     /** The {@code created} timestamp of every answer (2026-01-01T00:00:00Z), fixed for reproducibility. */
     static final long CREATED = 1_767_225_600L;
     static final String FINGERPRINT = "myriad-sim";
+    private static final String JSON = "application/json";
+    private static final String HTML = "text/html; charset=utf-8";
+    /** The body of a malformed answer: what a captive portal or a CDN's challenge sends instead of JSON. */
+    static final String MALFORMED_PAGE = "<!DOCTYPE html><html><head><title>Just a moment...</title></head>"
+            + "<body><p>Checking your connection before you reach the API (simulated malformed answer).</p></body></html>";
+    private static final String BAD_GATEWAY_PAGE = "<html><head><title>502 Bad Gateway</title></head>"
+            + "<body><h1>502 Bad Gateway</h1><p>simulated upstream failure</p></body></html>";
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -60,6 +88,8 @@ public final class SimServer implements AutoCloseable {
     private final Clock clock;
     private final ChatCompletionsCodec codec = new ChatCompletionsCodec();
     private final AtomicLong requests = new AtomicLong();
+    /** Faults injected, indexed by {@link SimFaults.Kind#ordinal()}. */
+    private final AtomicLongArray faults = new AtomicLongArray(SimFaults.Kind.values().length);
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private SimServer(HttpServer server, ExecutorService executor, SimulatedModel model, long seed,
@@ -76,7 +106,7 @@ public final class SimServer implements AutoCloseable {
      * Starts a server on {@code port} of the loopback interface (0 picks a free port).
      *
      * @param port       the TCP port, or 0 for any free one
-     * @param defaults   the simulated model's settings, used for every request
+     * @param defaults   the simulated model's settings, faults included, used for every request
      * @param requestLog a file to which one JSON line per chat request is appended, if wanted
      * @throws MyriadException when the port cannot be bound or the log cannot be opened
      */
@@ -91,7 +121,7 @@ public final class SimServer implements AutoCloseable {
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("The port must be between 0 and 65535, not " + port + ".");
         }
-        SimulatedModel model = SimulatedModel.create(defaults, sleeper);
+        SimulatedModel model = SimulatedModel.create(defaults, sleeper, clock);
         RequestLog log = null;
         if (requestLog.isPresent()) {
             try {
@@ -128,8 +158,29 @@ public final class SimServer implements AutoCloseable {
     }
 
     /** How many chat completion requests the server has received, answered or not. */
+    public long requests() {
+        return requests.get();
+    }
+
+    /** The same as {@link #requests()}. */
     public long requestCount() {
         return requests.get();
+    }
+
+    /**
+     * How many faults of each kind the server has injected so far, by their fleet-file names
+     * ({@code rate_limited}, {@code rate_limited_no_retry_after}, {@code server_error},
+     * {@code timeout}, {@code reset}, {@code malformed}, {@code truncated}, {@code empty_choices},
+     * {@code bad_tool_arguments}, {@code hostile}, {@code latency_spike}), every kind present.
+     */
+    public Map<String, Long> faultCounts() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (SimFaults.Kind kind : SimFaults.Kind.values()) {
+            if (kind != SimFaults.Kind.NONE) {
+                counts.put(kind.key(), faults.get(kind.ordinal()));
+            }
+        }
+        return Collections.unmodifiableMap(counts);
     }
 
     /** Stops listening, abandons exchanges in flight and closes the request log. */
@@ -144,16 +195,30 @@ public final class SimServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- exchanges
 
-    private void handle(HttpExchange exchange) {
+    /** Answers one exchange; throws only to have the connection closed without a complete response. */
+    private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             try {
                 route(exchange);
+            } catch (ConnectionReset e) {
+                throw e;
             } catch (IOException | RuntimeException e) {
                 send(exchange, 500, codec.encodeError(
                         "The simulated model server failed: " + e.getMessage(), "server_error", null, null));
             }
+        } catch (ConnectionReset e) {
+            throw e; // the HTTP server closes the connection of a handler that throws
         } catch (IOException | RuntimeException ignored) {
             // the client went away; nothing more can be said to it
+        }
+    }
+
+    /** Thrown to abandon an exchange in the middle of its response: the connection is closed. */
+    private static final class ConnectionReset extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ConnectionReset() {
+            super("connection reset by the simulated model (an injected fault)");
         }
     }
 
@@ -185,34 +250,22 @@ public final class SimServer implements AutoCloseable {
     private void chat(HttpExchange exchange) throws IOException {
         requests.incrementAndGet();
         String run = Objects.requireNonNullElse(exchange.getRequestHeaders().getFirst("X-Myriad-Run"), "");
-        int step = parseStep(exchange.getRequestHeaders().getFirst("X-Myriad-Step"));
-        if (log != null) {
-            log.append(run, step, clock.millis());
-        }
+        int step = parseNumber(exchange.getRequestHeaders().getFirst("X-Myriad-Step"), -1);
+        int attempt = Math.max(1, parseNumber(exchange.getRequestHeaders().getFirst("X-Myriad-Attempt"), 1));
         byte[] body = exchange.getRequestBody().readAllBytes();
-        JsonNode tree;
-        try {
-            tree = codec.json().readTree(body);
-        } catch (JsonProcessingException e) {
-            send(exchange, 400, invalidRequest("We could not parse the JSON body of your request ("
-                    + e.getOriginalMessage() + "). Send a JSON object."));
-            return;
-        }
-        if (tree.path("stream").asBoolean(false)) {
-            send(exchange, 400, invalidRequest("The simulated model server does not stream; send \"stream\": false."));
-            return;
-        }
         ModelRequest request;
         try {
-            request = codec.decodeRequest(tree, run, step);
+            request = decode(body, run, step).withAttempt(attempt);
         } catch (IllegalArgumentException e) {
+            logRequest(run, step, "");
             send(exchange, 400, invalidRequest(e.getMessage()));
             return;
         }
-        ModelResponse response;
+        SimulatedModel.Reply reply;
         try {
-            response = model.complete(request);
+            reply = model.reply(request);
         } catch (ModelException e) {
+            logRequest(run, step, "");
             switch (e.kind()) {
                 case CONTEXT_TOO_LONG -> send(exchange, 400, codec.encodeError(
                         e.getMessage(), "invalid_request_error", "messages", "context_length_exceeded"));
@@ -221,8 +274,95 @@ public final class SimServer implements AutoCloseable {
             }
             return;
         }
+        SimFaults.Draw draw = reply.draw();
+        logRequest(run, step, draw.label());
+        count(draw);
+        model.pause(reply.latency());
+        switch (draw.kind()) {
+            case RATE_LIMITED -> rateLimited(exchange, true);
+            case RATE_LIMITED_NO_RETRY_AFTER -> rateLimited(exchange, false);
+            case SERVER_ERROR -> serverError(exchange, SimFaults.serverStatus(draw));
+            case RESET -> {
+                byte[] bytes = answer(reply, body).toString().getBytes(StandardCharsets.UTF_8);
+                setHeaders(exchange, JSON);
+                exchange.sendResponseHeaders(200, bytes.length);
+                exchange.getResponseBody().write(bytes, 0, bytes.length / 2);
+                exchange.getResponseBody().flush();
+                throw new ConnectionReset();
+            }
+            case MALFORMED -> send(exchange, 200, MALFORMED_PAGE.getBytes(StandardCharsets.UTF_8), HTML);
+            case TRUNCATED -> {
+                byte[] bytes = answer(reply, body).toString().getBytes(StandardCharsets.UTF_8);
+                send(exchange, 200, Arrays.copyOf(bytes, bytes.length / 2), JSON);
+            }
+            case EMPTY_CHOICES -> {
+                ObjectNode answer = answer(reply, body);
+                answer.putArray("choices");
+                send(exchange, 200, answer);
+            }
+            default -> send(exchange, 200, answer(reply, body)); // a timeout answers after the hang
+        }
+    }
+
+    /** The request in {@code body}. */
+    private ModelRequest decode(byte[] body, String run, int step) {
+        JsonNode tree;
+        try {
+            tree = codec.json().readTree(body);
+        } catch (IOException e) {
+            String why = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
+            throw new IllegalArgumentException("We could not parse the JSON body of your request (" + why
+                    + "). Send a JSON object.", e);
+        }
+        if (tree == null) {
+            throw new IllegalArgumentException("The request has no body. Send a JSON object.");
+        }
+        if (tree.path("stream").asBoolean(false)) {
+            throw new IllegalArgumentException("The simulated model server does not stream; send \"stream\": false.");
+        }
+        return codec.decodeRequest(tree, run, step);
+    }
+
+    private ObjectNode answer(SimulatedModel.Reply reply, byte[] body) {
         String id = "chatcmpl-" + SimHash.hex(SimHash.of(seed, "completion", new String(body, StandardCharsets.UTF_8)));
-        send(exchange, 200, codec.encodeResponse(response, id, CREATED, FINGERPRINT));
+        return codec.encodeResponse(reply.response().orElseThrow(), id, CREATED, FINGERPRINT);
+    }
+
+    private void rateLimited(HttpExchange exchange, boolean withRetryAfter) throws IOException {
+        String message = "Rate limit reached for requests on the simulated model (an injected fault).";
+        if (withRetryAfter) {
+            long millis = model.faults().retryAfter().toMillis();
+            exchange.getResponseHeaders().set("Retry-After", Long.toString((millis + 999) / 1000));
+            exchange.getResponseHeaders().set("retry-after-ms", Long.toString(millis));
+            message += " Please try again in " + millis + "ms.";
+        }
+        send(exchange, 429, codec.encodeError(message, "requests", null, "rate_limit_exceeded"));
+    }
+
+    private void serverError(HttpExchange exchange, int status) throws IOException {
+        if (status == 502) {
+            send(exchange, 502, BAD_GATEWAY_PAGE.getBytes(StandardCharsets.UTF_8), HTML);
+            return;
+        }
+        String message = status == 503
+                ? "The simulated model is overloaded (an injected fault). Please try again later."
+                : "The simulated model had an internal error (an injected fault).";
+        send(exchange, status, codec.encodeError(message, "server_error", null, null));
+    }
+
+    private void count(SimFaults.Draw draw) {
+        if (draw.kind() != SimFaults.Kind.NONE) {
+            faults.incrementAndGet(draw.kind().ordinal());
+        }
+        if (draw.spike()) {
+            faults.incrementAndGet(SimFaults.Kind.LATENCY_SPIKE.ordinal());
+        }
+    }
+
+    private void logRequest(String run, int step, String fault) {
+        if (log != null) {
+            log.append(run, step, clock.millis(), fault);
+        }
     }
 
     private ObjectNode invalidRequest(String message) {
@@ -239,23 +379,30 @@ public final class SimServer implements AutoCloseable {
         return list;
     }
 
-    private static int parseStep(String header) {
+    private static int parseNumber(String header, int absent) {
         if (header == null) {
-            return -1;
+            return absent;
         }
         try {
             return Integer.parseInt(header.strip());
         } catch (NumberFormatException e) {
-            return -1;
+            return absent;
         }
     }
 
     private static void send(HttpExchange exchange, int status, ObjectNode body) throws IOException {
-        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.getResponseHeaders().set("X-Myriad-Simulated", "true");
+        send(exchange, status, body.toString().getBytes(StandardCharsets.UTF_8), JSON);
+    }
+
+    private static void send(HttpExchange exchange, int status, byte[] bytes, String contentType) throws IOException {
+        setHeaders(exchange, contentType);
         exchange.sendResponseHeaders(status, bytes.length);
         exchange.getResponseBody().write(bytes);
+    }
+
+    private static void setHeaders(HttpExchange exchange, String contentType) {
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.getResponseHeaders().set("X-Myriad-Simulated", "true");
     }
 
     private static void closeQuietly(RequestLog log) {

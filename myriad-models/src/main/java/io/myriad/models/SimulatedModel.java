@@ -2,6 +2,7 @@ package io.myriad.models;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.myriad.core.fleet.Faults;
 import io.myriad.core.fleet.ModelSpec;
 import io.myriad.core.model.Message;
 import io.myriad.core.model.ModelException;
@@ -14,9 +15,11 @@ import io.myriad.core.model.ToolDefinition;
 import io.myriad.core.model.Usage;
 import io.myriad.core.run.Sleeper;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +51,14 @@ import java.util.Set;
  * names and arguments) and tool definitions (name, description, parameter schema), rounded up;
  * completion tokens are a quarter of the characters of the answer, rounded up, plus one. A prompt
  * above the context window is refused with {@link ModelException.Kind#CONTEXT_TOO_LONG}.
+ *
+ * <p>Faults ({@link Faults}, drawn as {@link SimFaults} describes) surface as what a real provider
+ * would make of them: {@code RATE_LIMITED} (with the Retry-After in milliseconds, or -1),
+ * {@code SERVER_ERROR}, {@code TIMEOUT} after the hang, {@code UNREACHABLE} for a reset and
+ * {@code MALFORMED_RESPONSE} for a malformed or truncated body or empty choices; bad tool
+ * arguments and hostile tool calls are ordinary answers, and a latency spike an ordinary answer
+ * that comes late. Rate limits and server errors come at once; every other answer, failed or not,
+ * after the simulated latency (a timeout after the hang instead).
  */
 public final class SimulatedModel implements ModelProvider {
     /** The model name reported when a request names none. */
@@ -57,23 +68,37 @@ public final class SimulatedModel implements ModelProvider {
 
     private final ModelSpec.Simulated settings;
     private final Sleeper sleeper;
+    private final SimFaults faults;
     private final ObjectMapper json = JsonMapper.builder().build();
 
-    private SimulatedModel(ModelSpec.Simulated settings, Sleeper sleeper) {
+    private SimulatedModel(ModelSpec.Simulated settings, Sleeper sleeper, InstantSource clock) {
         this.settings = settings;
         this.sleeper = sleeper;
+        this.faults = new SimFaults(settings.faults(), settings.seed(), clock);
     }
 
     /**
      * A simulated model that waits through {@code sleeper}, so tests can skip the simulated latency.
      * A sleeper that returns with the calling thread interrupted (as {@link Sleeper#SYSTEM} does)
-     * abandons the call.
+     * abandons the call. Faults follow the system clock.
      *
      * @throws IllegalArgumentException when the scenario is not {@code tools}, {@code answer} or {@code script}
      */
     public static SimulatedModel create(ModelSpec.Simulated settings, Sleeper sleeper) {
+        return create(settings, sleeper, InstantSource.system());
+    }
+
+    /**
+     * A simulated model that waits through {@code sleeper} and reads the time of the fault window
+     * from {@code clock}; the window opens now, as {@code clock} tells it.
+     *
+     * @throws IllegalArgumentException when the scenario is not {@code tools}, {@code answer} or
+     *     {@code script}, or the latency is negative
+     */
+    public static SimulatedModel create(ModelSpec.Simulated settings, Sleeper sleeper, InstantSource clock) {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(sleeper, "sleeper");
+        Objects.requireNonNull(clock, "clock");
         if (!SCENARIOS.contains(settings.scenario())) {
             throw new IllegalArgumentException("Unknown simulated scenario '" + settings.scenario()
                     + "': use tools, answer or script.");
@@ -81,7 +106,7 @@ public final class SimulatedModel implements ModelProvider {
         if (settings.latency().isNegative()) {
             throw new IllegalArgumentException("The simulated latency must not be negative, not " + settings.latency() + ".");
         }
-        return new SimulatedModel(settings, sleeper);
+        return new SimulatedModel(settings, sleeper, clock);
     }
 
     /** A simulated model that really waits for its simulated latency. */
@@ -94,41 +119,73 @@ public final class SimulatedModel implements ModelProvider {
      *
      * @throws ModelException {@code CONTEXT_TOO_LONG} when the prompt exceeds the context window,
      *     {@code REJECTED} when the {@code script} scenario gets no valid script, {@code TIMEOUT}
-     *     when the calling thread is interrupted while waiting
+     *     when the calling thread is interrupted while waiting, and the kind of an injected fault
      */
     @Override
     public ModelResponse complete(ModelRequest request) {
-        Answer a = answer(request);
-        sleep(a.latency());
-        return a.response();
+        Reply reply = reply(request);
+        sleep(reply.latency());
+        if (reply.draw().kind().fails()) {
+            throw faults.exception(reply.draw());
+        }
+        return reply.response().orElseThrow();
     }
 
     /**
-     * Answers without holding a thread while the simulated latency passes: the response is
-     * computed at once and delivered by a timer, so a million waiting calls cost a timer entry
-     * each.
+     * Answers without holding a thread while the simulated latency (or an injected hang) passes:
+     * the response is computed at once and delivered, or the call failed, by a timer, so a million
+     * waiting calls cost a timer entry each.
      */
     @Override
     public CompletableFuture<ModelResponse> completeAsync(ModelRequest request, Executor executor) {
-        Answer a;
+        Reply reply;
         try {
-            a = answer(request);
+            reply = reply(request);
         } catch (ModelException e) {
             return CompletableFuture.failedFuture(e);
         }
-        if (a.latency().isZero()) {
-            return CompletableFuture.completedFuture(a.response());
+        CompletableFuture<ModelResponse> future = new CompletableFuture<>();
+        Runnable deliver = () -> {
+            if (reply.draw().kind().fails()) {
+                future.completeExceptionally(faults.exception(reply.draw()));
+            } else {
+                future.complete(reply.response().orElseThrow());
+            }
+        };
+        if (reply.latency().isZero()) {
+            deliver.run();
+        } else {
+            // Completed on the delay scheduler's own thread: the caller's continuation (the gateway
+            // admitting the next call) must not queue behind busy workers.
+            CompletableFuture.delayedExecutor(reply.latency().toNanos(), TimeUnit.NANOSECONDS, Runnable::run)
+                    .execute(deliver);
         }
-        // Completed on the delay scheduler's own thread: the caller's continuation (the gateway
-        // admitting the next call) must not queue behind busy workers.
-        return new CompletableFuture<ModelResponse>().completeAsync(a::response,
-                CompletableFuture.delayedExecutor(a.latency().toNanos(), TimeUnit.NANOSECONDS, Runnable::run));
+        return future;
     }
 
-    private record Answer(ModelResponse response, Duration latency) {}
+    /**
+     * What the model does with one request, faults included.
+     *
+     * @param draw     the faults drawn for it (those that did not apply removed)
+     * @param response the answer, bad tool arguments and hostile calls included; empty for a
+     *                 fault that comes before any answer (rate limit, server error)
+     * @param latency  how long the answer, or the failure, takes
+     */
+    record Reply(SimFaults.Draw draw, Optional<ModelResponse> response, Duration latency) {}
 
-    private Answer answer(ModelRequest request) {
+    /**
+     * Draws the faults of {@code request} and computes its answer.
+     *
+     * @throws ModelException {@code CONTEXT_TOO_LONG} or {@code REJECTED} as {@link #complete} does
+     */
+    Reply reply(ModelRequest request) {
         Objects.requireNonNull(request, "request");
+        String taskInput = firstUserMessage(request);
+        int turn = assistantMessages(request) + 1;
+        SimFaults.Draw draw = faults.draw(request, taskInput, turn);
+        if (draw.kind().answerless()) {
+            return new Reply(draw.withoutSpike(), Optional.empty(), Duration.ZERO);
+        }
         long promptTokens = promptTokens(request);
         if (promptTokens > settings.contextWindow()) {
             throw new ModelException(ModelException.Kind.CONTEXT_TOO_LONG,
@@ -137,24 +194,57 @@ public final class SimulatedModel implements ModelProvider {
                             + " tokens (simulated model). Shorten the conversation or the tool output,"
                             + " or raise the simulated context window.");
         }
-        String taskInput = firstUserMessage(request);
-        int turn = assistantMessages(request) + 1;
         Message.Assistant answer = switch (settings.scenario()) {
             case "tools" -> toolsTurn(request, taskInput, turn);
             case "script" -> scriptTurn(request, taskInput, turn);
             default -> finalAnswer(request, turn);
         };
-        return new Answer(new ModelResponse(
+        boolean toolsOffered = !request.tools().isEmpty();
+        switch (draw.kind()) {
+            case BAD_TOOL_ARGUMENTS -> {
+                if (toolsOffered) {
+                    answer = SimFaults.badArguments(answer, request, draw, turn, callId(taskInput, turn, 0), json);
+                } else {
+                    draw = draw.withoutFault();
+                }
+            }
+            case HOSTILE -> {
+                if (toolsOffered) {
+                    answer = SimFaults.hostile(request, draw, turn, callId(taskInput, turn, 0));
+                } else {
+                    draw = draw.withoutFault();
+                }
+            }
+            default -> {
+                // the other faults leave the answer as it is
+            }
+        }
+        ModelResponse response = new ModelResponse(
                 answer,
                 new Usage(promptTokens, completionTokens(answer)),
                 answer.hasToolCalls() ? "tool_calls" : "stop",
-                request.model().isEmpty() ? MODEL_NAME : request.model()), latency(taskInput, turn));
+                request.model().isEmpty() ? MODEL_NAME : request.model());
+        Duration latency = draw.kind() == SimFaults.Kind.TIMEOUT
+                ? faults.settings().hang()
+                : draw.spike() ? latency(taskInput, turn).plus(faults.settings().spike()) : latency(taskInput, turn);
+        return new Reply(draw, Optional.of(response), latency);
+    }
+
+    /** The faults the model injects. */
+    Faults faults() {
+        return settings.faults();
+    }
+
+    /** Waits as {@link #complete} does, through the model's sleeper. */
+    void pause(Duration duration) {
+        sleep(duration);
     }
 
     /** Says that the answers are simulated, with the scenario and seed that make them reproducible. */
     @Override
     public String describe() {
-        return "sim (simulated model, scenario " + settings.scenario() + ", seed " + settings.seed() + ")";
+        return "sim (simulated model, scenario " + settings.scenario() + ", seed " + settings.seed()
+                + (settings.faults().any() ? ", faults: " + settings.faults().describe() : "") + ")";
     }
 
     @Override

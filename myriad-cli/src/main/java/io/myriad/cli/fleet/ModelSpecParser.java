@@ -1,5 +1,6 @@
 package io.myriad.cli.fleet;
 
+import io.myriad.core.fleet.Faults;
 import io.myriad.core.fleet.ModelSpec;
 import io.myriad.core.fleet.ModelSpec.OpenAiCompatible;
 import io.myriad.core.fleet.ModelSpec.Pricing;
@@ -7,10 +8,14 @@ import io.myriad.core.fleet.ModelSpec.Simulated;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The {@code model} value, at fleet or agent level. Forms:
@@ -18,7 +23,14 @@ import java.util.regex.Pattern;
  *   <li>{@code sim} or {@code sim:<scenario>}: the simulated model ({@link Simulated#DEFAULT}
  *       with the scenario replaced);
  *   <li>{@code openai:<name>}: OpenAI's API with the key from {@code OPENAI_API_KEY};
- *   <li>{@code {sim: {scenario, tool_calls, latency, seed, context_window}}}, each optional;
+ *   <li>{@code {sim: {scenario, tool_calls, latency, seed, context_window, faults}}}, each
+ *       optional; {@code faults} is a mapping of fault rates (probabilities per request:
+ *       {@code rate_limited}, {@code rate_limited_no_retry_after}, {@code server_error},
+ *       {@code timeout}, {@code reset}, {@code malformed}, {@code truncated},
+ *       {@code empty_choices}, {@code bad_tool_arguments}, {@code latency_spike}, {@code hostile};
+ *       all but {@code latency_spike} exclude each other and add up to at most 1) and durations
+ *       ({@code retry_after}, {@code hang}, {@code spike}, and the window {@code from},
+ *       {@code until}, counted from the simulator's start), each optional (see {@link Faults});
  *   <li>{@code {base_url, name, api_key_env, timeout, price: {input_per_mtok, output_per_mtok},
  *       simulated}}: any OpenAI-compatible endpoint; {@code base_url} and {@code name} required.
  * </ul>
@@ -30,7 +42,14 @@ final class ModelSpecParser {
 
     static final List<String> SCENARIOS = List.of("tools", "answer", "script");
     private static final List<String> SIM_MAPPING_KEYS = List.of("sim");
-    private static final List<String> SIM_KEYS = List.of("scenario", "tool_calls", "latency", "seed", "context_window");
+    private static final List<String> SIM_KEYS =
+            List.of("scenario", "tool_calls", "latency", "seed", "context_window", "faults");
+    /** The fault rates, in the order of {@link Faults}; all but {@code latency_spike} exclude each other. */
+    private static final List<String> FAULT_RATES = List.of("rate_limited", "rate_limited_no_retry_after",
+            "server_error", "timeout", "reset", "malformed", "truncated", "empty_choices", "bad_tool_arguments",
+            "latency_spike", "hostile");
+    private static final List<String> FAULT_KEYS = Stream.concat(FAULT_RATES.stream(),
+            Stream.of("retry_after", "hang", "spike", "from", "until")).toList();
     private static final List<String> ENDPOINT_KEYS =
             List.of("base_url", "name", "api_key_env", "timeout", "price", "simulated");
     private static final List<String> PRICE_KEYS = List.of("input_per_mtok", "output_per_mtok");
@@ -111,10 +130,81 @@ final class ModelSpecParser {
         Duration latency = f.duration("latency", true).orElse(d.latency());
         long seed = f.integer("seed", Long.MIN_VALUE, Long.MAX_VALUE).orElse(d.seed());
         long contextWindow = f.integer("context_window", 1, 1_000_000_000).orElse(d.contextWindow());
+        Optional<Faults> faults = f.entry("faults").flatMap(e -> faults(e, problems));
         if (problems.count() > before) {
             return Optional.empty();
         }
-        return Optional.of(new Simulated(scenario, (int) toolCalls, latency, seed, contextWindow));
+        return Optional.of(new Simulated(scenario, (int) toolCalls, latency, seed, contextWindow,
+                faults.orElse(Faults.NONE)));
+    }
+
+    /** The {@code faults} of the simulated model; empty after reporting its problems (or when null). */
+    private static Optional<Faults> faults(Node.Entry entry, Problems problems) {
+        if (entry.value() instanceof Node.Scalar s && s.kind() == Node.Kind.NULL) {
+            return Optional.of(Faults.NONE);
+        }
+        Optional<Node.Mapping> mapping = Values.mapping(entry.value(), problems);
+        if (mapping.isEmpty()) {
+            return Optional.empty();
+        }
+        int before = problems.count();
+        Fields f = Fields.of(mapping.get(), "faults", Fields.Owner.of(entry), problems, FAULT_KEYS);
+        Map<String, Double> rates = new LinkedHashMap<>();
+        for (String key : FAULT_RATES) {
+            rates.put(key, f.number(key, 0, 1).orElse(0.0));
+        }
+        Faults.Builder faults = Faults.builder()
+                .rateLimited(rates.get("rate_limited"))
+                .rateLimitedNoRetryAfter(rates.get("rate_limited_no_retry_after"))
+                .serverError(rates.get("server_error"))
+                .timeout(rates.get("timeout"))
+                .reset(rates.get("reset"))
+                .malformed(rates.get("malformed"))
+                .truncated(rates.get("truncated"))
+                .emptyChoices(rates.get("empty_choices"))
+                .badToolArguments(rates.get("bad_tool_arguments"))
+                .latencySpike(rates.get("latency_spike"))
+                .hostile(rates.get("hostile"));
+        f.duration("retry_after", true).ifPresent(faults::retryAfter);
+        f.duration("hang", true).ifPresent(faults::hang);
+        f.duration("spike", true).ifPresent(faults::spike);
+        Optional<Duration> from = f.duration("from", true);
+        Optional<Duration> until = f.duration("until", false);
+        from.ifPresent(faults::from);
+        until.ifPresent(faults::until);
+        if (problems.count() > before) {
+            return Optional.empty();
+        }
+        List<String> exclusive = new ArrayList<>();
+        double sum = 0;
+        for (Map.Entry<String, Double> rate : rates.entrySet()) {
+            if (!rate.getKey().equals("latency_spike") && rate.getValue() > 0) {
+                exclusive.add(rate.getKey() + " " + plain(rate.getValue()));
+                sum += rate.getValue();
+            }
+        }
+        if (sum > 1 + 1e-9) {
+            problems.atKey(entry, "the fault rates add up to " + plain(sum) + " (" + String.join(" + ", exclusive)
+                    + "), but a request gets at most one of these faults: lower them to a sum of at most 1"
+                    + " (latency_spike is not counted)");
+            return Optional.empty();
+        }
+        if (until.isPresent() && until.get().compareTo(from.orElse(Duration.ZERO)) <= 0) {
+            problems.at(f.get("until").orElseThrow(), "expected 'until' to be after 'from' ("
+                    + Durations.format(from.orElse(Duration.ZERO)) + "), got " + f.get("until").orElseThrow().describe());
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(faults.build());
+        } catch (IllegalArgumentException e) {
+            problems.atKey(entry, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** A rate as people write it: {@code 0.5}, {@code 1.2}, {@code 1}. */
+    private static String plain(double value) {
+        return String.format(Locale.ROOT, "%.6f", value).replaceAll("0+$", "").replaceAll("\\.$", "");
     }
 
     private static Optional<ModelSpec> endpoint(Node.Mapping mapping, Problems problems) {

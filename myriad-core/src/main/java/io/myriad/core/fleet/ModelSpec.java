@@ -19,16 +19,18 @@ public sealed interface ModelSpec {
      * @param latency       mean simulated latency per call
      * @param seed          makes latencies, token counts and texts reproducible
      * @param contextWindow prompt tokens above which the simulated model refuses the request
+     * @param faults        the faults injected into its answers; null means {@link Faults#NONE}
      */
-    record Simulated(String scenario, int toolCalls, Duration latency, long seed, long contextWindow)
+    record Simulated(String scenario, int toolCalls, Duration latency, long seed, long contextWindow, Faults faults)
             implements ModelSpec {
         /** The scenarios the simulated model plays. */
         public static final java.util.List<String> SCENARIOS = java.util.List.of("tools", "answer", "script");
-        public static final Simulated DEFAULT = new Simulated("tools", 2, Duration.ZERO, 42, 128_000);
+        public static final Simulated DEFAULT = new Simulated("tools", 2, Duration.ZERO, 42, 128_000, Faults.NONE);
 
         public Simulated {
             Objects.requireNonNull(scenario, "scenario");
             Objects.requireNonNull(latency, "latency");
+            faults = faults == null ? Faults.NONE : faults;
             if (!SCENARIOS.contains(scenario)) {
                 throw new IllegalArgumentException("unknown simulated scenario '" + scenario + "'; expected one of " + SCENARIOS);
             }
@@ -37,9 +39,20 @@ public sealed interface ModelSpec {
             }
         }
 
+        /** A simulated model without faults. */
+        public Simulated(String scenario, int toolCalls, Duration latency, long seed, long contextWindow) {
+            this(scenario, toolCalls, latency, seed, contextWindow, Faults.NONE);
+        }
+
+        /** The same settings with {@code faults} injected. */
+        public Simulated withFaults(Faults faults) {
+            return new Simulated(scenario, toolCalls, latency, seed, contextWindow, Objects.requireNonNull(faults, "faults"));
+        }
+
         @Override
         public String describe() {
-            return "sim (simulated model, scenario " + scenario + ")";
+            return "sim (simulated model, scenario " + scenario
+                    + (faults.any() ? ", faults: " + faults.describe() : "") + ")";
         }
     }
 
