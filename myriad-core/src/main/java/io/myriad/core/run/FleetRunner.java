@@ -309,6 +309,7 @@ public final class FleetRunner {
             long estimate = h.lastPromptTokens + Math.max(256, agent.spec().maxOutputTokens());
             h.waiting(clock.millis());
             ModelGateway gateway = gateways.apply(loop.modelFor(fold, agent).provider());
+            // A retry on this model: the gateway's retry budget decides when it may go.
             boolean retry = fold.retriesOnModel() > 0;
             gateway.submit(new ModelGateway.Call(tenant, fleet.name(), h.task.priority(), estimate,
                             () -> {
@@ -316,7 +317,7 @@ public final class FleetRunner {
                                     throw new Abandoned();
                                 }
                                 return loop.request(h.runId, h.fold(journal), agent);
-                            }))
+                            }, retry))
                     .thenAccept(outcome -> submit(fleet, h.task, () -> answered(h, agent, fleet, ending, outcome)));
         } catch (RuntimeException e) {
             ending.abandoned(h, e);

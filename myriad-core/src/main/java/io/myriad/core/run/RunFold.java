@@ -28,7 +28,8 @@ public final class RunFold {
     /**
      * Where one tool call of the current response stands. {@code CLEARED}: it was started, its
      * outcome is unknown, and a decision (the tool's reconcile or a person) cleared it to be
-     * invoked again with the same idempotency key.
+     * invoked once more with the same idempotency key; that attempt journals its own
+     * {@code tool_call_started}, so a crash during it leaves the call in doubt again.
      */
     public enum CallStatus { PENDING, STARTED, CLEARED, SETTLED }
 
@@ -120,7 +121,11 @@ public final class RunFold {
                     "Your final answer does not match the required output schema: " + String.join("; ", e.problems())
                             + ". Answer again with JSON that matches the schema."));
             case RunEvent.ToolCallStarted e -> {
-                Call c = requireCall(e.callId(), CallStatus.PENDING, kind);
+                // From PENDING, or again from CLEARED: a cleared call's new attempt is an intent too.
+                Call c = calls.get(e.callId());
+                if (c == null || c.status() != CallStatus.CLEARED) {
+                    c = requireCall(e.callId(), CallStatus.PENDING, kind);
+                }
                 calls.put(e.callId(), new Call(c.call(), c.index(), CallStatus.STARTED, c.idempotencyKey()));
             }
             // A read-only call settles without a journaled intent: PENDING is accepted too.

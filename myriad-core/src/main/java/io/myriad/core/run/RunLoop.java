@@ -411,6 +411,13 @@ public final class RunLoop {
         } catch (JsonProcessingException e) {
             throw new IllegalTransitionException("journaled arguments of started call " + tc.id() + " do not parse");
         }
+        if (call.status() == RunFold.CallStatus.CLEARED && !tool.effect().safeToRetry()) {
+            // Cleared for one more attempt: journal the intent again, so a crash during this
+            // attempt leaves the call in doubt again instead of invoking it a third time.
+            append(runId, fold, List.of(new RunEvent.ToolCallStarted(now(), tc.id(), tc.name(), call.idempotencyKey())));
+            append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
+            return;
+        }
         if (call.status() == RunFold.CallStatus.CLEARED || tool.effect().safeToRetry()) {
             append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
             return;

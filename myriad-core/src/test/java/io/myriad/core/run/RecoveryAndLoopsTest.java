@@ -170,6 +170,25 @@ class RecoveryAndLoopsTest {
     }
 
     @Test
+    void aClearedCallThatCrashesAgainIsInDoubtAgainNotInvokedAThirdTime() {
+        var j = crashedDuringCall();
+        resume(j, new CountingTool("pay", Effect.IRREVERSIBLE));
+        Decisions.resolve(j, clock, "f-1:t1", null, "retry", null, "bob", "");
+        var dying = new CountingToolBase("pay", Effect.IRREVERSIBLE) {
+            @Override
+            public ToolResult invoke(JsonNode arguments, ToolContext context) {
+                throw new OutOfMemoryError("the process dies during the cleared attempt");
+            }
+        };
+        assertThatThrownBy(() -> resume(j, dying)).isInstanceOf(OutOfMemoryError.class);
+        // The cleared attempt journaled its intent before it ran.
+        assertThat(j.events("f-1:t1").getLast()).isInstanceOf(RunEvent.ToolCallStarted.class);
+        var tool = new CountingTool("pay", Effect.IRREVERSIBLE);
+        assertThat(resume(j, tool).state()).isEqualTo(RunState.IN_DOUBT);
+        assertThat(tool.invocations).hasValue(0);
+    }
+
+    @Test
     void aPersonFailsTheRun() {
         var j = crashedDuringCall();
         var tool = new CountingTool("pay", Effect.IRREVERSIBLE);
