@@ -6,8 +6,10 @@ import picocli.CommandLine.Command;
 /**
  * The {@code myriad} command.
  *
- * <p>Exit codes: 0 success; 1 some task did not succeed; 2 bad input (a fleet file, an option);
- * 3 the platform could not work (journal unavailable, port taken); 130 interrupted.
+ * <p>Exit codes: 0 success (also after a graceful shutdown: the rest resumes on the next start);
+ * 1 some task did not succeed; 2 bad input (a fleet file, an option); 3 the platform could not
+ * work (journal unavailable, port taken); 4 some runs wait for a person's decision on a tool call
+ * left in doubt ({@code myriad runs ls --state in_doubt}); 130 interrupted.
  */
 @Command(
         name = "myriad",
@@ -21,6 +23,7 @@ public final class Main {
     public static final int EXIT_TASKS_FAILED = 1;
     public static final int EXIT_BAD_INPUT = 2;
     public static final int EXIT_PLATFORM = 3;
+    public static final int EXIT_NEEDS_DECISION = 4;
 
     private Main() {}
 

@@ -13,6 +13,7 @@ import io.myriad.store.SqliteStore;
 import io.myriad.tools.JsonSchemaValidator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -55,6 +56,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--new", description = "Start a new execution even if an unfinished one of this fleet exists.")
     boolean fresh;
 
+    @Option(names = "--grace", defaultValue = "30s", paramLabel = "DURATION",
+            description = {"On SIGTERM or Ctrl-C: how long in-flight steps may take to finish before the process exits",
+                    "(default ${DEFAULT-VALUE}). Unfinished runs resume on the next start."})
+    String grace;
+
     @Spec
     CommandSpec spec;
 
@@ -62,6 +68,13 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Duration graceTime;
+        try {
+            graceTime = io.myriad.cli.fleet.Durations.parse(grace);
+        } catch (IllegalArgumentException e) {
+            err.println("myriad: --grace: " + e.getMessage());
+            return Main.EXIT_BAD_INPUT;
+        }
         FleetSpec fleet;
         try {
             fleet = FleetLoader.load(file, Wiring.knownTools());
@@ -70,13 +83,20 @@ final class RunCommand implements Callable<Integer> {
             err.println("myriad: the fleet file has errors; nothing was run");
             return Main.EXIT_BAD_INPUT;
         }
+        GracefulStop stop = GracefulStop.install(graceTime, err);
+        int exit = Main.EXIT_PLATFORM;
         try (SqliteStore store = SqliteStore.open(data.database());
              Wiring wiring = Wiring.forFleet(fleet, modelUrl)) {
             Optional<RunRepository.Execution> execution = chooseExecution(store, fleet, err);
             if (execution.isEmpty()) {
-                return Main.EXIT_BAD_INPUT;
+                exit = Main.EXIT_BAD_INPUT;
+                return exit;
             }
-            return run(fleet, execution.get(), store, wiring, out, err);
+            exit = run(fleet, execution.get(), store, wiring, out, err, stop);
+            return exit;
+        } finally {
+            // The journal is closed: everything acknowledged is on disk. A signal waits for this.
+            stop.finished(exit);
         }
     }
 
@@ -98,7 +118,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int run(FleetSpec fleet, RunRepository.Execution execution, SqliteStore store, Wiring wiring,
-                    PrintWriter out, PrintWriter err) {
+                    PrintWriter out, PrintWriter err, GracefulStop stop) {
         Map<String, AgentRuntime> runtimes = new LinkedHashMap<>();
         fleet.agents().forEach((name, agent) -> runtimes.put(name, wiring.runtime(agent)));
         boolean simulated = wiring.anySimulated(fleet);
@@ -117,6 +137,7 @@ final class RunCommand implements Callable<Integer> {
                 .journal(store)
                 .validator(JsonSchemaValidator.create())
                 .workspaceRoot(data.workspaces())
+                .retry(fleet.resilience().retryPolicy())
                 .build();
         FleetRunner.Summary summary;
         Progress progress = null;
@@ -129,9 +150,10 @@ final class RunCommand implements Callable<Integer> {
                     // The limiter starts unlimited and adopts the limits the provider reports in its headers.
                     .gateways(p -> gateways.computeIfAbsent(p, provider -> ModelGateway.builder().provider(provider)
                             .maxConcurrency(fleet.concurrency()).rateLimiter(RateLimiter.create())
-                            .executor(executor).timer(timer).build()))
+                            .resilience(fleet.resilience()).executor(executor).timer(timer).build()))
                     .executor(StepExecutor.create(executor, STEP_THREADS)).timer(timer)
                     .build();
+            stop.onSignal(runner::drain);
             progress = Progress.start(err, fleet.tasks().size(), System.console() != null && !json,
                     () -> String.format(java.util.Locale.ROOT, "%,d in progress, %,d waiting for the model",
                             runner.activeRuns(), gateways.values().stream().mapToInt(g -> g.queued() + g.inFlight()).sum()));
@@ -152,12 +174,17 @@ final class RunCommand implements Callable<Integer> {
                 progress.stop();
             }
         }
-        boolean allFinal = summary.succeeded() + summary.failed() + summary.cancelled() + summary.limited() == summary.tasks();
-        if (allFinal) {
+        if (summary.finals() == summary.tasks()) {
             store.finishExecution(execution.id(), System.currentTimeMillis());
         }
         SqliteStore.Size size = store.size();
         new SummaryPrinter(out).print(fleet, execution, summary, model, simulated, size, data.database(), json);
+        if (summary.inDoubt() > 0) {
+            return Main.EXIT_NEEDS_DECISION;
+        }
+        if (stop.signalled()) {
+            return Main.EXIT_OK; // a graceful shutdown: the rest resumes on the next start
+        }
         return summary.succeeded() == summary.tasks() ? Main.EXIT_OK : Main.EXIT_TASKS_FAILED;
     }
 }

@@ -6,10 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.myriad.core.journal.EventCodec;
 import io.myriad.core.journal.JournalRecord;
 import io.myriad.core.journal.RunRepository;
+import io.myriad.core.run.Decisions;
+import io.myriad.core.run.RunFold;
+import io.myriad.core.run.RunState;
 import io.myriad.store.SqliteStore;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -24,8 +28,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code myriad runs}: lists runs and shows their transcripts. */
-@Command(name = "runs", mixinStandardHelpOptions = true, description = "Lists runs and shows their transcripts.",
-        subcommands = {RunsCommand.Ls.class, RunsCommand.Show.class})
+@Command(name = "runs", mixinStandardHelpOptions = true,
+        description = "Lists runs, shows their transcripts, and decides on tool calls left in doubt.",
+        subcommands = {RunsCommand.Ls.class, RunsCommand.Show.class, RunsCommand.Resolve.class})
 final class RunsCommand {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,6 +60,10 @@ final class RunsCommand {
         @Option(names = "--json", description = "One JSON array on the last line.")
         boolean json;
 
+        @Option(names = "--state", paramLabel = "STATE",
+                description = "Only runs in this state (e.g. in_doubt: runs waiting for your decision; failed, stuck, succeeded...).")
+        String state;
+
         @Spec
         CommandSpec spec;
 
@@ -65,8 +74,21 @@ final class RunsCommand {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
+            RunState wanted = null;
+            if (state != null) {
+                try {
+                    wanted = RunState.valueOf(state.strip().toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    spec.commandLine().getErr().println("myriad: unknown state '" + state + "'; one of "
+                            + java.util.Arrays.stream(RunState.values()).map(RunState::label).toList());
+                    store.get().close();
+                    return Main.EXIT_BAD_INPUT;
+                }
+            }
             try (SqliteStore s = store.get()) {
-                List<RunRepository.RunRow> rows = execution == null
+                List<RunRepository.RunRow> rows = wanted != null
+                        ? s.runsInState(wanted, execution, limit)
+                        : execution == null
                         ? s.recentRuns(limit)
                         : s.runs(execution).stream().limit(limit).toList();
                 if (json) {
@@ -150,6 +172,74 @@ final class RunsCommand {
                 }
                 new Transcript(out, full).print(row.get(), records);
                 return Main.EXIT_OK;
+            }
+        }
+    }
+
+    /** {@code myriad runs resolve RUN}: a person's decision on a tool call whose outcome is unknown. */
+    @Command(name = "resolve", mixinStandardHelpOptions = true,
+            description = {"Decides on a run waiting in doubt: a tool call that may not be repeated blindly was running",
+                    "when the process died, and its tool could not tell what happened. Check the effect (the",
+                    "call's idempotency key is in `myriad runs show RUN`), then say what happened. The run",
+                    "continues the next time its fleet runs (`myriad run FILE`)."})
+    static final class Resolve implements Callable<Integer> {
+        @Parameters(paramLabel = "RUN", description = "The run id (see: myriad runs ls --state in_doubt).")
+        String runId;
+
+        @Mixin
+        DataDir data;
+
+        @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+        Decision decision;
+
+        static final class Decision {
+            @Option(names = "--retry", required = true, description = "The call took no effect: invoke it again (same idempotency key).")
+            boolean retry;
+
+            @Option(names = "--done", required = true, paramLabel = "RESULT",
+                    description = "The call took effect; RESULT is what it returned, as the agent will read it.")
+            String done;
+
+            @Option(names = "--fail", required = true, description = "Fail the run.")
+            boolean fail;
+        }
+
+        @Option(names = "--call", paramLabel = "ID", description = "The call decided on (default: the run's call in doubt).")
+        String callId;
+
+        @Option(names = "--comment", paramLabel = "TEXT", description = "Why; journaled with the decision.")
+        String comment;
+
+        @Option(names = "--by", paramLabel = "NAME", description = "Who decides (default: $USER).")
+        String by;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            var store = openExisting(data, err);
+            if (store.isEmpty()) {
+                return Main.EXIT_BAD_INPUT;
+            }
+            String what = decision.retry ? "retry" : decision.fail ? "fail" : "done";
+            String who = by != null ? by : System.getenv().getOrDefault("USER", "unknown");
+            try (SqliteStore s = store.get()) {
+                RunFold fold = Decisions.resolve(s, InstantSource.system(), runId, callId, what, decision.done, who, comment);
+                out.println("run " + runId + ": " + switch (what) {
+                    case "retry" -> "the call will be invoked again with the same idempotency key";
+                    case "done" -> "the call is settled with the result you gave";
+                    default -> "failed";
+                } + " (decided by " + who + ")");
+                if (!fold.state().isFinal()) {
+                    out.println("continue it with: myriad run <fleet file>");
+                }
+                return Main.EXIT_OK;
+            } catch (Decisions.RefusedException e) {
+                err.println("myriad: " + e.getMessage());
+                return Main.EXIT_BAD_INPUT;
             }
         }
     }

@@ -24,9 +24,20 @@ final class SummaryPrinter {
         double stepsPerSecond = wall > 0 ? s.steps() / wall : 0;
         row("fleet", fleet.name() + "  (execution " + execution.id() + ")");
         row("model", model + (simulated ? "  [SIMULATED]" : ""));
-        row("tasks", String.format(Locale.ROOT, "%,d   succeeded %,d   failed %,d   cancelled %,d   limited %,d%s",
-                s.tasks(), s.succeeded(), s.failed(), s.cancelled(), s.limited(),
+        row("tasks", String.format(Locale.ROOT, "%,d   succeeded %,d   failed %,d   cancelled %,d   limited %,d   stuck %,d%s",
+                s.tasks(), s.succeeded(), s.failed(), s.cancelled(), s.limited(), s.stuck(),
                 s.resumed() > 0 ? "   (resumed " + s.resumed() + ")" : ""));
+        if (s.inDoubt() > 0) {
+            row("in doubt", String.format(Locale.ROOT, "%,d runs wait for your decision on a tool call whose outcome is unknown",
+                    s.inDoubt()));
+            s.sampleInDoubt().forEach(f -> row("", f.length() > 200 ? f.substring(0, 200) + "…" : f));
+            row("", "list them: myriad runs ls --state in_doubt" + dataOption(db)
+                    + "; decide: myriad runs resolve RUN --retry | --done RESULT | --fail");
+        }
+        if (s.interrupted() > 0) {
+            row("stopped", String.format(Locale.ROOT, "%,d runs not finished (graceful shutdown); run the same command to resume them",
+                    s.interrupted()));
+        }
         row("steps", String.format(Locale.ROOT, "%,d", s.steps()));
         row("tokens", String.format(Locale.ROOT, "%,d", s.tokens()));
         row("cost", String.format(Locale.ROOT, "$%.4f%s", s.costUsd(), simulated ? "  (simulated model: free)" : ""));
@@ -48,6 +59,9 @@ final class SummaryPrinter {
             o.put("failed", s.failed());
             o.put("cancelled", s.cancelled());
             o.put("limited", s.limited());
+            o.put("stuck", s.stuck());
+            o.put("in_doubt", s.inDoubt());
+            o.put("interrupted", s.interrupted());
             o.put("resumed", s.resumed());
             o.put("steps", s.steps());
             o.put("tokens", s.tokens());

@@ -67,18 +67,28 @@ final class Wiring implements AutoCloseable {
     AgentRuntime runtime(AgentSpec spec) {
         ModelSpec model = effectiveModel(spec.model());
         ModelProvider provider = providers.computeIfAbsent(model, Wiring::provider);
-        return AgentRuntime.bind(spec, provider, modelName(model), pricing(model), tools);
+        AgentRuntime runtime = AgentRuntime.bind(spec, provider, modelName(model), pricing(model), tools);
+        if (spec.fallback() == null) {
+            return runtime;
+        }
+        ModelSpec fallback = effectiveModel(spec.fallback());
+        return runtime.withFallback(new AgentRuntime.Model(
+                providers.computeIfAbsent(fallback, Wiring::provider), modelName(fallback), pricing(fallback)));
     }
 
     /** What every agent of the fleet talks to, for the header and summary. */
     String describeModels(FleetSpec fleet) {
-        return fleet.agents().values().stream().map(a -> effectiveModel(a.model()).describe()).distinct()
-                .reduce((a, b) -> a + ", " + b).orElse("none");
+        return fleet.agents().values().stream()
+                .map(a -> effectiveModel(a.model()).describe()
+                        + (a.fallback() == null ? "" : " (fallback: " + effectiveModel(a.fallback()).describe() + ")"))
+                .distinct().reduce((a, b) -> a + ", " + b).orElse("none");
     }
 
-    /** True when any agent of the fleet talks to a simulated model. */
+    /** True when any agent of the fleet talks to a simulated model (its fallback included). */
     boolean anySimulated(FleetSpec fleet) {
-        return fleet.agents().values().stream().map(a -> effectiveModel(a.model())).anyMatch(Wiring::simulated);
+        return fleet.agents().values().stream()
+                .flatMap(a -> java.util.stream.Stream.concat(java.util.stream.Stream.of(a.model()), a.fallbackIfAny().stream()))
+                .map(this::effectiveModel).anyMatch(Wiring::simulated);
     }
 
     ModelSpec effectiveModel(ModelSpec declared) {

@@ -3,7 +3,6 @@ package io.myriad.store;
 import io.myriad.core.MyriadException;
 import io.myriad.core.journal.EventCodec;
 import io.myriad.core.journal.Journal;
-import io.myriad.core.journal.JournalFenceException;
 import io.myriad.core.journal.JournalRecord;
 import io.myriad.core.journal.RunEvent;
 import io.myriad.core.journal.RunRepository;
@@ -18,32 +17,26 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The journal and the run repository in one SQLite file (WAL mode).
  *
- * <p>Notes. One platform thread, the journal writer, owns the write connection and
- * group-commits: it takes every queued append (up to {@code maxBatch}) into one transaction.
- * The queue is bounded, so producers block when the disk is slower than they are: events are
- * never dropped. Fencing is the conditional insert of an append's first event: its
- * {@code (run_id, seq)} must be free and its predecessor present, checked in the same
- * transaction, so it holds across threads and across processes (SQLite serialises writers).
- * The {@code runs} summary row is rewritten on a run's final append and every
- * {@value #SUMMARY_EVERY} events in between, not on every append: it is a listing aid, the
- * events are the truth. Reads use their own connection, which WAL lets run beside the writer.
- * Reads borrow one of a few read connections from a pool; {@code adminLock} guards the
- * connection that creates executions.
+ * <p>Notes. Appends go to the {@link JournalWriter}: one platform thread that group-commits
+ * queued appends, blocks producers when its bounded queue is full (events are never dropped),
+ * fences stale writers with a conditional insert, and rides out faults of the disk (full,
+ * locked by another process, I/O errors) by holding and retrying its transaction, which
+ * {@link #health()} reports. The {@code runs} summary row is rewritten on a run's final append
+ * and every 32 events in between, not on every append: it is a listing aid, the events are the
+ * truth. Reads borrow one of a few read connections from a pool, which WAL lets run beside the
+ * writer; {@code adminLock} guards the connection that creates executions.
  */
 public final class SqliteStore implements Journal, RunRepository {
     private static final int SCHEMA_VERSION = 1;
@@ -59,43 +52,28 @@ public final class SqliteStore implements Journal, RunRepository {
     }
 
     private final Path file;
-    private final BlockingQueue<Pending> queue;
-    private final int maxBatch;
-    private final Connection writeConnection;
+    private final JournalWriter writer;
     private final BlockingQueue<Connection> readers;
     private final List<Connection> readConnections = new ArrayList<>();
     private final Connection adminConnection;
     private final ReentrantLock adminLock = new ReentrantLock();
-    private final Thread writer;
-    private final java.util.concurrent.ExecutorService completer = java.util.concurrent.Executors.newSingleThreadExecutor(
-            Thread.ofPlatform().name("myriad-journal-completer").daemon(true).factory());
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.LongAdder batches = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder appends = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder commitNanos = new java.util.concurrent.atomic.LongAdder();
 
-    /** An append waiting for the writer, its events already encoded by the producer's thread. */
-    private record Pending(Append append, String[] bodies, CompletableFuture<Void> done) {}
-
-    /** Runs before each commit; tests slow the writer down with it, as a slow disk would. */
-    private final Runnable beforeCommit;
-
-    private SqliteStore(Path file, Sync sync, int queueCapacity, int maxBatch, Runnable beforeCommit) throws SQLException {
-        this.beforeCommit = beforeCommit;
+    private SqliteStore(Path file, Sync sync, int queueCapacity, int maxBatch, JournalWriter.Settings settings)
+            throws SQLException {
         this.file = file;
-        this.queue = new ArrayBlockingQueue<>(queueCapacity);
-        this.maxBatch = maxBatch;
-        this.writeConnection = open(file, sync);
+        Connection writeConnection = connect(file, sync, settings.busyTimeoutMillis());
         migrate(writeConnection);
         int readerCount = Math.max(2, Runtime.getRuntime().availableProcessors());
         this.readers = new ArrayBlockingQueue<>(readerCount);
         for (int i = 0; i < readerCount; i++) {
-            Connection c = open(file, sync);
+            Connection c = connect(file, sync, DEFAULT_BUSY_TIMEOUT_MILLIS);
             readConnections.add(c);
             readers.add(c);
         }
-        this.adminConnection = open(file, sync);
-        this.writer = Thread.ofPlatform().name("myriad-journal-writer").daemon(true).start(this::writeLoop);
+        this.adminConnection = connect(file, sync, DEFAULT_BUSY_TIMEOUT_MILLIS);
+        this.writer = new JournalWriter(file, writeConnection, () -> connect(file, sync, settings.busyTimeoutMillis()),
+                queueCapacity, maxBatch, settings);
     }
 
     /** Opens (creating if needed) the store at {@code file} with the default settings. */
@@ -117,8 +95,18 @@ public final class SqliteStore implements Journal, RunRepository {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            return new SqliteStore(file, sync, queueCapacity, maxBatch, () -> { });
-        } catch (java.io.IOException | SQLException e) {
+            return open(file, sync, queueCapacity, maxBatch, JournalWriter.Settings.DEFAULTS);
+        } catch (java.io.IOException e) {
+            throw new MyriadException("cannot open the journal at " + file + ": " + e.getMessage()
+                    + " (check that the folder is writable, or choose another with --data)", false, e);
+        }
+    }
+
+    /** Opens the store with the writer's timeouts and back-off of {@code settings} (tests shorten them). */
+    static SqliteStore open(Path file, Sync sync, int queueCapacity, int maxBatch, JournalWriter.Settings settings) {
+        try {
+            return new SqliteStore(file, sync, queueCapacity, maxBatch, settings);
+        } catch (SQLException e) {
             throw new MyriadException("cannot open the journal at " + file + ": " + e.getMessage()
                     + " (check that the folder is writable, or choose another with --data)", false, e);
         }
@@ -126,20 +114,19 @@ public final class SqliteStore implements Journal, RunRepository {
 
     /** A store whose writer runs {@code beforeCommit} before every transaction (tests only). */
     static SqliteStore openWithSlowWriter(Path file, int queueCapacity, int maxBatch, Runnable beforeCommit) {
-        try {
-            return new SqliteStore(file, Sync.NORMAL, queueCapacity, maxBatch, beforeCommit);
-        } catch (SQLException e) {
-            throw new MyriadException("cannot open the journal at " + file + ": " + e.getMessage(), false, e);
-        }
+        return open(file, Sync.NORMAL, queueCapacity, maxBatch, JournalWriter.Settings.DEFAULTS.withBeforeCommit(beforeCommit));
     }
 
-    private static Connection open(Path file, Sync sync) throws SQLException {
+    /** How long a connection waits for another process's lock before SQLite reports SQLITE_BUSY. */
+    private static final int DEFAULT_BUSY_TIMEOUT_MILLIS = 10_000;
+
+    private static Connection connect(Path file, Sync sync, int busyTimeoutMillis) throws SQLException {
         var props = new java.util.Properties();
         // The driver would otherwise run "select last_insert_rowid()" after every insert.
         props.setProperty("jdbc.get_generated_keys", "false");
         Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), props);
         try (Statement s = c.createStatement()) {
-            s.execute("PRAGMA busy_timeout=10000");
+            s.execute("PRAGMA busy_timeout=" + busyTimeoutMillis);
             s.execute("PRAGMA journal_mode=WAL");
             s.execute("PRAGMA synchronous=" + sync.name());
             s.execute("PRAGMA cache_size=-262144");
@@ -194,187 +181,40 @@ public final class SqliteStore implements Journal, RunRepository {
     @Override
     public CompletableFuture<Void> append(Append append) {
         Objects.requireNonNull(append, "append");
-        if (closed) {
-            return CompletableFuture.failedFuture(new MyriadException("the journal is closed", false));
-        }
         if (append.expectedSeq() == 0 && !(append.events().getFirst() instanceof RunEvent.RunStarted)) {
             throw new IllegalArgumentException("the first event of a run must be run_started");
         }
-        String[] bodies = new String[append.events().size()];
-        for (int i = 0; i < bodies.length; i++) {
-            bodies[i] = EventCodec.encode(append.events().get(i));
-        }
-        var pending = new Pending(append, bodies, new CompletableFuture<>());
-        try {
-            queue.put(pending);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return CompletableFuture.failedFuture(new MyriadException("interrupted while waiting for the journal", true, e));
-        }
-        return pending.done();
-    }
-
-    private void writeLoop() {
-        List<Pending> batch = new ArrayList<>(maxBatch);
-        try (Statements st = new Statements(writeConnection)) {
-            while (!closed || !queue.isEmpty()) {
-                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, maxBatch - 1);
-                long begin = System.nanoTime();
-                beforeCommit.run();
-                commit(batch, st);
-                commitNanos.add(System.nanoTime() - begin);
-                batches.increment();
-                appends.add(batch.size());
-                batch.clear();
-            }
-        } catch (SQLException | InterruptedException e) {
-            failAll(batch, e);
-        } catch (RuntimeException e) {
-            failAll(batch, e);
-            throw e;
-        }
-    }
-
-    /** The run's summary row is rewritten on its final append and at least every this many events. */
-    private static final int SUMMARY_EVERY = 32;
-
-    private void commit(List<Pending> batch, Statements st) {
-        Set<Pending> fenced = Collections.newSetFromMap(new IdentityHashMap<>());
-        try {
-            writeConnection.setAutoCommit(false);
-            for (Pending p : batch) {
-                if (!appendOne(p, st)) {
-                    fenced.add(p);
-                }
-            }
-            st.insertEvent.executeBatch();
-            writeConnection.commit();
-            writeConnection.setAutoCommit(true);
-        } catch (SQLException | RuntimeException e) {
-            try {
-                writeConnection.rollback();
-                writeConnection.setAutoCommit(true);
-            } catch (SQLException ignored) {
-                // the original failure is what the callers need to see
-            }
-            failAll(batch, e);
-            return;
-        }
-        // Waking the producers is a quarter of the writer's time when done here (JMH -prof stack);
-        // the completer thread does it while the writer starts the next transaction.
-        List<Pending> done = List.copyOf(batch);
-        completer.execute(() -> {
-            for (Pending p : done) {
-                if (fenced.contains(p)) {
-                    p.done().completeExceptionally(new JournalFenceException(p.append().runId(), p.append().expectedSeq()));
-                } else {
-                    p.done().complete(null);
-                }
-            }
-        });
+        return writer.submit(append);
     }
 
     /**
-     * Writes one append inside the open transaction, or nothing when it is fenced (returns false).
-     * The fence is the first event's insert: it must not exist yet (primary key) and, after seq
-     * 0, its predecessor must. The other events of the append follow it in the same transaction,
-     * which no other writer can interleave.
+     * Whether the writer is committing, or stalled on a fault of the disk or the file (full,
+     * locked by another process, I/O error) while it holds and retries the appends it took.
      */
-    private boolean appendOne(Pending p, Statements st) throws SQLException {
-        Append a = p.append();
-        RunStatus status = a.status();
-        long newSeq = a.expectedSeq() + a.events().size();
-        if (a.expectedSeq() == 0) {
-            var started = (RunEvent.RunStarted) a.events().getFirst();
-            PreparedStatement ins = st.insertRun;
-            ins.setString(1, a.runId());
-            ins.setString(2, started.execution());
-            ins.setString(3, started.fleet());
-            ins.setString(4, started.task());
-            ins.setString(5, started.agent());
-            bindStatus(ins, 6, newSeq, status);
-            if (ins.executeUpdate() != 1) {
-                return false;
-            }
-        }
-        PreparedStatement first = st.insertFirstEvent;
-        bindEvent(first, a.runId(), a.expectedSeq(), a.events().getFirst(), p.bodies()[0]);
-        first.setString(6, a.runId());
-        first.setLong(7, a.expectedSeq() - 1);
-        first.setLong(8, a.expectedSeq());
-        if (first.executeUpdate() != 1) {
-            return false;
-        }
-        for (int i = 1; i < p.bodies().length; i++) {
-            bindEvent(st.insertEvent, a.runId(), a.expectedSeq() + i, a.events().get(i), p.bodies()[i]);
-            st.insertEvent.addBatch();
-        }
-        if (a.expectedSeq() > 0 && (status.state().isFinal() || newSeq / SUMMARY_EVERY != a.expectedSeq() / SUMMARY_EVERY)) {
-            bindStatus(st.updateRun, 1, newSeq, status);
-            st.updateRun.setString(9, a.runId());
-            st.updateRun.executeUpdate();
-        }
-        return true;
+    public JournalHealth health() {
+        return writer.health();
     }
 
-    private static void bindEvent(PreparedStatement ps, String runId, long seq, RunEvent e, String body) throws SQLException {
-        ps.setString(1, runId);
-        ps.setLong(2, seq);
-        ps.setString(3, EventCodec.typeName(e));
-        ps.setLong(4, e.at());
-        ps.setString(5, body);
+    /**
+     * Calls {@code listener} each time the journal stalls, its problem changes, or it resumes;
+     * not for every failed retry. Listeners run on the journal's completer thread, in order, and
+     * must return quickly.
+     */
+    public void onHealthChange(Consumer<JournalHealth> listener) {
+        writer.onHealthChange(listener);
     }
 
-    /** Binds seq, state, steps, model_calls, tokens, cost, updated_at, detail from {@code from}. */
-    private static void bindStatus(PreparedStatement ps, int from, long seq, RunStatus st) throws SQLException {
-        ps.setLong(from, seq);
-        ps.setString(from + 1, st.state().name());
-        ps.setLong(from + 2, st.steps());
-        ps.setLong(from + 3, st.modelCalls());
-        ps.setLong(from + 4, st.tokens());
-        ps.setDouble(from + 5, st.costUsd());
-        ps.setLong(from + 6, st.updatedAt());
-        ps.setString(from + 7, st.detail());
+    /** Caps the database file at {@code pages} pages on the writer's connection, so that it fills up (tests only). */
+    CompletableFuture<Long> setMaxPageCountForTest(long pages) {
+        return writer.setMaxPageCount(pages);
     }
 
-    /** The writer's prepared statements. */
-    private static final class Statements implements AutoCloseable {
-        final PreparedStatement insertRun;
-        final PreparedStatement updateRun;
-        final PreparedStatement insertFirstEvent;
-        final PreparedStatement insertEvent;
-
-        Statements(Connection c) throws SQLException {
-            insertRun = c.prepareStatement(
-                    "INSERT INTO runs(run_id, execution, fleet, task, agent, seq, state, steps, model_calls, tokens, cost,"
-                            + " updated_at, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(run_id) DO NOTHING");
-            updateRun = c.prepareStatement(
-                    "UPDATE runs SET seq=?, state=?, steps=?, model_calls=?, tokens=?, cost=?, updated_at=?, detail=? WHERE run_id=?");
-            insertFirstEvent = c.prepareStatement(
-                    "INSERT INTO events(run_id, seq, type, at, body) SELECT ?,?,?,?,?"
-                            + " WHERE EXISTS (SELECT 1 FROM events WHERE run_id=? AND seq=?) OR ?=0"
-                            + " ON CONFLICT(run_id, seq) DO NOTHING");
-            insertEvent = c.prepareStatement("INSERT INTO events(run_id, seq, type, at, body) VALUES (?,?,?,?,?)");
-        }
-
-        @Override
-        public void close() throws SQLException {
-            insertRun.close();
-            updateRun.close();
-            insertFirstEvent.close();
-            insertEvent.close();
-        }
-    }
-
-    private static void failAll(List<Pending> batch, Exception cause) {
-        var failure = new MyriadException("journal write failed: " + cause.getMessage()
-                + " (is the disk full or the file read-only?)", true, cause);
-        batch.forEach(p -> p.done().completeExceptionally(failure));
+    /** Runs {@code task} on the writer thread between transactions (tests only: it can hold the writer). */
+    CompletableFuture<Void> onWriterThreadForTest(Runnable task) {
+        return writer.onWriterThread(c -> {
+            task.run();
+            return null;
+        });
     }
 
     // ---------------------------------------------------------------- journal: reads
@@ -398,7 +238,7 @@ public final class SqliteStore implements Journal, RunRepository {
     }
 
     public WriterStats writerStats() {
-        return new WriterStats(batches.sum(), appends.sum(), commitNanos.sum());
+        return writer.stats();
     }
 
     /** Events and bytes stored, for the figures printed after a run. */
@@ -524,6 +364,18 @@ public final class SqliteStore implements Journal, RunRepository {
                 SqliteStore::runRows);
     }
 
+    /** Runs in one state (of one execution, when given), by run id; a scan of the summary rows. */
+    public List<RunRow> runsInState(RunState state, String executionId, int limit) {
+        String where = executionId == null ? "state=?" : "state=? AND execution=?";
+        return query("SELECT " + RUN_COLS + " FROM runs WHERE " + where + " ORDER BY run_id LIMIT ?", ps -> {
+            ps.setString(1, state.name());
+            if (executionId != null) {
+                ps.setString(2, executionId);
+            }
+            ps.setInt(executionId == null ? 2 : 3, limit);
+        }, SqliteStore::runRows);
+    }
+
     @Override
     public Optional<RunRow> run(String runId) {
         return query("SELECT " + RUN_COLS + " FROM runs WHERE run_id=?", ps -> ps.setString(1, runId),
@@ -584,22 +436,20 @@ public final class SqliteStore implements Journal, RunRepository {
         }
     }
 
-    /** Drains the writer's queue, then closes every connection. */
+    /**
+     * Drains the writer's queue, then closes every connection. While the journal is stalled,
+     * waits a bounded time for the fault to clear (10 s, plus the attempt in progress: at most
+     * one 10 s lock wait), then fails the appends still waiting: they were NOT written, and none
+     * of them had been acknowledged.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        try {
-            writer.join();
-            completer.shutdown();
-            completer.awaitTermination(1, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        writer.close();
         List<Connection> all = new ArrayList<>(readConnections);
-        all.add(writeConnection);
         all.add(adminConnection);
         for (Connection c : all) {
             try {

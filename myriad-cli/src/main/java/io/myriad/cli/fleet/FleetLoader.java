@@ -5,6 +5,7 @@ import io.myriad.core.fleet.AgentSpec;
 import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.fleet.Limits;
 import io.myriad.core.fleet.ModelSpec;
+import io.myriad.core.gateway.Resilience;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -49,6 +50,10 @@ import java.util.regex.Pattern;
  *     temperature: 0.2         # 0..2
  * http:
  *   allow_hosts: [api.example.com, "*.example.org"]
+ * retry:                       # optional; each key defaults to Resilience.DEFAULT
+ *   {max_attempts: 6, base_delay: 250ms, max_delay: 20s, budget_ratio: 0.5, budget_min_per_second: 5}
+ * circuit_breaker:             # optional, per provider
+ *   {failures: 5, open_for: 5s, max_open_for: 2m}
  * }</pre>
  *
  * <p>A model is {@code sim}, {@code sim:<scenario>} (tools, answer or script),
@@ -64,11 +69,15 @@ public final class FleetLoader {
     private static final Pattern AGENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern HOST = Pattern.compile(
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
-    private static final List<String> ROOT_KEYS = List.of("fleet", "model", "concurrency", "tasks", "agents", "http");
+    private static final List<String> ROOT_KEYS = List.of(
+            "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker");
     private static final List<String> AGENT_KEYS = List.of(
-            "instructions", "model", "tools", "limits", "output_schema", "max_output_tokens", "temperature");
-    private static final List<String> LIMIT_KEYS = List.of("max_steps", "max_tokens", "max_wall");
+            "instructions", "model", "fallback_model", "tools", "limits", "output_schema", "max_output_tokens", "temperature");
+    private static final List<String> LIMIT_KEYS = List.of("max_steps", "max_tokens", "max_wall", "max_repeats", "max_idle_steps");
     private static final List<String> HTTP_KEYS = List.of("allow_hosts");
+    private static final List<String> RETRY_KEYS = List.of(
+            "max_attempts", "base_delay", "max_delay", "budget_ratio", "budget_min_per_second");
+    private static final List<String> BREAKER_KEYS = List.of("failures", "open_for", "max_open_for");
     static final int DEFAULT_CONCURRENCY = 16;
 
     private FleetLoader() {}
@@ -127,13 +136,14 @@ public final class FleetLoader {
                 .map(n -> agents(n, fleetModel, knownTools, agentNames, problems))
                 .orElse(Map.of());
         List<String> hosts = f.get("http").map(n -> allowHosts(n, problems)).orElse(List.of());
+        Resilience resilience = resilience(f, problems);
         TaskReader tasks = new TaskReader(problems, agentNames);
         f.required("tasks").ifPresent(n -> readTasks(n, file, tasks, digest, problems));
         if (!problems.isEmpty()) {
             throw problems.exception();
         }
         return new FleetSpec(name.orElseThrow(), concurrency, agents, tasks.tasks(), hosts, source,
-                HexFormat.of().formatHex(digest.digest()));
+                HexFormat.of().formatHex(digest.digest()), resilience);
     }
 
     private static void readTasks(Node node, Path file, TaskReader tasks, MessageDigest digest, Problems problems) {
@@ -201,6 +211,7 @@ public final class FleetLoader {
         Optional<ModelSpec> model = f.get("model").isPresent()
                 ? f.get("model").flatMap(n -> ModelSpecParser.parse(n, problems))
                 : Optional.of(fleetModel);
+        Optional<ModelSpec> fallback = f.get("fallback_model").flatMap(n -> ModelSpecParser.parse(n, problems));
         List<String> tools = f.get("tools").flatMap(n -> tools(n, knownTools, problems)).orElse(List.of());
         Limits limits = f.get("limits").flatMap(n -> limits(n, entry, problems)).orElse(Limits.DEFAULT);
         JsonNode outputSchema = f.mapping("output_schema").map(Values::toJson).orElse(null);
@@ -210,7 +221,7 @@ public final class FleetLoader {
             return Optional.empty();
         }
         return Optional.of(new AgentSpec(entry.key(), instructions.get(), model.get(), tools, limits, outputSchema,
-                maxOutputTokens, temperature));
+                maxOutputTokens, temperature, fallback.orElse(null)));
     }
 
     private static Optional<List<String>> tools(Node node, Set<String> knownTools, Problems problems) {
@@ -249,7 +260,9 @@ public final class FleetLoader {
         long maxSteps = f.integer("max_steps", 1, 1_000_000).orElse((long) d.maxSteps());
         long maxTokens = f.integer("max_tokens", 1, 1_000_000_000_000L).orElse(d.maxTokens());
         Duration maxWall = f.duration("max_wall", false).orElse(d.maxWall());
-        return Optional.of(new Limits((int) maxSteps, maxTokens, maxWall));
+        long maxRepeats = f.integer("max_repeats", 1, 1_000_000).orElse((long) d.maxRepeats());
+        long maxIdle = f.integer("max_idle_steps", 1, 1_000_000).orElse((long) d.maxIdleResponses());
+        return Optional.of(new Limits((int) maxSteps, maxTokens, maxWall, (int) maxRepeats, (int) maxIdle));
     }
 
     private static List<String> allowHosts(Node node, Problems problems) {
@@ -271,6 +284,78 @@ public final class FleetLoader {
             });
         }
         return hosts;
+    }
+
+    /** The {@code retry} and {@code circuit_breaker} keys; a key left out keeps its default. */
+    private static Resilience resilience(Fields root, Problems problems) {
+        Resilience d = Resilience.DEFAULT;
+        int before = problems.count();
+        long maxAttempts = d.maxAttempts();
+        Duration baseDelay = d.baseDelay();
+        Duration maxDelay = d.maxDelay();
+        double ratio = d.retryRatio();
+        double floor = d.minRetriesPerSecond();
+        Optional<Node.Mapping> retry = root.get("retry").flatMap(n -> Values.mapping(n, problems));
+        if (retry.isPresent()) {
+            int mark = problems.count();
+            Fields f = Fields.of(retry.get(), "retry", Fields.Owner.of(retry.get()), problems, RETRY_KEYS);
+            maxAttempts = f.integer("max_attempts", 1, Resilience.MAX_ATTEMPTS).orElse(maxAttempts);
+            baseDelay = f.get("base_delay").flatMap(n -> atMostADay(n, true, problems)).orElse(baseDelay);
+            maxDelay = f.get("max_delay").flatMap(n -> atMostADay(n, true, problems)).orElse(maxDelay);
+            ratio = f.number("budget_ratio", 0, Resilience.MAX_RETRY_RATIO).orElse(ratio);
+            floor = f.number("budget_min_per_second", Resilience.MIN_RETRIES_PER_SECOND,
+                    Resilience.MAX_RETRIES_PER_SECOND).orElse(floor);
+            if (problems.count() == mark) {
+                notShorter(f, "max_delay", maxDelay, "base_delay", baseDelay, problems);
+            }
+        }
+        long failures = d.failureThreshold();
+        Duration openFor = d.openFor();
+        Duration maxOpenFor = d.maxOpenFor();
+        Optional<Node.Mapping> breaker = root.get("circuit_breaker").flatMap(n -> Values.mapping(n, problems));
+        if (breaker.isPresent()) {
+            int mark = problems.count();
+            Fields f = Fields.of(breaker.get(), "circuit_breaker", Fields.Owner.of(breaker.get()), problems, BREAKER_KEYS);
+            failures = f.integer("failures", 1, Resilience.MAX_FAILURE_THRESHOLD).orElse(failures);
+            openFor = f.get("open_for").flatMap(n -> atMostADay(n, false, problems)).orElse(openFor);
+            maxOpenFor = f.get("max_open_for").flatMap(n -> atMostADay(n, false, problems)).orElse(maxOpenFor);
+            if (problems.count() == mark) {
+                notShorter(f, "max_open_for", maxOpenFor, "open_for", openFor, problems);
+            }
+        }
+        if (problems.count() > before) {
+            return d;
+        }
+        return new Resilience((int) maxAttempts, baseDelay, maxDelay, (int) failures, openFor, maxOpenFor, ratio, floor);
+    }
+
+    /** A duration of at most {@link Resilience#MAX_DURATION}. */
+    private static Optional<Duration> atMostADay(Node node, boolean zeroAllowed, Problems problems) {
+        return Values.duration(node, zeroAllowed, problems).filter(v -> {
+            boolean ok = v.compareTo(Resilience.MAX_DURATION) <= 0;
+            if (!ok) {
+                problems.at(node, "expected a duration of at most " + Durations.format(Resilience.MAX_DURATION)
+                        + ", got " + node.describe());
+            }
+            return ok;
+        });
+    }
+
+    /**
+     * Reports {@code longKey} shorter than {@code shortKey}, at whichever of the two the file
+     * gives (the longer one when both), naming the default when one was left out.
+     */
+    private static void notShorter(Fields f, String longKey, Duration longValue, String shortKey, Duration shortValue,
+            Problems problems) {
+        if (longValue.compareTo(shortValue) >= 0) {
+            return;
+        }
+        Optional<Node> longNode = f.get(longKey);
+        Node at = longNode.orElseGet(() -> f.get(shortKey).orElseThrow());
+        String shortText = Durations.format(shortValue) + (f.get(shortKey).isPresent() ? "" : " by default");
+        String longText = Durations.format(longValue) + (longNode.isPresent() ? "" : " by default");
+        problems.at(at, "expected " + longKey + " (" + longText + ") to be at least " + shortKey + " (" + shortText
+                + "); " + (longNode.isPresent() ? "lengthen " + longKey + " or shorten " + shortKey : "set " + longKey + " too"));
     }
 
     private static FleetFileException single(String source, String message) {

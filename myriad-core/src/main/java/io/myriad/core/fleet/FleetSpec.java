@@ -1,5 +1,6 @@
 package io.myriad.core.fleet;
 
+import io.myriad.core.gateway.Resilience;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -14,6 +15,7 @@ import java.util.Objects;
  * @param httpAllowHosts  hosts {@code http_get} may reach (exact names, or {@code *.example.com})
  * @param source          where the spec came from, for messages
  * @param digest          SHA-256 of the fleet file and its tasks file, to detect edits on resume
+ * @param resilience      how model calls are retried, and the circuit breaker and retry budget of each provider
  */
 public record FleetSpec(
         String name,
@@ -22,7 +24,8 @@ public record FleetSpec(
         List<TaskSpec> tasks,
         List<String> httpAllowHosts,
         String source,
-        String digest) {
+        String digest,
+        Resilience resilience) {
 
     public FleetSpec {
         Objects.requireNonNull(name, "name");
@@ -34,6 +37,13 @@ public record FleetSpec(
         httpAllowHosts = List.copyOf(httpAllowHosts);
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(digest, "digest");
+        Objects.requireNonNull(resilience, "resilience");
+    }
+
+    /** A fleet with the default {@link Resilience}. */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, Resilience.DEFAULT);
     }
 
     public AgentSpec agent(String name) {

@@ -1,0 +1,147 @@
+package io.myriad.store;
+
+import io.myriad.core.journal.EventCodec;
+import io.myriad.core.journal.Journal.Append;
+import io.myriad.core.journal.RunEvent;
+import io.myriad.core.journal.RunStatus;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * The SQL of an append on the writer's connection: its prepared statements, the fenced insert,
+ * and the events batched but not yet inserted. Used by the journal writer's thread only.
+ */
+final class AppendSql implements AutoCloseable {
+    /** The run's summary row is rewritten on its final append and at least every this many events. */
+    private static final int SUMMARY_EVERY = 32;
+
+    private final PreparedStatement insertRun;
+    private final PreparedStatement updateRun;
+    private final PreparedStatement insertFirstEvent;
+    private final PreparedStatement insertEvent;
+    private final PreparedStatement savepoint;
+    private final PreparedStatement releaseSavepoint;
+    private final PreparedStatement rollbackToSavepoint;
+    private int batched;
+
+    AppendSql(Connection c) throws SQLException {
+        insertRun = c.prepareStatement(
+                "INSERT INTO runs(run_id, execution, fleet, task, agent, seq, state, steps, model_calls, tokens, cost,"
+                        + " updated_at, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(run_id) DO NOTHING");
+        updateRun = c.prepareStatement(
+                "UPDATE runs SET seq=?, state=?, steps=?, model_calls=?, tokens=?, cost=?, updated_at=?, detail=? WHERE run_id=?");
+        insertFirstEvent = c.prepareStatement(
+                "INSERT INTO events(run_id, seq, type, at, body) SELECT ?,?,?,?,?"
+                        + " WHERE EXISTS (SELECT 1 FROM events WHERE run_id=? AND seq=?) OR ?=0"
+                        + " ON CONFLICT(run_id, seq) DO NOTHING");
+        insertEvent = c.prepareStatement("INSERT INTO events(run_id, seq, type, at, body) VALUES (?,?,?,?,?)");
+        savepoint = c.prepareStatement("SAVEPOINT one_append");
+        releaseSavepoint = c.prepareStatement("RELEASE one_append");
+        rollbackToSavepoint = c.prepareStatement("ROLLBACK TO one_append");
+    }
+
+    /**
+     * Writes one append inside the open transaction, or nothing when it is fenced (returns false).
+     * The fence is the first event's insert: it must not exist yet (primary key) and, after seq
+     * 0, its predecessor must. The other events of the append follow it in the same transaction,
+     * which no other writer can interleave; they are batched, and inserted by {@link #flushEvents()}.
+     */
+    boolean write(Append a, String[] bodies) throws SQLException {
+        RunStatus status = a.status();
+        long newSeq = a.expectedSeq() + a.events().size();
+        if (a.expectedSeq() == 0) {
+            var started = (RunEvent.RunStarted) a.events().getFirst();
+            insertRun.setString(1, a.runId());
+            insertRun.setString(2, started.execution());
+            insertRun.setString(3, started.fleet());
+            insertRun.setString(4, started.task());
+            insertRun.setString(5, started.agent());
+            bindStatus(insertRun, 6, newSeq, status);
+            if (insertRun.executeUpdate() != 1) {
+                return false;
+            }
+        }
+        bindEvent(insertFirstEvent, a.runId(), a.expectedSeq(), a.events().getFirst(), bodies[0]);
+        insertFirstEvent.setString(6, a.runId());
+        insertFirstEvent.setLong(7, a.expectedSeq() - 1);
+        insertFirstEvent.setLong(8, a.expectedSeq());
+        if (insertFirstEvent.executeUpdate() != 1) {
+            // The predecessor may be an event of an earlier append of this run in this very
+            // transaction, still in the batch (a producer that does not wait for each append).
+            if (System.getenv("MUTANT2") != null || !flushEvents() || insertFirstEvent.executeUpdate() != 1) {
+                return false;
+            }
+        }
+        for (int i = 1; i < bodies.length; i++) {
+            bindEvent(insertEvent, a.runId(), a.expectedSeq() + i, a.events().get(i), bodies[i]);
+            insertEvent.addBatch();
+            batched++;
+        }
+        // Resume and `runs ls --state in_doubt` read the state of a run waiting for a person (and of
+        // one a decision released) from this row: write it at once, like a final state.
+        if (a.expectedSeq() > 0 && (status.state().isFinal() || status.state().awaitsHuman()
+                || a.events().getFirst() instanceof RunEvent.ToolCallResolved
+                || newSeq / SUMMARY_EVERY != a.expectedSeq() / SUMMARY_EVERY)) {
+            bindStatus(updateRun, 1, newSeq, status);
+            updateRun.setString(9, a.runId());
+            updateRun.executeUpdate();
+        }
+        return true;
+    }
+
+    /** Inserts the batched events; false when there were none. */
+    boolean flushEvents() throws SQLException {
+        if (batched == 0) {
+            return false;
+        }
+        batched = 0;
+        insertEvent.executeBatch();
+        return true;
+    }
+
+    void savepoint() throws SQLException {
+        savepoint.execute();
+    }
+
+    void releaseSavepoint() throws SQLException {
+        releaseSavepoint.execute();
+    }
+
+    void rollbackToSavepoint() throws SQLException {
+        rollbackToSavepoint.execute();
+    }
+
+    private static void bindEvent(PreparedStatement ps, String runId, long seq, RunEvent e, String body) throws SQLException {
+        ps.setString(1, runId);
+        ps.setLong(2, seq);
+        ps.setString(3, EventCodec.typeName(e));
+        ps.setLong(4, e.at());
+        ps.setString(5, body);
+    }
+
+    /** Binds seq, state, steps, model_calls, tokens, cost, updated_at, detail from {@code from}. */
+    private static void bindStatus(PreparedStatement ps, int from, long seq, RunStatus st) throws SQLException {
+        ps.setLong(from, seq);
+        ps.setString(from + 1, st.state().name());
+        ps.setLong(from + 2, st.steps());
+        ps.setLong(from + 3, st.modelCalls());
+        ps.setLong(from + 4, st.tokens());
+        ps.setDouble(from + 5, st.costUsd());
+        ps.setLong(from + 6, st.updatedAt());
+        ps.setString(from + 7, st.detail());
+    }
+
+    @Override
+    public void close() {
+        for (PreparedStatement ps : List.of(insertRun, updateRun, insertFirstEvent, insertEvent, savepoint,
+                releaseSavepoint, rollbackToSavepoint)) {
+            try {
+                ps.close();
+            } catch (SQLException ignored) {
+                // the connection is being replaced or closed
+            }
+        }
+    }
+}
