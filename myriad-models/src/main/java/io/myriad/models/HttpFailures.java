@@ -54,6 +54,11 @@ final class HttpFailures {
                             + (retryAfter >= 0 ? " " + retryAfter + " ms." : "."),
                     retryAfter, null, limits);
         }
+        if (status == 408 || status == 409) {
+            // Request timeout, or a conflict the server resolves by itself (a lock on its side): retriable.
+            return new ModelException(status == 408 ? Kind.TIMEOUT : Kind.SERVER_ERROR,
+                    prefix + " The server gave up on the request; trying again may help.", retryAfter, null, limits);
+        }
         if (status >= 500) {
             return new ModelException(Kind.SERVER_ERROR,
                     prefix + " The server failed; trying again later may help.", retryAfter, null, limits);

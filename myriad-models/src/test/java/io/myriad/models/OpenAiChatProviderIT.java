@@ -137,6 +137,12 @@ class OpenAiChatProviderIT {
         assertThat(unavailable.kind()).isEqualTo(Kind.SERVER_ERROR);
         assertThat(unavailable.retryAfterMillis()).isEqualTo(4000);
         assertThat(unavailable.getMessage()).contains("Service Unavailable");
+
+        ModelException timedOut = failure(server.add("408", 408, "{\"error\":{\"message\":\"Request timed out\"}}"));
+        assertThat(timedOut.kind()).isEqualTo(Kind.TIMEOUT);
+        assertThat(timedOut.retriable()).isTrue();
+        ModelException conflict = failure(server.add("409", 409, "{\"error\":{\"message\":\"busy\"}}"));
+        assertThat(conflict.retriable()).isTrue();
     }
 
     @Test
