@@ -8,7 +8,6 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletionException;
 
 /**
  * A person's decision on a run waiting in {@link RunState#IN_DOUBT}: the tool call whose outcome
@@ -69,16 +68,7 @@ public final class Decisions {
                             + ") had an unknown outcome; " + who + " failed the run"
                             + (comment == null || comment.isBlank() ? "" : ": " + comment)));
         }
-        long expected = fold.seq();
-        events.forEach(fold::apply);
-        try {
-            journal.append(new Journal.Append(runId, expected, events, fold.status())).join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw e;
-        }
+        RunLoop.append(journal, runId, fold, events);
         return fold;
     }
 }

@@ -481,6 +481,14 @@ public final class RunLoop {
     }
 
     private void append(String runId, RunFold fold, List<RunEvent> events) {
+        append(journal, runId, fold, events);
+    }
+
+    /**
+     * Folds {@code events} and journals them at the fold's sequence number (fenced), waiting until
+     * they are durable; a fence or storage failure is rethrown as itself.
+     */
+    static void append(Journal journal, String runId, RunFold fold, List<RunEvent> events) {
         long expected = fold.seq();
         events.forEach(fold::apply);
         try {
