@@ -295,7 +295,7 @@ final class JournalWriter {
                     stalled(s);
                     boolean closingNow = closing; // read before closeDeadline, which close() writes first
                     long left = closeDeadline - System.nanoTime();
-                    if (closingNow && left <= 0 && System.getenv("MUTANT4") == null) {
+                    if (closingNow && left <= 0) {
                         String reason = "the journal closed while stalled (" + health.problem() + ")";
                         var failure = notWritten(reason, s.cause());
                         batch.forEach(p -> p.done().completeExceptionally(failure));
@@ -330,7 +330,7 @@ final class JournalWriter {
         } catch (SQLException e) {
             abort();
             Optional<StorageFault> f = StorageFault.of(e);
-            return f.isPresent() ? new Stalled(f.get(), e) : System.getenv("MUTANT3") != null ? new Failed(e) : attemptEachAlone(batch);
+            return f.isPresent() ? new Stalled(f.get(), e) : attemptEachAlone(batch);
         } catch (RuntimeException e) {
             abort();
             return attemptEachAlone(batch);

@@ -131,6 +131,14 @@ public final class SqliteStore implements Journal, RunRepository {
             s.execute("PRAGMA synchronous=" + sync.name());
             s.execute("PRAGMA cache_size=-262144");
             s.execute("PRAGMA temp_store=MEMORY");
+        } catch (SQLException e) {
+            // The writer reconnects every few seconds while the disk is at fault: leak nothing.
+            try {
+                c.close();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
         return c;
     }

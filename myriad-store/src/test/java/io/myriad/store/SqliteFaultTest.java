@@ -55,7 +55,7 @@ class SqliteFaultTest {
     void aFullDiskStallsTheJournalUntilSpaceIsFreedAndLosesNothing() throws Exception {
         Path file = dir.resolve("full.db");
         List<JournalHealth> changes = new CopyOnWriteArrayList<>();
-        int runs = 12;
+        int runs = 12; // more than the queue and a batch hold, so that some wait inside append()
         int appendsPerRun = 10;
         // The store closes first: should the test fail while stalled, closing it releases the producers.
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
@@ -99,7 +99,7 @@ class SqliteFaultTest {
     @Test
     void aDatabaseLockedByAnotherProcessStallsTheJournalUntilReleased() throws Exception {
         Path file = dir.resolve("locked.db");
-        int runs = 8;
+        int runs = 12; // more than the queue and a batch hold, so that some wait inside append()
         int appendsPerRun = 10;
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
              SqliteStore s = SqliteStore.open(file, SqliteStore.Sync.NORMAL, 4, 4, QUICK);
@@ -242,7 +242,7 @@ class SqliteFaultTest {
         var closeSoon = new JournalWriter.Settings(100, 5, 50, 300, () -> { });
         List<CompletableFuture<Void>> futures = new CopyOnWriteArrayList<>();
         SqliteStore s = SqliteStore.open(file, SqliteStore.Sync.NORMAL, 4, 4, closeSoon);
-        try (Connection other = connect(file); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor(); Connection other = connect(file)) {
             join(s.append(new Journal.Append("kept", 0, List.of(started("kept")), status(RunState.AWAITING_MODEL))));
             exec(other, "BEGIN EXCLUSIVE");
             AtomicInteger returned = new AtomicInteger();
