@@ -87,6 +87,13 @@ final class RunCommand implements Callable<Integer> {
         int exit = Main.EXIT_PLATFORM;
         try (SqliteStore store = SqliteStore.open(data.database());
              Wiring wiring = Wiring.forFleet(fleet, modelUrl)) {
+            // A full disk or a locked database stalls the journal: new work waits, nothing acknowledged is lost.
+            store.onHealthChange(h -> {
+                err.println(h.ok()
+                        ? "myriad: journal writes again (after " + h.retries() + " retries); the fleet goes on"
+                        : "myriad: " + h.problem());
+                err.flush();
+            });
             Optional<RunRepository.Execution> execution = chooseExecution(store, fleet, err);
             if (execution.isEmpty()) {
                 exit = Main.EXIT_BAD_INPUT;
@@ -155,8 +162,9 @@ final class RunCommand implements Callable<Integer> {
                     .build();
             stop.onSignal(runner::drain);
             progress = Progress.start(err, fleet.tasks().size(), System.console() != null && !json,
-                    () -> String.format(java.util.Locale.ROOT, "%,d in progress, %,d waiting for the model",
-                            runner.activeRuns(), gateways.values().stream().mapToInt(g -> g.queued() + g.inFlight()).sum()));
+                    () -> String.format(java.util.Locale.ROOT, "%,d in progress, %,d waiting for the model%s",
+                            runner.activeRuns(), gateways.values().stream().mapToInt(g -> g.queued() + g.inFlight()).sum(),
+                            store.health().ok() ? "" : "; JOURNAL STALLED: " + store.health().problem()));
             Progress shown = progress;
             summary = runner.run(fleet, execution, new FleetRunner.Listener() {
                 @Override
