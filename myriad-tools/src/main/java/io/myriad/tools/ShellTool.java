@@ -99,9 +99,13 @@ public final class ShellTool implements Tool {
     private final Sandbox sandbox;
 
     ShellTool(Settings settings) {
+        this(settings, Sandbox.builder().mode(settings.sandbox()).limits(settings.limits())
+                .build());
+    }
+
+    ShellTool(Settings settings, Sandbox sandbox) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.sandbox = Sandbox.builder().mode(settings.sandbox()).limits(settings.limits())
-                .build();
+        this.sandbox = Objects.requireNonNull(sandbox, "sandbox");
     }
 
     @Override
