@@ -15,6 +15,7 @@ export JAVA_HOME="$JDK"
 need_apt=()
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
+command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]}" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

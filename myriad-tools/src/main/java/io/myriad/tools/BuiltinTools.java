@@ -10,12 +10,13 @@ import java.util.Set;
 
 /**
  * The tools every fleet may name: {@code fs.read}, {@code fs.write}, {@code fs.list} (confined
- * to the run's workspace) and {@code http_get} (confined to the fleet's allowed hosts).
+ * to the run's workspace), {@code http_get} (confined to the fleet's allowed hosts) and
+ * {@code shell} (commands in a sandbox around the run's workspace).
  */
 public final class BuiltinTools {
     private static final Set<String> NAMES = Collections.unmodifiableSet(
             new LinkedHashSet<>(List.of(FsReadTool.NAME, FsWriteTool.NAME, FsListTool.NAME,
-                    HttpGetTool.NAME)));
+                    HttpGetTool.NAME, ShellTool.NAME)));
 
     private BuiltinTools() {}
 
@@ -28,13 +29,24 @@ public final class BuiltinTools {
      * @param httpTimeout    the most one {@code http_get} call may take, redirects included
      * @param maxReadBytes   the most text {@code fs.read} returns from one call
      * @param maxHttpBytes   the most body {@code http_get} returns from one call
+     * @param shell          how {@code shell} runs commands: its sandbox and limits
      */
     public record Settings(List<String> httpAllowHosts, Duration httpTimeout, long maxReadBytes,
-            long maxHttpBytes) {
+            long maxHttpBytes, ShellTool.Settings shell) {
 
-        /** No hosts allowed, a 30-second HTTP timeout, 256 KiB from a read and from a fetch. */
-        public static final Settings DEFAULTS =
-                new Settings(List.of(), Duration.ofSeconds(30), 256 * 1024, 256 * 1024);
+        /**
+         * No hosts allowed, a 30-second HTTP timeout, 256 KiB from a read and from a fetch,
+         * shell commands in bubblewrap with {@link ShellTool.Settings#DEFAULTS}.
+         */
+        public static final Settings DEFAULTS = new Settings(List.of(), Duration.ofSeconds(30),
+                256 * 1024, 256 * 1024, ShellTool.Settings.DEFAULTS);
+
+        /** Settings with the shell's defaults. */
+        public Settings(List<String> httpAllowHosts, Duration httpTimeout, long maxReadBytes,
+                long maxHttpBytes) {
+            this(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes,
+                    ShellTool.Settings.DEFAULTS);
+        }
 
         /** The largest byte cap accepted; larger values would not fit in one Java string. */
         public static final long MAX_CAP = 64L * 1024 * 1024;
@@ -49,6 +61,7 @@ public final class BuiltinTools {
         public Settings {
             Objects.requireNonNull(httpAllowHosts, "httpAllowHosts");
             Objects.requireNonNull(httpTimeout, "httpTimeout");
+            Objects.requireNonNull(shell, "shell");
             httpAllowHosts = List.copyOf(httpAllowHosts);
             HostAllowList.of(httpAllowHosts);
             if (httpTimeout.isNegative() || httpTimeout.isZero()) {
@@ -61,12 +74,18 @@ public final class BuiltinTools {
 
         /** These settings with another list of allowed hosts. */
         public Settings withHttpAllowHosts(List<String> hosts) {
-            return new Settings(hosts, httpTimeout, maxReadBytes, maxHttpBytes);
+            return new Settings(hosts, httpTimeout, maxReadBytes, maxHttpBytes, shell);
+        }
+
+        /** These settings with another shell configuration, e.g. {@code sandbox: none}. */
+        public Settings withShell(ShellTool.Settings shellSettings) {
+            return new Settings(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes,
+                    shellSettings);
         }
 
         /** These settings with another HTTP timeout. */
         public Settings withHttpTimeout(Duration timeout) {
-            return new Settings(httpAllowHosts, timeout, maxReadBytes, maxHttpBytes);
+            return new Settings(httpAllowHosts, timeout, maxReadBytes, maxHttpBytes, shell);
         }
 
         private static void checkCap(String name, long value) {
@@ -88,7 +107,8 @@ public final class BuiltinTools {
                 new FsWriteTool(FsWriteTool.DEFAULT_MAX_CONTENT_BYTES),
                 new FsListTool(),
                 new HttpGetTool(HostAllowList.of(settings.httpAllowHosts()),
-                        settings.httpTimeout(), (int) settings.maxHttpBytes()));
+                        settings.httpTimeout(), (int) settings.maxHttpBytes()),
+                new ShellTool(settings.shell()));
     }
 
     /** The names of the built-in tools, in a stable order. */

@@ -37,7 +37,7 @@ class BuiltinToolsTest {
     @Test
     void createsOneToolPerNameInOrder() {
         assertThat(BuiltinTools.names())
-                .containsExactly("fs.read", "fs.write", "fs.list", "http_get");
+                .containsExactly("fs.read", "fs.write", "fs.list", "http_get", "shell");
         assertThat(BuiltinTools.create(BuiltinTools.Settings.DEFAULTS)).extracting(Tool::name)
                 .containsExactlyElementsOf(BuiltinTools.names());
         assertThatThrownBy(() -> BuiltinTools.names().add("x"))
@@ -97,6 +97,12 @@ class BuiltinToolsTest {
             http_get ‖ {"url": "https://x", "headers": {"X-N": 1}}     ‖ $.headers['X-N']: expected string, got integer
             http_get ‖ {"url": "https://x", "headers": ["Accept: *"]}  ‖ $.headers: expected object, got array
             http_get ‖ {"url": "https://x", "method": "POST"}          ‖ $: unexpected property 'method' (allowed: url, headers)
+            shell    ‖ {"command": "ls -la"}                           ‖
+            shell    ‖ {"command": "make test", "timeout_s": 30}       ‖
+            shell    ‖ {"command": ""}                                 ‖ $.command: expected at least 1 character, got 0
+            shell    ‖ {"timeout_s": 5}                                ‖ $: missing required property 'command'
+            shell    ‖ {"command": "ls", "timeout_s": 0}               ‖ $.timeout_s: must be >= 1, got 0
+            shell    ‖ {"command": "ls", "env": {}}                    ‖ $: unexpected property 'env' (allowed: command, timeout_s)
             """)
     void schemasAcceptGoodArgumentsAndExplainBadOnes(String tool, String arguments,
             String expected) {

@@ -1,0 +1,320 @@
+package io.myriad.tools.sandbox;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs shell commands confined to a workspace, with bubblewrap.
+ *
+ * <p>Inside: no network (an empty network namespace), a read-only view of the system's programs
+ * and libraries (see {@link BwrapArgs} for exactly what is visible), the workspace on
+ * {@code /workspace} as the only writable place apart from a small private {@code /tmp}, its
+ * {@code .git} read-only, an empty environment apart from {@code PATH}, {@code HOME},
+ * {@code LANG} and {@code TMPDIR}, no capabilities, its own session and PID namespace, and
+ * limits on processes, open files, file size and CPU time.
+ *
+ * <p>Notes (how no process outlives its command):
+ * <ul>
+ *   <li>The command runs under a bubblewrap init process, PID 1 of a new PID namespace. When it
+ *       exits, or is killed, the kernel kills every process left in the namespace: background
+ *       jobs, daemons and a fork bomb's children alike.
+ *   <li>On timeout or cancel Myriad kills the outer bubblewrap process; {@code --die-with-parent}
+ *       makes its init die with it, which tears the namespace down. When running as root the
+ *       command's cgroup is also emptied and removed.
+ *   <li>{@code --die-with-parent} is tied to the thread that forked bubblewrap, so every
+ *       sandbox is forked from one long-lived platform thread ({@link Launcher}), never from the
+ *       caller's virtual thread. The sandboxes then die with the JVM, however it ends.
+ *   <li>Output is read to its end by two virtual threads whatever its size; only the first
+ *       {@link Limits#maxOutputBytes()} are kept, so the child never blocks on a full pipe.
+ * </ul>
+ *
+ * <p>{@link Mode#NONE} runs the command without any of this, for machines where bubblewrap
+ * cannot run; only the resource limits and the time limit remain.
+ *
+ * <p>Thread-safe: many commands may run at once.
+ */
+public final class Sandbox implements AutoCloseable {
+    /** How commands are confined. */
+    public enum Mode {
+        /** In a bubblewrap sandbox (the default). */
+        BUBBLEWRAP,
+        /** Not at all: a plain child process in the workspace. Only for trusted agents. */
+        NONE
+    }
+
+    /** How long to wait for the output to end once the command's processes are killed. */
+    private static final Duration DRAIN_GRACE = Duration.ofSeconds(5);
+
+    private final Mode mode;
+    private final Limits limits;
+    private final Optional<Path> bwrap;
+    private final List<Path> readOnly;
+    private final Optional<PidsCgroup> cgroup;
+    private final Path prlimit;
+    private final Path shell;
+    private final Launcher launcher = new Launcher();
+
+    private Sandbox(Builder b) {
+        this.mode = b.mode;
+        this.limits = b.limits;
+        this.bwrap = b.bwrap != null ? Optional.of(b.bwrap).filter(Files::isExecutable)
+                : onPath("bwrap");
+        this.readOnly = List.copyOf(b.readOnly);
+        this.cgroup = isRoot() ? PidsCgroup.find(b.cgroupRoot) : Optional.empty();
+        this.prlimit = onPath("prlimit").orElse(Path.of("/usr/bin/prlimit"));
+        this.shell = Files.isExecutable(Path.of("/bin/bash")) ? Path.of("/bin/bash")
+                : Path.of("/bin/sh");
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** How this sandbox confines commands. */
+    public Mode mode() {
+        return mode;
+    }
+
+    /** The limits every command runs under. */
+    public Limits limits() {
+        return limits;
+    }
+
+    /**
+     * Why commands cannot run here, when they cannot: bubblewrap is required and not installed.
+     */
+    public Optional<String> unavailable() {
+        if (mode == Mode.BUBBLEWRAP && bwrap.isEmpty()) {
+            return Optional.of("bubblewrap (bwrap) is not installed, and commands run only "
+                    + "inside its sandbox. Install it (Debian, Ubuntu: apt-get install "
+                    + "bubblewrap; Fedora: dnf install bubblewrap), or, only for agents you "
+                    + "trust with this machine, turn the sandbox off with `sandbox: none`");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * True when the process limit holds: always for a user other than root, and for root only
+     * when a pids cgroup could be used (the kernel does not apply {@code RLIMIT_NPROC} to root).
+     */
+    public boolean enforcesProcessLimit() {
+        return !isRoot() || cgroup.isPresent();
+    }
+
+    /**
+     * Runs {@code command} with the shell ({@code bash -c}, or {@code sh -c} without bash) in
+     * {@code workspace}, which is created when missing.
+     *
+     * @param timeout the most it may take; capped at {@link Limits#wallTime()}
+     * @throws SandboxException when the sandbox cannot run here, cannot start, or the calling
+     *                          thread is interrupted (then every process of the command is
+     *                          killed first and the interrupt is kept)
+     */
+    public Outcome run(Path workspace, String command, Duration timeout) {
+        Objects.requireNonNull(workspace, "workspace");
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(timeout, "timeout");
+        unavailable().ifPresent(reason -> {
+            throw new SandboxException(reason, false);
+        });
+        Path ws;
+        try {
+            ws = Files.createDirectories(workspace).toRealPath();
+        } catch (IOException e) {
+            throw new SandboxException("cannot open the workspace " + workspace + ": "
+                    + e.getMessage(), false, e);
+        }
+        Duration limit = timeout.compareTo(limits.wallTime()) < 0 ? timeout : limits.wallTime();
+        Optional<PidsCgroup.Group> group = cgroup.map(c -> c.create(limits.maxProcesses()));
+        try {
+            return execute(ws, command, limit, group);
+        } finally {
+            group.ifPresent(PidsCgroup.Group::remove);
+        }
+    }
+
+    private Outcome execute(Path ws, String command, Duration limit,
+            Optional<PidsCgroup.Group> group) {
+        ProcessBuilder builder = new ProcessBuilder(commandLine(ws, command, group));
+        Map<String, String> env = builder.environment();
+        env.clear();
+        env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        env.put("LANG", "C.UTF-8");
+        if (mode == Mode.NONE) {
+            env.put("HOME", ws.toString());
+            builder.directory(ws.toFile());
+        }
+        long started = System.nanoTime();
+        Process process;
+        try {
+            process = launcher.start(builder);
+        } catch (IOException e) {
+            throw new SandboxException("cannot start the command: " + e.getMessage(), true, e);
+        }
+        closeStdin(process);
+        CappedOutput out = new CappedOutput(process.getInputStream(), limits.maxOutputBytes());
+        CappedOutput err = new CappedOutput(process.getErrorStream(), limits.maxOutputBytes());
+        Thread outReader = Thread.ofVirtual().name("sandbox-stdout").start(out);
+        Thread errReader = Thread.ofVirtual().name("sandbox-stderr").start(err);
+        boolean timedOut = false;
+        try {
+            if (!process.waitFor(limit.toNanos(), TimeUnit.NANOSECONDS)) {
+                timedOut = true;
+                kill(process, group);
+            }
+        } catch (InterruptedException e) {
+            kill(process, group);
+            drain(process, outReader, errReader);
+            Thread.currentThread().interrupt();
+            throw new SandboxException("the command was cancelled; it and every process it "
+                    + "started were killed", false);
+        }
+        if (mode == Mode.NONE) {
+            kill(process, group); // background processes: the best a plain process tree allows
+        }
+        drain(process, outReader, errReader);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        int[] shown = CappedOutput.share(out.kept().length, err.kept().length,
+                limits.maxOutputBytes());
+        byte[] o = out.kept();
+        byte[] e = err.kept();
+        return new Outcome(timedOut ? -1 : process.exitValue(), took,
+                new String(o, 0, shown[0], StandardCharsets.UTF_8),
+                new String(e, 0, shown[1], StandardCharsets.UTF_8),
+                out.total() - shown[0], err.total() - shown[1], timedOut);
+    }
+
+    List<String> commandLine(Path ws, String command, Optional<PidsCgroup.Group> group) {
+        List<String> cmd = new ArrayList<>();
+        group.ifPresent(g -> cmd.addAll(List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+                g.procs().toString())));
+        cmd.addAll(List.of(prlimit.toString(),
+                "--nproc=" + limits.maxProcesses(),
+                "--nofile=" + limits.maxOpenFiles(),
+                "--fsize=" + limits.maxFileBytes(),
+                "--cpu=" + Math.max(1, limits.cpuTime().toSeconds()),
+                "--core=0", "--"));
+        if (mode == Mode.BUBBLEWRAP) {
+            cmd.addAll(BwrapArgs.of(bwrap.orElseThrow(), Path.of("/"), ws, readOnly,
+                    limits.maxTmpBytes()));
+        }
+        cmd.addAll(List.of(shell.toString(), "-c", command));
+        return cmd;
+    }
+
+    /** Kills the command and everything it started. */
+    private static void kill(Process process, Optional<PidsCgroup.Group> group) {
+        List<ProcessHandle> tree = process.descendants().toList();
+        process.destroyForcibly();
+        tree.forEach(ProcessHandle::destroyForcibly);
+        group.ifPresent(PidsCgroup.Group::remove);
+    }
+
+    /** Waits for the end of both outputs; closes them if something still holds them open. */
+    private static void drain(Process process, Thread... readers) {
+        try {
+            for (Thread reader : readers) {
+                if (!reader.join(DRAIN_GRACE)) {
+                    process.getInputStream().close();
+                    process.getErrorStream().close();
+                    reader.join(DRAIN_GRACE);
+                }
+            }
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            // closing a pipe: nothing more to do
+        }
+    }
+
+    private static void closeStdin(Process process) {
+        try {
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            // the command reads end-of-file either way
+        }
+    }
+
+    /** Stops the launcher; commands still running are killed with it. */
+    @Override
+    public void close() {
+        launcher.close();
+    }
+
+    private static Optional<Path> onPath(String program) {
+        String path = System.getenv("PATH");
+        return Arrays.stream((path == null ? "/usr/bin:/bin" : path + ":/usr/sbin:/sbin")
+                        .split(File.pathSeparator))
+                .filter(s -> !s.isEmpty()).map(dir -> Path.of(dir, program))
+                .filter(Files::isExecutable).findFirst();
+    }
+
+    private static boolean isRoot() {
+        try {
+            return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** Configures a {@link Sandbox}. */
+    public static final class Builder {
+        private Mode mode = Mode.BUBBLEWRAP;
+        private Limits limits = Limits.DEFAULTS;
+        private Path bwrap;
+        private final List<Path> readOnly = new ArrayList<>();
+        private Path cgroupRoot = Path.of("/sys/fs/cgroup");
+
+        private Builder() {}
+
+        /** Bubblewrap (the default) or none. */
+        public Builder mode(Mode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** The limits of every command; {@link Limits#DEFAULTS} unless set. */
+        public Builder limits(Limits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /** The bubblewrap program to use instead of the first {@code bwrap} on the PATH. */
+        public Builder bwrap(Path program) {
+            this.bwrap = Objects.requireNonNull(program, "program");
+            return this;
+        }
+
+        /** Shows one more host path, read-only, at the same place (a toolchain in /opt). */
+        public Builder readOnly(Path hostPath) {
+            Objects.requireNonNull(hostPath, "hostPath");
+            if (!hostPath.isAbsolute()) {
+                throw new IllegalArgumentException("read-only paths must be absolute, got "
+                        + hostPath);
+            }
+            readOnly.add(hostPath.normalize());
+            return this;
+        }
+
+        Builder cgroupRoot(Path root) {
+            this.cgroupRoot = Objects.requireNonNull(root, "root");
+            return this;
+        }
+
+        public Sandbox build() {
+            return new Sandbox(this);
+        }
+    }
+}
