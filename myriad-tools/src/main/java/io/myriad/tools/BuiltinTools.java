@@ -15,7 +15,7 @@ import java.util.Set;
 public final class BuiltinTools {
     private static final Set<String> NAMES = Collections.unmodifiableSet(
             new LinkedHashSet<>(List.of(FsReadTool.NAME, FsWriteTool.NAME, FsListTool.NAME,
-                    HttpGetTool.NAME)));
+                    FsEditTool.NAME, FsPatchTool.NAME, FsSearchTool.NAME, HttpGetTool.NAME)));
 
     private BuiltinTools() {}
 
@@ -83,10 +83,14 @@ public final class BuiltinTools {
      */
     public static List<Tool> create(Settings settings) {
         Objects.requireNonNull(settings, "settings");
+        WorkspaceLocks locks = new WorkspaceLocks();
         return List.of(
                 new FsReadTool(settings.maxReadBytes()),
-                new FsWriteTool(FsWriteTool.DEFAULT_MAX_CONTENT_BYTES),
+                new FsWriteTool(FsWriteTool.DEFAULT_MAX_CONTENT_BYTES, locks),
                 new FsListTool(),
+                new FsEditTool(locks),
+                new FsPatchTool(locks),
+                new FsSearchTool(),
                 new HttpGetTool(HostAllowList.of(settings.httpAllowHosts()),
                         settings.httpTimeout(), (int) settings.maxHttpBytes()));
     }

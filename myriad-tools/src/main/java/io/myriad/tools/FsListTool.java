@@ -59,7 +59,7 @@ final class FsListTool implements Tool {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
                 if (!(folder.path().equals(folder.root())
-                        && name.equals(Workspace.APPENDS_MARKER))) {
+                        && Workspace.isMarkerName(name))) {
                     names.add(name);
                 }
             }

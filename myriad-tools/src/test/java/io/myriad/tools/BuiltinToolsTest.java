@@ -37,7 +37,8 @@ class BuiltinToolsTest {
     @Test
     void createsOneToolPerNameInOrder() {
         assertThat(BuiltinTools.names())
-                .containsExactly("fs.read", "fs.write", "fs.list", "http_get");
+                .containsExactly("fs.read", "fs.write", "fs.list", "fs.edit", "fs.patch",
+                        "fs.search", "http_get");
         assertThat(BuiltinTools.create(BuiltinTools.Settings.DEFAULTS)).extracting(Tool::name)
                 .containsExactlyElementsOf(BuiltinTools.names());
         assertThatThrownBy(() -> BuiltinTools.names().add("x"))
@@ -80,7 +81,7 @@ class BuiltinToolsTest {
             fs.read  ‖ {"path": ""}                                    ‖ $.path: expected at least 1 character, got 0
             fs.read  ‖ {"path": "a", "offset": 0}                      ‖ $.offset: must be >= 1, got 0
             fs.read  ‖ {"path": "a", "limit": 1.5}                     ‖ $.limit: expected integer, got number
-            fs.read  ‖ {"path": "a", "lines": 3}                       ‖ $: unexpected property 'lines' (allowed: path, offset, limit)
+            fs.read  ‖ {"path": "a", "lines": 3}                       ‖ $: unexpected property 'lines' (allowed: path, offset, limit, start_line, end_line)
             fs.read  ‖ "a.txt"                                         ‖ $: expected object, got string
             fs.write ‖ {"path": "a.txt", "content": ""}                ‖
             fs.write ‖ {"path": "a.txt", "content": "x", "append": true} ‖
