@@ -9,13 +9,16 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The tools every fleet may name: {@code fs.read}, {@code fs.write}, {@code fs.list} (confined
- * to the run's workspace) and {@code http_get} (confined to the fleet's allowed hosts).
+ * The tools every fleet may name: {@code fs.read}, {@code fs.write}, {@code fs.list},
+ * {@code fs.edit}, {@code fs.patch}, {@code fs.search} (confined to the run's workspace),
+ * {@code http_get} and {@code http_request} (confined to the fleet's allowed hosts, and to
+ * public addresses unless the fleet allows private ones).
  */
 public final class BuiltinTools {
     private static final Set<String> NAMES = Collections.unmodifiableSet(
             new LinkedHashSet<>(List.of(FsReadTool.NAME, FsWriteTool.NAME, FsListTool.NAME,
-                    FsEditTool.NAME, FsPatchTool.NAME, FsSearchTool.NAME, HttpGetTool.NAME)));
+                    FsEditTool.NAME, FsPatchTool.NAME, FsSearchTool.NAME, HttpGetTool.NAME,
+                    HttpGetTool.REQUEST_NAME)));
 
     private BuiltinTools() {}
 
@@ -28,13 +31,19 @@ public final class BuiltinTools {
      * @param httpTimeout    the most one {@code http_get} call may take, redirects included
      * @param maxReadBytes   the most text {@code fs.read} returns from one call
      * @param maxHttpBytes   the most body {@code http_get} returns from one call
+     * @param httpAllowPrivate whether the HTTP tools may reach loopback, private, link-local
+     *                       and other internal addresses (the SSRF guard is off); false by
+     *                       default
      */
     public record Settings(List<String> httpAllowHosts, Duration httpTimeout, long maxReadBytes,
-            long maxHttpBytes) {
+            long maxHttpBytes, boolean httpAllowPrivate) {
 
-        /** No hosts allowed, a 30-second HTTP timeout, 256 KiB from a read and from a fetch. */
+        /**
+         * No hosts allowed, a 30-second HTTP timeout, 256 KiB from a read and from a fetch, no
+         * private addresses.
+         */
         public static final Settings DEFAULTS =
-                new Settings(List.of(), Duration.ofSeconds(30), 256 * 1024, 256 * 1024);
+                new Settings(List.of(), Duration.ofSeconds(30), 256 * 1024, 256 * 1024, false);
 
         /** The largest byte cap accepted; larger values would not fit in one Java string. */
         public static final long MAX_CAP = 64L * 1024 * 1024;
@@ -59,14 +68,27 @@ public final class BuiltinTools {
             checkCap("maxHttpBytes", maxHttpBytes);
         }
 
+        /** Settings that keep the SSRF guard on. */
+        public Settings(List<String> httpAllowHosts, Duration httpTimeout, long maxReadBytes,
+                long maxHttpBytes) {
+            this(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes, false);
+        }
+
         /** These settings with another list of allowed hosts. */
         public Settings withHttpAllowHosts(List<String> hosts) {
-            return new Settings(hosts, httpTimeout, maxReadBytes, maxHttpBytes);
+            return new Settings(hosts, httpTimeout, maxReadBytes, maxHttpBytes,
+                    httpAllowPrivate);
         }
 
         /** These settings with another HTTP timeout. */
         public Settings withHttpTimeout(Duration timeout) {
-            return new Settings(httpAllowHosts, timeout, maxReadBytes, maxHttpBytes);
+            return new Settings(httpAllowHosts, timeout, maxReadBytes, maxHttpBytes,
+                    httpAllowPrivate);
+        }
+
+        /** These settings with private addresses allowed or not. */
+        public Settings withHttpAllowPrivate(boolean allow) {
+            return new Settings(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes, allow);
         }
 
         private static void checkCap(String name, long value) {
@@ -84,6 +106,8 @@ public final class BuiltinTools {
     public static List<Tool> create(Settings settings) {
         Objects.requireNonNull(settings, "settings");
         WorkspaceLocks locks = new WorkspaceLocks();
+        HostAllowList hosts = HostAllowList.of(settings.httpAllowHosts());
+        AddressGuard guard = AddressGuard.of(settings.httpAllowPrivate());
         return List.of(
                 new FsReadTool(settings.maxReadBytes()),
                 new FsWriteTool(FsWriteTool.DEFAULT_MAX_CONTENT_BYTES, locks),
@@ -91,8 +115,10 @@ public final class BuiltinTools {
                 new FsEditTool(locks),
                 new FsPatchTool(locks),
                 new FsSearchTool(),
-                new HttpGetTool(HostAllowList.of(settings.httpAllowHosts()),
-                        settings.httpTimeout(), (int) settings.maxHttpBytes()));
+                HttpGetTool.get(hosts, guard, settings.httpTimeout(),
+                        (int) settings.maxHttpBytes()),
+                HttpGetTool.request(hosts, guard, settings.httpTimeout(),
+                        (int) settings.maxHttpBytes()));
     }
 
     /** The names of the built-in tools, in a stable order. */
