@@ -108,9 +108,7 @@ final class FsSearchTool implements Tool {
                     ? "'" + requested + "' is a file; give the folder to search in"
                     : "folder '" + requested + "' does not exist");
         }
-        List<String> found = new ArrayList<>();
-        long deadline = System.nanoTime() + BUDGET_NANOS;
-        boolean[] more = {false};
+        List<Path> files = new ArrayList<>();
         try {
             Files.walkFileTree(folder.path(), new SimpleFileVisitor<>() {
                 @Override
@@ -120,8 +118,7 @@ final class FsSearchTool implements Tool {
                 }
 
                 @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-                        throws IOException {
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                     if (!attrs.isRegularFile() || attrs.size() > MAX_FILE_BYTES) {
                         return FileVisitResult.CONTINUE;
                     }
@@ -130,12 +127,11 @@ final class FsSearchTool implements Tool {
                             && Workspace.isMarkerName(relative.toString())) {
                         return FileVisitResult.CONTINUE;
                     }
-                    if (matcher != null && !matcher.matches(globOnPath ? relative
+                    if (matcher == null || matcher.matches(globOnPath ? relative
                             : file.getFileName())) {
-                        return FileVisitResult.CONTINUE;
+                        files.add(relative);
                     }
-                    return search(file, relative.toString(), pattern, max, found, deadline)
-                            ? FileVisitResult.CONTINUE : stop(more);
+                    return FileVisitResult.CONTINUE;
                 }
 
                 @Override
@@ -146,22 +142,32 @@ final class FsSearchTool implements Tool {
         } catch (IOException e) {
             throw new ToolException("cannot search '" + requested + "': " + e.getMessage(), e);
         }
+        files.sort(null);
+        List<String> found = new ArrayList<>();
+        long deadline = System.nanoTime() + BUDGET_NANOS;
+        boolean more = false;
+        for (Path relative : files) {
+            try {
+                if (!search(folder.root().resolve(relative), relative.toString(), pattern, max,
+                        found, deadline)) {
+                    more = true;
+                    break;
+                }
+            } catch (IOException e) {
+                // removed or unreadable since the walk: skip it
+            }
+        }
         if (found.isEmpty()) {
             return ToolResult.ok("[no matches]");
         }
         StringBuilder out = new StringBuilder();
         found.forEach(line -> out.append(line).append('\n'));
-        if (more[0]) {
+        if (more) {
             out.append("[stopped after ").append(found.size())
                     .append(" matches; narrow the search with path or glob, or raise "
                             + "max_results]\n");
         }
         return ToolResult.ok(out.toString());
-    }
-
-    private static FileVisitResult stop(boolean[] more) {
-        more[0] = true;
-        return FileVisitResult.TERMINATE;
     }
 
     /** Adds the file's matching lines; false when the cap is reached with more to find. */

@@ -51,7 +51,7 @@ final class UnifiedDiff {
      * @throws ToolException naming the line of the patch that is malformed
      */
     static List<FilePatch> parse(String patch) {
-        String[] lines = patch.split("\n", -1);
+        String[] lines = patch.split("\n"); // no empty last line after the final newline
         List<FilePatch> files = new ArrayList<>();
         int i = 0;
         while (i < lines.length) {
