@@ -32,7 +32,7 @@ final class FsListTool implements Tool {
             {
               "type": "object",
               "properties": {
-                "path": {"type": "string", "minLength": 1,
+                "path": {"type": "string", "minLength": 1, "maxLength": 4096,
                          "description": "Folder path relative to the workspace. Default \\".\\", the workspace itself."}
               },
               "additionalProperties": false

@@ -52,9 +52,9 @@ final class FsWriteTool implements Tool {
             {
               "type": "object",
               "properties": {
-                "path": {"type": "string", "minLength": 1,
+                "path": {"type": "string", "minLength": 1, "maxLength": 4096,
                          "description": "File path relative to the workspace, e.g. \\"notes/summary.md\\"."},
-                "content": {"type": "string",
+                "content": {"type": "string", "maxLength": 1048576,
                             "description": "The text to write."},
                 "append": {"type": "boolean",
                            "description": "Add the content at the end of the file instead of replacing it. Default false."}

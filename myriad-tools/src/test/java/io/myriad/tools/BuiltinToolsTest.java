@@ -26,6 +26,8 @@ class BuiltinToolsTest {
                "required": {"type": "array", "items": {"type": "string"}, "uniqueItems": true},
                "properties": {"type": "object", "minProperties": 1,
                  "additionalProperties": {"type": "object", "required": ["type", "description"],
+                   "if": {"properties": {"type": {"const": "string"}}},
+                   "then": {"anyOf": [{"required": ["maxLength"]}, {"required": ["enum"]}]},
                    "properties": {
                      "type": {"enum": ["string", "integer", "number", "boolean", "object", "array"]},
                      "description": {"type": "string", "minLength": 10}}}}}}""");
