@@ -55,9 +55,9 @@ class FleetLoaderProblemsTest {
                   writer: {instructions: hi, maxSteps: 3, colour: red}
                 tasks: [go]
                 """)).containsExactly(
-                "3:30: unknown key 'maxSteps'; expected one of: instructions, model, tools, limits, output_schema, "
+                "3:30: unknown key 'maxSteps'; expected one of: instructions, model, fallback_model, tools, limits, output_schema, "
                         + "max_output_tokens, temperature",
-                "3:43: unknown key 'colour'; expected one of: instructions, model, tools, limits, output_schema, "
+                "3:43: unknown key 'colour'; expected one of: instructions, model, fallback_model, tools, limits, output_schema, "
                         + "max_output_tokens, temperature");
     }
 
@@ -288,6 +288,6 @@ class FleetLoaderProblemsTest {
                 "4:22: expected a host name like api.example.com or *.example.org (no scheme, port or path), "
                         + "got 'https://api.example.com'",
                 "4:65: expected a string, got 42 (quote it to make it a string: \"42\")",
-                "4:70: unknown key 'allow'; expected one of: allow_hosts");
+                "4:70: unknown key 'allow'; expected one of: allow_hosts, allow_private");
     }
 }
