@@ -52,7 +52,8 @@ final class Wiring implements AutoCloseable {
     static Wiring forFleet(FleetSpec fleet, String modelUrl) {
         var d = BuiltinTools.Settings.DEFAULTS;
         List<Tool> tools = new ArrayList<>(BuiltinTools.create(
-                new BuiltinTools.Settings(fleet.httpAllowHosts(), d.httpTimeout(), d.maxReadBytes(), d.maxHttpBytes())));
+                new BuiltinTools.Settings(fleet.httpAllowHosts(), d.httpTimeout(), d.maxReadBytes(), d.maxHttpBytes(),
+                        fleet.httpAllowPrivate())));
         tools.addAll(pluginTools());
         return new Wiring(List.copyOf(tools), modelUrl);
     }

@@ -9,14 +9,17 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The tools every fleet may name: {@code fs.read}, {@code fs.write}, {@code fs.list} (confined
- * to the run's workspace), {@code http_get} (confined to the fleet's allowed hosts) and
- * {@code shell} (commands in a sandbox around the run's workspace).
+ * The tools every fleet may name: {@code fs.read}, {@code fs.write}, {@code fs.list},
+ * {@code fs.edit}, {@code fs.patch}, {@code fs.search} (confined to the run's workspace),
+ * {@code http_get} and {@code http_request} (confined to the fleet's allowed hosts, and to
+ * public addresses unless the fleet allows private ones), and {@code shell} (commands in a
+ * sandbox around the run's workspace).
  */
 public final class BuiltinTools {
     private static final Set<String> NAMES = Collections.unmodifiableSet(
             new LinkedHashSet<>(List.of(FsReadTool.NAME, FsWriteTool.NAME, FsListTool.NAME,
-                    HttpGetTool.NAME, ShellTool.NAME)));
+                    FsEditTool.NAME, FsPatchTool.NAME, FsSearchTool.NAME, HttpGetTool.NAME,
+                    HttpGetTool.REQUEST_NAME, ShellTool.NAME)));
 
     private BuiltinTools() {}
 
@@ -29,23 +32,32 @@ public final class BuiltinTools {
      * @param httpTimeout    the most one {@code http_get} call may take, redirects included
      * @param maxReadBytes   the most text {@code fs.read} returns from one call
      * @param maxHttpBytes   the most body {@code http_get} returns from one call
+     * @param httpAllowPrivate whether the HTTP tools may reach loopback, private, link-local
+     *                       and other internal addresses (the SSRF guard is off); false by
+     *                       default
      * @param shell          how {@code shell} runs commands: its sandbox and limits
      */
     public record Settings(List<String> httpAllowHosts, Duration httpTimeout, long maxReadBytes,
-            long maxHttpBytes, ShellTool.Settings shell) {
+            long maxHttpBytes, boolean httpAllowPrivate, ShellTool.Settings shell) {
 
         /**
-         * No hosts allowed, a 30-second HTTP timeout, 256 KiB from a read and from a fetch,
-         * shell commands in bubblewrap with {@link ShellTool.Settings#DEFAULTS}.
+         * No hosts allowed, a 30-second HTTP timeout, 256 KiB from a read and from a fetch, no
+         * private addresses, shell commands in bubblewrap with {@link ShellTool.Settings#DEFAULTS}.
          */
         public static final Settings DEFAULTS = new Settings(List.of(), Duration.ofSeconds(30),
-                256 * 1024, 256 * 1024, ShellTool.Settings.DEFAULTS);
+                256 * 1024, 256 * 1024, false, ShellTool.Settings.DEFAULTS);
 
         /** Settings with the shell's defaults. */
         public Settings(List<String> httpAllowHosts, Duration httpTimeout, long maxReadBytes,
-                long maxHttpBytes) {
-            this(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes,
+                long maxHttpBytes, boolean httpAllowPrivate) {
+            this(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes, httpAllowPrivate,
                     ShellTool.Settings.DEFAULTS);
+        }
+
+        /** Settings with the SSRF guard on. */
+        public Settings(List<String> httpAllowHosts, Duration httpTimeout, long maxReadBytes,
+                long maxHttpBytes, ShellTool.Settings shell) {
+            this(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes, false, shell);
         }
 
         /** The largest byte cap accepted; larger values would not fit in one Java string. */
@@ -72,20 +84,33 @@ public final class BuiltinTools {
             checkCap("maxHttpBytes", maxHttpBytes);
         }
 
+        /** Settings that keep the SSRF guard on. */
+        public Settings(List<String> httpAllowHosts, Duration httpTimeout, long maxReadBytes,
+                long maxHttpBytes) {
+            this(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes, false);
+        }
+
         /** These settings with another list of allowed hosts. */
         public Settings withHttpAllowHosts(List<String> hosts) {
-            return new Settings(hosts, httpTimeout, maxReadBytes, maxHttpBytes, shell);
+            return new Settings(hosts, httpTimeout, maxReadBytes, maxHttpBytes,
+                    httpAllowPrivate, shell);
         }
 
         /** These settings with another shell configuration, e.g. {@code sandbox: none}. */
         public Settings withShell(ShellTool.Settings shellSettings) {
             return new Settings(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes,
-                    shellSettings);
+                    httpAllowPrivate, shellSettings);
         }
 
         /** These settings with another HTTP timeout. */
         public Settings withHttpTimeout(Duration timeout) {
-            return new Settings(httpAllowHosts, timeout, maxReadBytes, maxHttpBytes, shell);
+            return new Settings(httpAllowHosts, timeout, maxReadBytes, maxHttpBytes,
+                    httpAllowPrivate, shell);
+        }
+
+        /** These settings with private addresses allowed or not. */
+        public Settings withHttpAllowPrivate(boolean allow) {
+            return new Settings(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes, allow, shell);
         }
 
         private static void checkCap(String name, long value) {
@@ -102,12 +127,20 @@ public final class BuiltinTools {
      */
     public static List<Tool> create(Settings settings) {
         Objects.requireNonNull(settings, "settings");
+        WorkspaceLocks locks = new WorkspaceLocks();
+        HostAllowList hosts = HostAllowList.of(settings.httpAllowHosts());
+        AddressGuard guard = AddressGuard.of(settings.httpAllowPrivate());
         return List.of(
                 new FsReadTool(settings.maxReadBytes()),
-                new FsWriteTool(FsWriteTool.DEFAULT_MAX_CONTENT_BYTES),
+                new FsWriteTool(FsWriteTool.DEFAULT_MAX_CONTENT_BYTES, locks),
                 new FsListTool(),
-                new HttpGetTool(HostAllowList.of(settings.httpAllowHosts()),
-                        settings.httpTimeout(), (int) settings.maxHttpBytes()),
+                new FsEditTool(locks),
+                new FsPatchTool(locks),
+                new FsSearchTool(),
+                HttpGetTool.get(hosts, guard, settings.httpTimeout(),
+                        (int) settings.maxHttpBytes()),
+                HttpGetTool.request(hosts, guard, settings.httpTimeout(),
+                        (int) settings.maxHttpBytes()),
                 new ShellTool(settings.shell()));
     }
 

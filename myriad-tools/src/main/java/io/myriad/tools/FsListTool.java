@@ -32,7 +32,7 @@ final class FsListTool implements Tool {
             {
               "type": "object",
               "properties": {
-                "path": {"type": "string", "minLength": 1,
+                "path": {"type": "string", "minLength": 1, "maxLength": 4096,
                          "description": "Folder path relative to the workspace. Default \\".\\", the workspace itself."}
               },
               "additionalProperties": false
@@ -59,7 +59,7 @@ final class FsListTool implements Tool {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
                 if (!(folder.path().equals(folder.root())
-                        && name.equals(Workspace.APPENDS_MARKER))) {
+                        && Workspace.isMarkerName(name))) {
                     names.add(name);
                 }
             }

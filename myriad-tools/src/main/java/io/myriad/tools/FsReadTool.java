@@ -33,17 +33,23 @@ final class FsReadTool implements Tool {
     private static final ToolDefinition DEFINITION = new ToolDefinition(NAME, """
             Read a UTF-8 text file from the run's workspace. Paths are relative to the \
             workspace. Returns the file's text; long files are cut with a notice saying \
-            how many bytes were left out and which offset to read next. Use offset and \
-            limit to read a large file in parts. Binary files are refused.""", Json.parse("""
+            how many bytes were left out and which offset to read next. Use start_line and \
+            end_line (1-based, inclusive) to read a range of lines: the result then ends with \
+            [lines S-E of N]. offset and limit also read a large file in parts. Binary files \
+            are refused.""", Json.parse("""
             {
               "type": "object",
               "properties": {
-                "path": {"type": "string", "minLength": 1,
+                "path": {"type": "string", "minLength": 1, "maxLength": 4096,
                          "description": "File path relative to the workspace, e.g. \\"src/Main.java\\"."},
                 "offset": {"type": "integer", "minimum": 1,
                            "description": "Line number to start at (1 is the first line). Default 1."},
                 "limit": {"type": "integer", "minimum": 1,
-                          "description": "Maximum number of lines to return. Default: all, up to the size cap."}
+                          "description": "Maximum number of lines to return. Default: all, up to the size cap."},
+                "start_line": {"type": "integer", "minimum": 1,
+                               "description": "First line to return, 1-based. Not with offset or limit."},
+                "end_line": {"type": "integer", "minimum": 1,
+                             "description": "Last line to return, inclusive. Default: the last line."}
               },
               "required": ["path"],
               "additionalProperties": false
@@ -72,6 +78,23 @@ final class FsReadTool implements Tool {
         String requested = Args.requiredString(arguments, "path");
         long offset = Args.optionalLong(arguments, "offset", 1).orElse(1);
         long limit = Args.optionalLong(arguments, "limit", 1).orElse(Long.MAX_VALUE);
+        var startLine = Args.optionalLong(arguments, "start_line", 1);
+        var endLine = Args.optionalLong(arguments, "end_line", 1);
+        boolean ranged = startLine.isPresent() || endLine.isPresent();
+        if (ranged) {
+            if (arguments.hasNonNull("offset") || arguments.hasNonNull("limit")) {
+                throw new ToolException("give either start_line/end_line or offset/limit, "
+                        + "not both");
+            }
+            offset = startLine.orElse(1);
+            if (endLine.isPresent()) {
+                if (endLine.getAsLong() < offset) {
+                    throw new ToolException("end_line " + endLine.getAsLong()
+                            + " is before start_line " + offset);
+                }
+                limit = endLine.getAsLong() - offset + 1;
+            }
+        }
         Workspace.Resolved file = Workspace.resolve(context, requested);
         if (Files.isDirectory(file.path())) {
             throw new ToolException("'" + requested + "' is a folder; use fs.list to see it");
@@ -82,7 +105,11 @@ final class FsReadTool implements Tool {
         try {
             long size = Files.size(file.path());
             refuseBinary(file.path(), requested);
-            return ToolResult.ok(read(file.path(), size, offset, limit, requested));
+            long[] shown = {-1};
+            String text = read(file.path(), size, offset, limit, requested, ranged, shown);
+            return ToolResult.ok(shown[0] < 0 ? text : text + ensureNewline(text) + "[lines "
+                    + offset + "-" + (offset + shown[0] - 1) + " of " + countLines(file.path())
+                    + "]");
         } catch (NoSuchFileException e) {
             throw new ToolException("file '" + requested
                     + "' does not exist; use fs.list to see what is there");
@@ -107,8 +134,13 @@ final class FsReadTool implements Tool {
         }
     }
 
-    private String read(Path path, long size, long offset, long limit, String requested)
-            throws IOException {
+    /**
+     * The text from line {@code offset} on; in a {@code ranged} read that is not cut by the
+     * byte cap, {@code shownOut[0]} is set to the number of lines shown and no notice is added.
+     */
+    private String read(Path path, long size, long offset, long limit, String requested,
+            boolean ranged, long[] shownOut) throws IOException {
+        String offsetName = ranged ? "start_line" : "offset";
         var decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -119,7 +151,7 @@ final class FsReadTool implements Tool {
             for (; lineNumber < offset; lineNumber++) {
                 String line = nextLine(reader);
                 if (line == null) {
-                    throw new ToolException("offset " + offset + " is past the end of '"
+                    throw new ToolException(offsetName + " " + offset + " is past the end of '"
                             + requested + "', which has " + (lineNumber - 1) + " lines");
                 }
                 consumed += utf8Length(line);
@@ -151,8 +183,12 @@ final class FsReadTool implements Tool {
                 if (offset == 1) {
                     return "[empty file]";
                 }
-                throw new ToolException("offset " + offset + " is past the end of '"
+                throw new ToolException(offsetName + " " + offset + " is past the end of '"
                         + requested + "', which has " + (offset - 1) + " lines");
+            }
+            if (ranged) {
+                shownOut[0] = shownLines;
+                return out.toString();
             }
             if (shownLines == limit && nextLine(reader) != null) {
                 return out + ensureNewline(out) + "[more lines follow; continue with offset="
@@ -160,6 +196,22 @@ final class FsReadTool implements Tool {
             }
             return out.toString();
         }
+    }
+
+    /** The number of lines of a file: terminators, plus one for a last unterminated line. */
+    static long countLines(Path path) throws IOException {
+        long lines = 0;
+        int previous = -1;
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(path))) {
+            int b;
+            while ((b = in.read()) != -1) {
+                if (b == '\n' && previous != '\r' || b == '\r') {
+                    lines++;
+                }
+                previous = b;
+            }
+        }
+        return previous == -1 || previous == '\n' || previous == '\r' ? lines : lines + 1;
     }
 
     /** The next line with its terminator ("\n", "\r\n" or "\r"), or null at the end. */

@@ -33,14 +33,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * call's idempotency key and the file's size; invoked again with the same key, it checks that
  * the bytes are there (completing a torn append) instead of appending them twice.
  *
- * <p>Concurrency: appends and writes to one workspace hold one of {@link #STRIPES} locks chosen
- * by the workspace's path, so parallel calls of one run never interleave a marker update.
+ * <p>Concurrency: appends and writes to one workspace hold the workspace's lock from
+ * {@link WorkspaceLocks} (shared with fs.edit and fs.patch), so parallel calls of one run never
+ * interleave a marker update or a read-modify-write.
  */
 final class FsWriteTool implements Tool {
     static final String NAME = "fs.write";
     /** The largest content accepted in one call. */
     static final int DEFAULT_MAX_CONTENT_BYTES = 1024 * 1024;
-    private static final int STRIPES = 64;
 
     private static final ToolDefinition DEFINITION = new ToolDefinition(NAME, """
             Write a UTF-8 text file in the run's workspace, creating missing parent folders. \
@@ -52,9 +52,9 @@ final class FsWriteTool implements Tool {
             {
               "type": "object",
               "properties": {
-                "path": {"type": "string", "minLength": 1,
+                "path": {"type": "string", "minLength": 1, "maxLength": 4096,
                          "description": "File path relative to the workspace, e.g. \\"notes/summary.md\\"."},
-                "content": {"type": "string",
+                "content": {"type": "string", "maxLength": 1048576,
                             "description": "The text to write."},
                 "append": {"type": "boolean",
                            "description": "Add the content at the end of the file instead of replacing it. Default false."}
@@ -64,13 +64,15 @@ final class FsWriteTool implements Tool {
             }"""));
 
     private final int maxContentBytes;
-    private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
+    private final WorkspaceLocks locks;
 
     FsWriteTool(int maxContentBytes) {
+        this(maxContentBytes, new WorkspaceLocks());
+    }
+
+    FsWriteTool(int maxContentBytes, WorkspaceLocks locks) {
         this.maxContentBytes = maxContentBytes;
-        for (int i = 0; i < STRIPES; i++) {
-            locks[i] = new ReentrantLock();
-        }
+        this.locks = locks;
     }
 
     @Override
@@ -104,7 +106,7 @@ final class FsWriteTool implements Tool {
         if (Files.isDirectory(file.path())) {
             throw new ToolException("'" + requested + "' is a folder; give a file path");
         }
-        ReentrantLock lock = locks[Math.floorMod(file.root().hashCode(), STRIPES)];
+        ReentrantLock lock = locks.of(file.root());
         lock.lock();
         try {
             createParents(file);
@@ -130,7 +132,7 @@ final class FsWriteTool implements Tool {
     }
 
     /** Replaces the file's content atomically: temp file, force, move over the target. */
-    private static void replace(Path target, byte[] bytes) throws IOException {
+    static void replace(Path target, byte[] bytes) throws IOException {
         Path temp = Files.createTempFile(target.getParent(), ".myriad-write-", ".tmp");
         try {
             keepPermissions(target, temp);

@@ -26,15 +26,25 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * {@code http_get}: fetches a URL from an allowed host.
+ * {@code http_get} and {@code http_request}: HTTP calls to allowed hosts.
  *
- * <p>Every host is checked against the allow-list before any connection, the first and each
- * redirect target alike; redirects are followed here, not by the client, so a redirect cannot
- * lead outside the list. One deadline covers the whole call, redirects and body included.
- * Credentials headers are dropped when a redirect changes host.
+ * <p>Every host is checked against the allow-list and then by the {@link AddressGuard} (its
+ * resolved addresses must not be internal) before any connection, the first and each redirect
+ * target alike; redirects are followed here, not by the client, so a redirect cannot lead
+ * outside the list or inside the network. One deadline covers the whole call, redirects and
+ * body included. Credentials headers are dropped when a redirect changes host.
+ *
+ * <p>One tool has one effect class: {@code http_get} only reads ({@link Effect#READ_ONLY});
+ * {@code http_request} may POST, PUT, PATCH or DELETE, whose effect on a remote service cannot
+ * be looked up or undone in general, so it is {@link Effect#IRREVERSIBLE}, and recovery never
+ * repeats an in-doubt request blindly. A 303, or a 301 or 302 answering a POST, turns the
+ * request into a GET without body, as browsers do; 307 and 308 repeat the method and body.
  */
 final class HttpGetTool implements Tool {
     static final String NAME = "http_get";
+    static final String REQUEST_NAME = "http_request";
+    private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE",
+            "HEAD");
     static final int MAX_REDIRECTS = 5;
     private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
     private static final Set<String> CREDENTIAL_HEADERS =
@@ -49,34 +59,77 @@ final class HttpGetTool implements Tool {
             {
               "type": "object",
               "properties": {
-                "url": {"type": "string", "minLength": 1,
+                "url": {"type": "string", "minLength": 1, "maxLength": 8192,
                         "description": "The absolute http or https URL to fetch."},
-                "headers": {"type": "object", "additionalProperties": {"type": "string"},
+                "headers": {"type": "object", "maxProperties": 50,
+                            "additionalProperties": {"type": "string", "maxLength": 8192},
                             "description": "Extra request headers, e.g. {\\"Accept\\": \\"application/json\\"}."}
               },
               "required": ["url"],
               "additionalProperties": false
             }"""));
 
+    private static final ToolDefinition REQUEST_DEFINITION = new ToolDefinition(REQUEST_NAME, """
+            Make an HTTP request (GET, POST, PUT, PATCH, DELETE or HEAD) with optional headers \
+            and a text body. Only http and https URLs on hosts the fleet allows can be reached; \
+            redirects are followed (at most 5) only to allowed hosts. Returns "HTTP <status>", \
+            the content type, a blank line and the response body as text; long bodies are cut \
+            with a notice. A 4xx or 5xx status is returned, not raised. Requests that change \
+            things are never repeated automatically; use http_get to only read.""",
+            Json.parse("""
+            {
+              "type": "object",
+              "properties": {
+                "method": {"type": "string", "enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],
+                           "description": "The HTTP method, in capitals."},
+                "url": {"type": "string", "minLength": 1, "maxLength": 8192,
+                        "description": "The absolute http or https URL."},
+                "headers": {"type": "object", "maxProperties": 50,
+                            "additionalProperties": {"type": "string", "maxLength": 8192},
+                            "description": "Request headers, e.g. {\\"Content-Type\\": \\"application/json\\"}."},
+                "body": {"type": "string", "maxLength": 1048576,
+                         "description": "The request body as text (UTF-8); not allowed with GET or HEAD."}
+              },
+              "required": ["method", "url"],
+              "additionalProperties": false
+            }"""));
+
+    private final boolean anyMethod;
     private final HostAllowList allowList;
+    private final AddressGuard guard;
     private final Duration timeout;
     private final int maxBytes;
     private volatile HttpClient client; // created on first use; guarded by this for creation
 
-    HttpGetTool(HostAllowList allowList, Duration timeout, int maxBytes) {
-        this.allowList = allowList;
-        this.timeout = timeout;
+    private HttpGetTool(boolean anyMethod, HostAllowList allowList, AddressGuard guard,
+            Duration timeout, int maxBytes) {
+        this.anyMethod = anyMethod;
+        this.allowList = Objects.requireNonNull(allowList, "allowList");
+        this.guard = Objects.requireNonNull(guard, "guard");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.maxBytes = maxBytes;
+    }
+
+    /** {@code http_get}: read-only GET requests. */
+    static HttpGetTool get(HostAllowList allowList, AddressGuard guard, Duration timeout,
+            int maxBytes) {
+        return new HttpGetTool(false, allowList, guard, timeout, maxBytes);
+    }
+
+    /** {@code http_request}: any method, irreversible. */
+    static HttpGetTool request(HostAllowList allowList, AddressGuard guard, Duration timeout,
+            int maxBytes) {
+        return new HttpGetTool(true, allowList, guard, timeout, maxBytes);
     }
 
     @Override
     public ToolDefinition definition() {
-        return DEFINITION;
+        return anyMethod ? REQUEST_DEFINITION : DEFINITION;
     }
 
     @Override
     public Effect effect() {
-        return Effect.READ_ONLY;
+        return anyMethod ? Effect.IRREVERSIBLE : Effect.READ_ONLY;
     }
 
     @Override
@@ -85,11 +138,21 @@ final class HttpGetTool implements Tool {
         Objects.requireNonNull(context, "context");
         String url = Args.requiredString(arguments, "url");
         Map<String, String> headers = Args.optionalStringMap(arguments, "headers");
+        String method = anyMethod ? Args.requiredString(arguments, "method") : "GET";
+        if (!METHODS.contains(method)) {
+            throw new ToolException("method must be one of GET, POST, PUT, PATCH, DELETE or "
+                    + "HEAD, in capitals; got '" + method + "'");
+        }
+        String body = anyMethod ? Args.optionalString(arguments, "body").orElse(null) : null;
+        if (body != null && (method.equals("GET") || method.equals("HEAD"))) {
+            throw new ToolException("a " + method + " request cannot have a body; use POST, "
+                    + "PUT or PATCH to send one");
+        }
         URI uri = parse(url);
         checkHost(uri, "");
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int redirects = 0; ; redirects++) {
-            HttpResponse<CappedBody.Result> response = send(uri, headers, deadline);
+            HttpResponse<CappedBody.Result> response = send(uri, method, body, headers, deadline);
             var location = response.headers().firstValue("location");
             if (!REDIRECTS.contains(response.statusCode()) || location.isEmpty()) {
                 return ToolResult.ok(render(response));
@@ -111,6 +174,12 @@ final class HttpGetTool implements Tool {
                     .equals(HostAllowList.normalise(uri.getHost()))) {
                 headers.keySet().removeIf(h -> CREDENTIAL_HEADERS.contains(
                         h.toLowerCase(Locale.ROOT)));
+            }
+            int status = response.statusCode();
+            if (status == 303 && !method.equals("HEAD")
+                    || (status == 301 || status == 302) && method.equals("POST")) {
+                method = "GET";
+                body = null;
             }
             uri = next;
         }
@@ -144,22 +213,25 @@ final class HttpGetTool implements Tool {
     private void checkHost(URI uri, String prefix) {
         String host = uri.getHost() == null ? "" : HostAllowList.normalise(uri.getHost());
         if (allowList.allows(host)) {
+            guard.check(host, prefix);
             return;
         }
         String why = allowList.isEmpty()
-                ? "this fleet allows http_get to reach no hosts"
+                ? "this fleet allows " + name() + " to reach no hosts"
                 : "it is not in the fleet's allowed hosts (" + allowList + ")";
         throw new ToolException(prefix + "host '" + host + "' is not allowed: " + why
                 + "; to allow it, add it under `http.allow_hosts` in the fleet file");
     }
 
-    private HttpResponse<CappedBody.Result> send(URI uri, Map<String, String> headers,
-            long deadline) {
+    private HttpResponse<CappedBody.Result> send(URI uri, String method, String body,
+            Map<String, String> headers, long deadline) {
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {
             throw timedOut(uri);
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET()
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
                 .timeout(Duration.ofNanos(remaining))
                 .version("http".equalsIgnoreCase(uri.getScheme())
                         ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2);
@@ -174,7 +246,7 @@ final class HttpGetTool implements Tool {
             agentGiven |= header.getKey().equalsIgnoreCase("user-agent");
         }
         if (!agentGiven) {
-            request.header("User-Agent", "Myriad-http_get");
+            request.header("User-Agent", "Myriad-" + name());
         }
         CompletableFuture<HttpResponse<CappedBody.Result>> call = client().sendAsync(
                 request.build(), info -> new CappedBody(

@@ -86,7 +86,7 @@ public final class ShellTool implements Tool {
             {
               "type": "object",
               "properties": {
-                "command": {"type": "string", "minLength": 1,
+                "command": {"type": "string", "minLength": 1, "maxLength": 100000,
                             "description": "The command line, e.g. \\"ls -la && make test\\"."},
                 "timeout_s": {"type": "integer", "minimum": 1,
                               "description": "Seconds before the command is killed. Default 120."}

@@ -21,6 +21,8 @@ import java.nio.file.Path;
 final class Workspace {
     /** The file in the workspace root where idempotent appends record their keys. */
     static final String APPENDS_MARKER = ".myriad-appends";
+    /** The file in the workspace root where idempotent edits and patches record their keys. */
+    static final String CHANGES_MARKER = ".myriad-changes";
 
     private static final int MAX_LINK_HOPS = 40;
 
@@ -29,7 +31,8 @@ final class Workspace {
     /** A resolved path: the workspace's real root, the real target, and the path as asked. */
     record Resolved(Path root, Path path, String requested) {
         boolean isMarker() {
-            return path.equals(root.resolve(APPENDS_MARKER));
+            return path.equals(root.resolve(APPENDS_MARKER))
+                    || path.equals(root.resolve(CHANGES_MARKER));
         }
 
         /** The path relative to the workspace, for messages; "." for the root itself. */
@@ -110,6 +113,11 @@ final class Workspace {
             case ".." -> realParent.getParent() == null ? realParent : realParent.getParent();
             default -> realParent.resolve(name);
         };
+    }
+
+    /** Whether {@code name}, in the workspace root, is one of Myriad's own bookkeeping files. */
+    static boolean isMarkerName(String name) {
+        return name.equals(APPENDS_MARKER) || name.equals(CHANGES_MARKER);
     }
 
     static ToolException outside(String requested) {

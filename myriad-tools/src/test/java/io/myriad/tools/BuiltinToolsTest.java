@@ -26,6 +26,8 @@ class BuiltinToolsTest {
                "required": {"type": "array", "items": {"type": "string"}, "uniqueItems": true},
                "properties": {"type": "object", "minProperties": 1,
                  "additionalProperties": {"type": "object", "required": ["type", "description"],
+                   "if": {"properties": {"type": {"const": "string"}}},
+                   "then": {"anyOf": [{"required": ["maxLength"]}, {"required": ["enum"]}]},
                    "properties": {
                      "type": {"enum": ["string", "integer", "number", "boolean", "object", "array"]},
                      "description": {"type": "string", "minLength": 10}}}}}}""");
@@ -37,7 +39,8 @@ class BuiltinToolsTest {
     @Test
     void createsOneToolPerNameInOrder() {
         assertThat(BuiltinTools.names())
-                .containsExactly("fs.read", "fs.write", "fs.list", "http_get", "shell");
+                .containsExactly("fs.read", "fs.write", "fs.list", "fs.edit", "fs.patch",
+                        "fs.search", "http_get", "http_request", "shell");
         assertThat(BuiltinTools.create(BuiltinTools.Settings.DEFAULTS)).extracting(Tool::name)
                 .containsExactlyElementsOf(BuiltinTools.names());
         assertThatThrownBy(() -> BuiltinTools.names().add("x"))
@@ -80,7 +83,7 @@ class BuiltinToolsTest {
             fs.read  ‖ {"path": ""}                                    ‖ $.path: expected at least 1 character, got 0
             fs.read  ‖ {"path": "a", "offset": 0}                      ‖ $.offset: must be >= 1, got 0
             fs.read  ‖ {"path": "a", "limit": 1.5}                     ‖ $.limit: expected integer, got number
-            fs.read  ‖ {"path": "a", "lines": 3}                       ‖ $: unexpected property 'lines' (allowed: path, offset, limit)
+            fs.read  ‖ {"path": "a", "lines": 3}                       ‖ $: unexpected property 'lines' (allowed: path, offset, limit, start_line, end_line)
             fs.read  ‖ "a.txt"                                         ‖ $: expected object, got string
             fs.write ‖ {"path": "a.txt", "content": ""}                ‖
             fs.write ‖ {"path": "a.txt", "content": "x", "append": true} ‖

@@ -30,7 +30,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** http_get against a real HTTP server on the loopback interface. */
+/**
+ * http_get and http_request against a real HTTP server on the loopback interface; the SSRF
+ * guard is off (allow_private) or exempts loopback, except where a test checks the guard.
+ */
 class HttpGetToolIT {
     @TempDir
     Path workspace;
@@ -82,6 +85,22 @@ class HttpGetToolIT {
         route("/to-elsewhere", x -> redirect(x, "http://example.org/"));
         route("/to-file", x -> redirect(x, "file:///etc/passwd"));
         route("/loop", x -> redirect(x, "/loop"));
+        route("/to-private", x -> redirect(x, "http://10.1.2.3/"));
+        route("/to-metadata", x -> redirect(x, "http://169.254.169.254/latest/meta-data/"));
+        route("/to-mapped", x -> redirect(x, "http://[::ffff:192.168.0.1]/"));
+        route("/echo", x -> reply(x, 200, "text/plain", (x.getRequestMethod() + " "
+                + new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8))
+                .getBytes(StandardCharsets.UTF_8)));
+        route("/see-other", x -> {
+            x.getRequestBody().readAllBytes();
+            x.getResponseHeaders().add("Location", "/echo");
+            x.sendResponseHeaders(303, -1);
+        });
+        route("/temporary", x -> {
+            x.getRequestBody().readAllBytes();
+            x.getResponseHeaders().add("Location", "/echo");
+            x.sendResponseHeaders(307, -1);
+        });
         route("/headers", x -> reply(x, 200, "text/plain", ("auth="
                 + x.getRequestHeaders().getFirst("Authorization") + " accept="
                 + x.getRequestHeaders().getFirst("Accept")).getBytes(StandardCharsets.UTF_8)));
@@ -124,7 +143,7 @@ class HttpGetToolIT {
     }
 
     private static Tool tool(List<String> allow, int maxBytes, Duration timeout) {
-        return new HttpGetTool(HostAllowList.of(allow), timeout, maxBytes);
+        return HttpGetTool.get(HostAllowList.of(allow), AddressGuard.of(true), timeout, maxBytes);
     }
 
     private static Tool tool(String... allow) {
@@ -151,7 +170,7 @@ class HttpGetToolIT {
     @Test
     void worksWhenWiredThroughBuiltinTools() {
         Tool http = BuiltinTools.create(BuiltinTools.Settings.DEFAULTS
-                        .withHttpAllowHosts(List.of("127.0.0.1"))).stream()
+                        .withHttpAllowHosts(List.of("127.0.0.1")).withHttpAllowPrivate(true)).stream()
                 .filter(t -> t.name().equals("http_get")).findFirst().orElseThrow();
         assertThat(get(http, "/hello")).startsWith("HTTP 200\n");
     }
@@ -255,5 +274,75 @@ class HttpGetToolIT {
         assertThatThrownBy(() -> tool("127.0.0.1").invoke(JsonNodeFactory.instance.objectNode()
                 .put("url", "http://127.0.0.1:" + closedPort + "/"), context()))
                 .isInstanceOf(ToolException.class).hasMessageContaining("could not fetch");
+    }
+
+    private static Tool request(AddressGuard guard, String... allow) {
+        return HttpGetTool.request(HostAllowList.of(List.of(allow)), guard, Duration.ofSeconds(10),
+                1000);
+    }
+
+    private String send(Tool tool, String method, String path, String body) {
+        ObjectNode args = JsonNodeFactory.instance.objectNode().put("method", method)
+                .put("url", base + path);
+        if (body != null) {
+            args.put("body", body);
+        }
+        return tool.invoke(args, context()).content();
+    }
+
+    @Test
+    void theGuardRefusesLoopbackUnlessPrivateAddressesAreAllowed() {
+        Tool guarded = HttpGetTool.get(HostAllowList.of(List.of("127.0.0.1")),
+                AddressGuard.of(false), Duration.ofSeconds(10), 1000);
+        assertThatThrownBy(() -> get(guarded, "/hello"))
+                .isInstanceOf(ToolException.class)
+                .hasMessageContaining("resolves to 127.0.0.1, a loopback address")
+                .hasMessageContaining("`http.allow_private: true`");
+        assertThatThrownBy(() -> send(request(AddressGuard.of(false), "127.0.0.1"), "POST",
+                "/echo", "x"))
+                .isInstanceOf(ToolException.class).hasMessageContaining("loopback");
+        Tool wired = BuiltinTools.create(BuiltinTools.Settings.DEFAULTS
+                        .withHttpAllowHosts(List.of("127.0.0.1"))).stream()
+                .filter(t -> t.name().equals("http_get")).findFirst().orElseThrow();
+        assertThatThrownBy(() -> get(wired, "/hello")).isInstanceOf(ToolException.class)
+                .hasMessageContaining("loopback");
+        assertThat(hits).as("no request reached the server").hasValue(0);
+    }
+
+    @Test
+    void theGuardChecksEveryRedirect() {
+        AddressGuard loopbackOnly = AddressGuard.exempting(InetAddress::isLoopbackAddress);
+        Tool http = HttpGetTool.get(HostAllowList.of(List.of("127.0.0.1", "10.1.2.3",
+                "169.254.169.254", "::ffff:192.168.0.1")), loopbackOnly, Duration.ofSeconds(10),
+                1000);
+        assertThatThrownBy(() -> get(http, "/to-private"))
+                .isInstanceOf(ToolException.class)
+                .hasMessageContaining("redirect from " + base + "/to-private")
+                .hasMessageContaining("10.1.2.3, a private address");
+        assertThatThrownBy(() -> get(http, "/to-metadata"))
+                .isInstanceOf(ToolException.class)
+                .hasMessageContaining("169.254.169.254, a link-local address");
+        assertThatThrownBy(() -> get(http, "/to-mapped"))
+                .isInstanceOf(ToolException.class)
+                .hasMessageContaining("a private address");
+        assertThat(hits).as("only the redirecting requests reached the server").hasValue(3);
+    }
+
+    @Test
+    void httpRequestSendsMethodsAndBodies() {
+        Tool http = request(AddressGuard.of(true), "127.0.0.1");
+        assertThat(http.effect()).isEqualTo(io.myriad.core.tool.Effect.IRREVERSIBLE);
+        assertThat(send(http, "POST", "/echo", "{\"a\":1}")).endsWith("\n\nPOST {\"a\":1}");
+        assertThat(send(http, "PUT", "/echo", "put")).endsWith("\n\nPUT put");
+        assertThat(send(http, "PATCH", "/echo", "p")).endsWith("\n\nPATCH p");
+        assertThat(send(http, "DELETE", "/echo", null)).endsWith("\n\nDELETE ");
+        assertThat(send(http, "GET", "/echo", null)).endsWith("\n\nGET ");
+        assertThat(send(http, "HEAD", "/hello", null)).startsWith("HTTP 200\n");
+        assertThat(send(http, "POST", "/see-other", "once")).endsWith("\n\nGET ");
+        assertThat(send(http, "POST", "/temporary", "again")).endsWith("\n\nPOST again");
+        assertThatThrownBy(() -> send(http, "GET", "/echo", "body"))
+                .isInstanceOf(ToolException.class).hasMessageContaining("cannot have a body");
+        assertThatThrownBy(() -> send(http, "post", "/echo", null))
+                .isInstanceOf(ToolException.class).hasMessageContaining("in capitals");
     }
 }

@@ -50,6 +50,7 @@ import java.util.regex.Pattern;
  *     temperature: 0.2         # 0..2
  * http:
  *   allow_hosts: [api.example.com, "*.example.org"]
+ *   allow_private: false       # true lets the HTTP tools reach loopback, private, link-local addresses
  * retry:                       # optional; each key defaults to Resilience.DEFAULT
  *   {max_attempts: 6, base_delay: 250ms, max_delay: 20s, budget_ratio: 0.5, budget_min_per_second: 5}
  * circuit_breaker:             # optional, per provider
@@ -74,7 +75,7 @@ public final class FleetLoader {
     private static final List<String> AGENT_KEYS = List.of(
             "instructions", "model", "fallback_model", "tools", "limits", "output_schema", "max_output_tokens", "temperature");
     private static final List<String> LIMIT_KEYS = List.of("max_steps", "max_tokens", "max_wall", "max_repeats", "max_idle_steps");
-    private static final List<String> HTTP_KEYS = List.of("allow_hosts");
+    private static final List<String> HTTP_KEYS = List.of("allow_hosts", "allow_private");
     private static final List<String> RETRY_KEYS = List.of(
             "max_attempts", "base_delay", "max_delay", "budget_ratio", "budget_min_per_second");
     private static final List<String> BREAKER_KEYS = List.of("failures", "open_for", "max_open_for");
@@ -135,15 +136,15 @@ public final class FleetLoader {
         Map<String, AgentSpec> agents = f.required("agents")
                 .map(n -> agents(n, fleetModel, knownTools, agentNames, problems))
                 .orElse(Map.of());
-        List<String> hosts = f.get("http").map(n -> allowHosts(n, problems)).orElse(List.of());
+        Http http = f.get("http").map(n -> http(n, problems)).orElse(new Http(List.of(), false));
         Resilience resilience = resilience(f, problems);
         TaskReader tasks = new TaskReader(problems, agentNames);
         f.required("tasks").ifPresent(n -> readTasks(n, file, tasks, digest, problems));
         if (!problems.isEmpty()) {
             throw problems.exception();
         }
-        return new FleetSpec(name.orElseThrow(), concurrency, agents, tasks.tasks(), hosts, source,
-                HexFormat.of().formatHex(digest.digest()), resilience);
+        return new FleetSpec(name.orElseThrow(), concurrency, agents, tasks.tasks(), http.allowHosts(), source,
+                HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate());
     }
 
     private static void readTasks(Node node, Path file, TaskReader tasks, MessageDigest digest, Problems problems) {
@@ -265,12 +266,20 @@ public final class FleetLoader {
         return Optional.of(new Limits((int) maxSteps, maxTokens, maxWall, (int) maxRepeats, (int) maxIdle));
     }
 
-    private static List<String> allowHosts(Node node, Problems problems) {
+    /** The {@code http} section. */
+    private record Http(List<String> allowHosts, boolean allowPrivate) {}
+
+    private static Http http(Node node, Problems problems) {
         Optional<Node.Mapping> mapping = Values.mapping(node, problems);
         if (mapping.isEmpty()) {
-            return List.of();
+            return new Http(List.of(), false);
         }
         Fields f = Fields.of(mapping.get(), "http", Fields.Owner.of(node), problems, HTTP_KEYS);
+        boolean allowPrivate = f.get("allow_private").flatMap(n -> Values.bool(n, problems)).orElse(false);
+        return new Http(allowHosts(f, problems), allowPrivate);
+    }
+
+    private static List<String> allowHosts(Fields f, Problems problems) {
         Optional<Node.Sequence> list = f.get("allow_hosts").flatMap(n -> Values.list(n, problems));
         List<String> hosts = new ArrayList<>();
         for (Node item : list.map(Node.Sequence::items).orElse(List.of())) {

@@ -288,6 +288,6 @@ class FleetLoaderProblemsTest {
                 "4:22: expected a host name like api.example.com or *.example.org (no scheme, port or path), "
                         + "got 'https://api.example.com'",
                 "4:65: expected a string, got 42 (quote it to make it a string: \"42\")",
-                "4:70: unknown key 'allow'; expected one of: allow_hosts");
+                "4:70: unknown key 'allow'; expected one of: allow_hosts, allow_private");
     }
 }

@@ -54,6 +54,7 @@ class FleetLoaderTest {
         assertThat(fleet.concurrency()).isEqualTo(50);
         assertThat(fleet.source()).isEqualTo(file.toString());
         assertThat(fleet.httpAllowHosts()).containsExactly("api.example.com", "*.example.org", "127.0.0.1");
+        assertThat(fleet.httpAllowPrivate()).isTrue();
         assertThat(fleet.digest()).isEqualTo(sha256(Files.readAllBytes(file)));
         assertThat(fleet.tasks()).containsExactly(
                 new TaskSpec("t1", "mini", "first", 0),
@@ -96,6 +97,7 @@ class FleetLoaderTest {
 
         assertThat(fleet.concurrency()).isEqualTo(16);
         assertThat(fleet.httpAllowHosts()).isEmpty();
+        assertThat(fleet.httpAllowPrivate()).isFalse();
         assertThat(fleet.agent("writer").model()).isEqualTo(Simulated.DEFAULT);
         assertThat(fleet.tasks()).containsExactly(
                 new TaskSpec("t1", "writer", "a plain string is the input", 0),

@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param source          where the spec came from, for messages
  * @param digest          SHA-256 of the fleet file and its tasks file, to detect edits on resume
  * @param resilience      how model calls are retried, and the circuit breaker and retry budget of each provider
+ * @param httpAllowPrivate whether the HTTP tools may reach loopback, private and link-local addresses
  */
 public record FleetSpec(
         String name,
@@ -25,7 +26,8 @@ public record FleetSpec(
         List<String> httpAllowHosts,
         String source,
         String digest,
-        Resilience resilience) {
+        Resilience resilience,
+        boolean httpAllowPrivate) {
 
     public FleetSpec {
         Objects.requireNonNull(name, "name");
@@ -38,6 +40,12 @@ public record FleetSpec(
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(digest, "digest");
         Objects.requireNonNull(resilience, "resilience");
+    }
+
+    /** A fleet whose HTTP tools reach public addresses only. */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, false);
     }
 
     /** A fleet with the default {@link Resilience}. */
