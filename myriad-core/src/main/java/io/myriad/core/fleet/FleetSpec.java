@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param source          where the spec came from, for messages
  * @param digest          SHA-256 of the fleet file and its tasks file, to detect edits on resume
  * @param resilience      how model calls are retried, and the circuit breaker and retry budget of each provider
+ * @param mcpServers      the MCP servers whose tools agents may name, by name, in file order
  */
 public record FleetSpec(
         String name,
@@ -25,7 +26,8 @@ public record FleetSpec(
         List<String> httpAllowHosts,
         String source,
         String digest,
-        Resilience resilience) {
+        Resilience resilience,
+        Map<String, McpServerSpec> mcpServers) {
 
     public FleetSpec {
         Objects.requireNonNull(name, "name");
@@ -38,6 +40,13 @@ public record FleetSpec(
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(digest, "digest");
         Objects.requireNonNull(resilience, "resilience");
+        mcpServers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(mcpServers));
+    }
+
+    /** A fleet without MCP servers. */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, Map.of());
     }
 
     /** A fleet with the default {@link Resilience}. */
