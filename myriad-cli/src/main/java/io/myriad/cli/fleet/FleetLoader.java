@@ -139,7 +139,7 @@ public final class FleetLoader {
                 .map(n -> McpReader.read(n, file.toAbsolutePath().getParent(), problems)).orElse(Map.of());
         List<String> agentNames = new ArrayList<>();
         Map<String, AgentSpec> agents = f.required("agents")
-                .map(n -> agents(n, fleetModel, knownTools, mcp, agentNames, problems))
+                .map(n -> agents(n, fleetModel, knownTools, McpReader.declared(f.get("mcp")), agentNames, problems))
                 .orElse(Map.of());
         List<String> hosts = f.get("http").map(n -> allowHosts(n, problems)).orElse(List.of());
         Resilience resilience = resilience(f, problems);
@@ -181,7 +181,7 @@ public final class FleetLoader {
     }
 
     private static Map<String, AgentSpec> agents(Node node, ModelSpec fleetModel, Set<String> knownTools,
-            Map<String, McpServerSpec> mcp, List<String> names, Problems problems) {
+            List<String> mcp, List<String> names, Problems problems) {
         Optional<Node.Mapping> mapping = Values.mapping(node, problems);
         if (mapping.isEmpty()) {
             return Map.of();
@@ -203,7 +203,7 @@ public final class FleetLoader {
     }
 
     private static Optional<AgentSpec> agent(Node.Entry entry, ModelSpec fleetModel, Set<String> knownTools,
-            Map<String, McpServerSpec> mcp, Problems problems) {
+            List<String> mcp, Problems problems) {
         String what = "agent '" + entry.key() + "'";
         if (!(entry.value() instanceof Node.Mapping mapping)) {
             problems.at(entry.value(), what + " needs a mapping with at least 'instructions', got "
@@ -230,7 +230,7 @@ public final class FleetLoader {
                 maxOutputTokens, temperature, fallback.orElse(null)));
     }
 
-    private static Optional<List<String>> tools(Node node, Set<String> knownTools, Map<String, McpServerSpec> mcp,
+    private static Optional<List<String>> tools(Node node, Set<String> knownTools, List<String> mcp,
             Problems problems) {
         Optional<Node.Sequence> list = Values.list(node, problems);
         if (list.isEmpty()) {

@@ -155,12 +155,18 @@ final class McpReader {
         });
     }
 
+    /** The names declared under {@code mcp}, whether or not their settings are valid. */
+    static List<String> declared(Optional<Node> node) {
+        return node.filter(n -> n instanceof Node.Mapping).map(n -> ((Node.Mapping) n).entries().keySet().stream()
+                .filter(k -> SERVER_NAME.matcher(k).matches()).toList()).orElse(List.of());
+    }
+
     /**
      * Whether {@code tool} is an MCP tool name ({@code mcp.} prefix); if so, reports at
      * {@code node} unless it names a declared server and a tool, {@code mcp.<server>.<tool>}.
      * Which tools a server has is known only once it runs; {@code myriad run} checks that.
      */
-    static boolean checkToolName(String tool, Node node, Map<String, McpServerSpec> servers, Problems problems) {
+    static boolean checkToolName(String tool, Node node, List<String> servers, Problems problems) {
         if (!tool.startsWith(McpServerSpec.TOOL_PREFIX)) {
             return false;
         }
@@ -171,8 +177,8 @@ final class McpReader {
             return true;
         }
         String server = rest.substring(0, dot);
-        if (!servers.containsKey(server)) {
-            List<String> declared = List.copyOf(servers.keySet());
+        if (!servers.contains(server)) {
+            List<String> declared = servers;
             problems.at(node, "tool '" + tool + "' names MCP server '" + server + "', which is not declared under mcp"
                     + (declared.isEmpty() ? "; declare it there, like mcp: {" + server + ": {command: [node, server.js]}}"
                     : "; declared: " + String.join(", ", declared) + Suggestions.hint(server, declared)));

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Every kind of problem, at its exact line and column, all reported together. */
 class FleetLoaderProblemsTest {
-    private static final String ROOT_KEYS = "fleet, model, concurrency, tasks, agents, http, retry, circuit_breaker";
+    private static final String ROOT_KEYS = "fleet, model, concurrency, tasks, agents, http, retry, circuit_breaker, mcp";
 
     @TempDir
     Path dir;
@@ -55,9 +55,9 @@ class FleetLoaderProblemsTest {
                   writer: {instructions: hi, maxSteps: 3, colour: red}
                 tasks: [go]
                 """)).containsExactly(
-                "3:30: unknown key 'maxSteps'; expected one of: instructions, model, tools, limits, output_schema, "
+                "3:30: unknown key 'maxSteps'; expected one of: instructions, model, fallback_model, tools, limits, output_schema, "
                         + "max_output_tokens, temperature",
-                "3:43: unknown key 'colour'; expected one of: instructions, model, tools, limits, output_schema, "
+                "3:43: unknown key 'colour'; expected one of: instructions, model, fallback_model, tools, limits, output_schema, "
                         + "max_output_tokens, temperature");
     }
 
