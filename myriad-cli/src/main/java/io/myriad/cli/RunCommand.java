@@ -9,12 +9,14 @@ import io.myriad.core.run.AgentRuntime;
 import io.myriad.core.run.FleetRunner;
 import io.myriad.core.run.RunLoop;
 import io.myriad.core.run.StepExecutor;
+import io.myriad.mcp.McpException;
 import io.myriad.store.SqliteStore;
 import io.myriad.tools.JsonSchemaValidator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -83,10 +85,25 @@ final class RunCommand implements Callable<Integer> {
             err.println("myriad: the fleet file has errors; nothing was run");
             return Main.EXIT_BAD_INPUT;
         }
+        Wiring started;
+        try {
+            started = Wiring.forFleet(fleet, modelUrl);
+        } catch (McpException e) {
+            err.println("myriad: " + e.getMessage().replace("\n", "\nmyriad: "));
+            err.println("myriad: the fleet's MCP servers did not start; nothing was run");
+            return Main.EXIT_PLATFORM;
+        }
+        List<String> missing = started.missingMcpTools(fleet);
+        if (!missing.isEmpty()) {
+            started.close();
+            missing.forEach(m -> err.println(fleet.source() + ": " + m));
+            err.println("myriad: agents name MCP tools their servers do not offer; nothing was run");
+            return Main.EXIT_BAD_INPUT;
+        }
         GracefulStop stop = GracefulStop.install(graceTime, err);
         int exit = Main.EXIT_PLATFORM;
-        try (SqliteStore store = SqliteStore.open(data.database());
-             Wiring wiring = Wiring.forFleet(fleet, modelUrl)) {
+        try (Wiring wiring = started;
+             SqliteStore store = SqliteStore.open(data.database())) {
             // A full disk or a locked database stalls the journal: new work waits, nothing acknowledged is lost.
             store.onHealthChange(h -> {
                 err.println(h.ok()

@@ -2,11 +2,13 @@ package io.myriad.cli;
 
 import io.myriad.core.fleet.AgentSpec;
 import io.myriad.core.fleet.FleetSpec;
+import io.myriad.core.fleet.McpServerSpec;
 import io.myriad.core.fleet.ModelSpec;
 import io.myriad.core.model.ModelProvider;
 import io.myriad.core.run.AgentRuntime;
 import io.myriad.core.tool.Tool;
 import io.myriad.core.tool.ToolProvider;
+import io.myriad.mcp.McpServers;
 import io.myriad.models.OpenAiChatProvider;
 import io.myriad.models.SimulatedModel;
 import io.myriad.tools.BuiltinTools;
@@ -29,12 +31,14 @@ final class Wiring implements AutoCloseable {
     static final String SIM_MODEL = "myriad-sim";
 
     private final List<Tool> tools;
+    private final McpServers mcp;
     private final Map<ModelSpec, ModelProvider> providers = new HashMap<>();
     private final String modelUrl;
     private Boolean urlSimulated;
 
-    private Wiring(List<Tool> tools, String modelUrl) {
+    private Wiring(List<Tool> tools, McpServers mcp, String modelUrl) {
         this.tools = tools;
+        this.mcp = mcp;
         this.modelUrl = modelUrl;
     }
 
@@ -46,8 +50,12 @@ final class Wiring implements AutoCloseable {
     }
 
     /**
+     * Creates the fleet's tools, starting its MCP servers and listing their tools; {@link #close()}
+     * stops the servers.
+     *
      * @param modelUrl when non-null, every agent talks to this OpenAI-compatible endpoint instead
      *                 of its own model
+     * @throws io.myriad.mcp.McpException when an MCP server does not start
      */
     static Wiring forFleet(FleetSpec fleet, String modelUrl) {
         var d = BuiltinTools.Settings.DEFAULTS;
@@ -55,7 +63,32 @@ final class Wiring implements AutoCloseable {
                 new BuiltinTools.Settings(fleet.httpAllowHosts(), d.httpTimeout(), d.maxReadBytes(), d.maxHttpBytes(),
                         fleet.httpAllowPrivate())));
         tools.addAll(pluginTools());
-        return new Wiring(List.copyOf(tools), modelUrl);
+        McpServers mcp = fleet.mcpServers().isEmpty() ? McpServers.none() : McpServers.start(fleet.mcpServers().values());
+        tools.addAll(mcp.tools());
+        return new Wiring(List.copyOf(tools), mcp, modelUrl);
+    }
+
+    /**
+     * The MCP tools agents name that their servers turned out not to offer, each with what the
+     * server does offer; {@code mcp.<server>.*} (every tool of the server) is never missing.
+     */
+    List<String> missingMcpTools(FleetSpec fleet) {
+        return mcp.missing(fleet.agents().values().stream().flatMap(a -> a.tools().stream())
+                .filter(t -> !t.endsWith(".*")).distinct().toList());
+    }
+
+    /** The agent's tool names with each {@code mcp.<server>.*} replaced by every tool of the server. */
+    private List<String> expandTools(List<String> names) {
+        List<String> expanded = new ArrayList<>();
+        for (String name : names) {
+            if (name.startsWith(McpServerSpec.TOOL_PREFIX) && name.endsWith(".*")) {
+                String prefix = name.substring(0, name.length() - 1);
+                tools.stream().map(Tool::name).filter(n -> n.startsWith(prefix) && !expanded.contains(n)).forEach(expanded::add);
+            } else if (!expanded.contains(name)) {
+                expanded.add(name);
+            }
+        }
+        return expanded;
     }
 
     /** Tools from jars on the class path that provide {@link ToolProvider}. */
@@ -65,7 +98,8 @@ final class Wiring implements AutoCloseable {
         return tools;
     }
 
-    AgentRuntime runtime(AgentSpec spec) {
+    AgentRuntime runtime(AgentSpec declared) {
+        AgentSpec spec = declared.withTools(expandTools(declared.tools()));
         ModelSpec model = effectiveModel(spec.model());
         ModelProvider provider = providers.computeIfAbsent(model, Wiring::provider);
         AgentRuntime runtime = AgentRuntime.bind(spec, provider, modelName(model), pricing(model), tools);
@@ -159,6 +193,10 @@ final class Wiring implements AutoCloseable {
 
     @Override
     public void close() {
-        providers.values().forEach(ModelProvider::close);
+        try {
+            providers.values().forEach(ModelProvider::close);
+        } finally {
+            mcp.close();
+        }
     }
 }

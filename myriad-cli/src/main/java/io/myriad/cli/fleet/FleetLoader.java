@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.myriad.core.fleet.AgentSpec;
 import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.fleet.Limits;
+import io.myriad.core.fleet.McpServerSpec;
 import io.myriad.core.fleet.ModelSpec;
 import io.myriad.core.gateway.Resilience;
 import java.io.IOException;
@@ -55,6 +56,9 @@ import java.util.regex.Pattern;
  *   {max_attempts: 6, base_delay: 250ms, max_delay: 20s, budget_ratio: 0.5, budget_min_per_second: 5}
  * circuit_breaker:             # optional, per provider
  *   {failures: 5, open_for: 5s, max_open_for: 2m}
+ * mcp:                         # optional: MCP servers; agents name their tools mcp.<server>.<tool>
+ *   fs: {command: [node, server.js, data], env: {K: V}, cwd: tools, effects: read_only, timeout: 30s}
+ *   crm: {url: http://localhost:3001/mcp, tool_effects: {lookup: read_only}}
  * }</pre>
  *
  * <p>A model is {@code sim}, {@code sim:<scenario>} (tools, answer or script),
@@ -71,7 +75,7 @@ public final class FleetLoader {
     private static final Pattern HOST = Pattern.compile(
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> ROOT_KEYS = List.of(
-            "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker");
+            "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp");
     private static final List<String> AGENT_KEYS = List.of(
             "instructions", "model", "fallback_model", "tools", "limits", "output_schema", "max_output_tokens", "temperature");
     private static final List<String> LIMIT_KEYS = List.of("max_steps", "max_tokens", "max_wall", "max_repeats", "max_idle_steps");
@@ -132,9 +136,11 @@ public final class FleetLoader {
         ModelSpec fleetModel = f.get("model").flatMap(n -> ModelSpecParser.parse(n, problems))
                 .orElse(ModelSpec.Simulated.DEFAULT);
         int concurrency = f.integer("concurrency", 1, 10_000_000).orElse((long) DEFAULT_CONCURRENCY).intValue();
+        Map<String, McpServerSpec> mcp = f.get("mcp")
+                .map(n -> McpReader.read(n, file.toAbsolutePath().getParent(), problems)).orElse(Map.of());
         List<String> agentNames = new ArrayList<>();
         Map<String, AgentSpec> agents = f.required("agents")
-                .map(n -> agents(n, fleetModel, knownTools, agentNames, problems))
+                .map(n -> agents(n, fleetModel, knownTools, McpReader.declared(f.get("mcp")), agentNames, problems))
                 .orElse(Map.of());
         Http http = f.get("http").map(n -> http(n, problems)).orElse(new Http(List.of(), false));
         Resilience resilience = resilience(f, problems);
@@ -144,7 +150,7 @@ public final class FleetLoader {
             throw problems.exception();
         }
         return new FleetSpec(name.orElseThrow(), concurrency, agents, tasks.tasks(), http.allowHosts(), source,
-                HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate());
+                HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp);
     }
 
     private static void readTasks(Node node, Path file, TaskReader tasks, MessageDigest digest, Problems problems) {
@@ -176,7 +182,7 @@ public final class FleetLoader {
     }
 
     private static Map<String, AgentSpec> agents(Node node, ModelSpec fleetModel, Set<String> knownTools,
-            List<String> names, Problems problems) {
+            List<String> mcp, List<String> names, Problems problems) {
         Optional<Node.Mapping> mapping = Values.mapping(node, problems);
         if (mapping.isEmpty()) {
             return Map.of();
@@ -192,13 +198,13 @@ public final class FleetLoader {
                 continue;
             }
             names.add(entry.key());
-            agent(entry, fleetModel, knownTools, problems).ifPresent(a -> agents.put(a.name(), a));
+            agent(entry, fleetModel, knownTools, mcp, problems).ifPresent(a -> agents.put(a.name(), a));
         }
         return agents;
     }
 
     private static Optional<AgentSpec> agent(Node.Entry entry, ModelSpec fleetModel, Set<String> knownTools,
-            Problems problems) {
+            List<String> mcp, Problems problems) {
         String what = "agent '" + entry.key() + "'";
         if (!(entry.value() instanceof Node.Mapping mapping)) {
             problems.at(entry.value(), what + " needs a mapping with at least 'instructions', got "
@@ -213,7 +219,7 @@ public final class FleetLoader {
                 ? f.get("model").flatMap(n -> ModelSpecParser.parse(n, problems))
                 : Optional.of(fleetModel);
         Optional<ModelSpec> fallback = f.get("fallback_model").flatMap(n -> ModelSpecParser.parse(n, problems));
-        List<String> tools = f.get("tools").flatMap(n -> tools(n, knownTools, problems)).orElse(List.of());
+        List<String> tools = f.get("tools").flatMap(n -> tools(n, knownTools, mcp, problems)).orElse(List.of());
         Limits limits = f.get("limits").flatMap(n -> limits(n, entry, problems)).orElse(Limits.DEFAULT);
         JsonNode outputSchema = f.mapping("output_schema").map(Values::toJson).orElse(null);
         long maxOutputTokens = f.integer("max_output_tokens", 1, 10_000_000).orElse(0L);
@@ -225,7 +231,8 @@ public final class FleetLoader {
                 maxOutputTokens, temperature, fallback.orElse(null)));
     }
 
-    private static Optional<List<String>> tools(Node node, Set<String> knownTools, Problems problems) {
+    private static Optional<List<String>> tools(Node node, Set<String> knownTools, List<String> mcp,
+            Problems problems) {
         Optional<Node.Sequence> list = Values.list(node, problems);
         if (list.isEmpty()) {
             return Optional.empty();
@@ -237,7 +244,8 @@ public final class FleetLoader {
             if (tool.isEmpty()) {
                 continue;
             }
-            if (!knownTools.contains(tool.get())) {
+            boolean mcpTool = !knownTools.contains(tool.get()) && McpReader.checkToolName(tool.get(), item, mcp, problems);
+            if (!knownTools.contains(tool.get()) && !mcpTool) {
                 problems.at(item, "unknown tool '" + tool.get() + "'; " + (known.isEmpty()
                         ? "no tools are available"
                         : "expected one of: " + String.join(", ", known) + Suggestions.hint(tool.get(), known)));

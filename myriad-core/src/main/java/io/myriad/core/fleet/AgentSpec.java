@@ -44,6 +44,11 @@ public record AgentSpec(
         this(name, instructions, model, tools, limits, outputSchema, maxOutputTokens, temperature, null);
     }
 
+    /** This agent with another list of tool names. */
+    public AgentSpec withTools(List<String> names) {
+        return new AgentSpec(name, instructions, model, names, limits, outputSchema, maxOutputTokens, temperature, fallback);
+    }
+
     public Optional<ModelSpec> fallbackIfAny() {
         return Optional.ofNullable(fallback);
     }

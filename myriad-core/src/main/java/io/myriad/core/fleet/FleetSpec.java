@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param digest          SHA-256 of the fleet file and its tasks file, to detect edits on resume
  * @param resilience      how model calls are retried, and the circuit breaker and retry budget of each provider
  * @param httpAllowPrivate whether the HTTP tools may reach loopback, private and link-local addresses
+ * @param mcpServers      the MCP servers whose tools agents may name, by name, in file order
  */
 public record FleetSpec(
         String name,
@@ -27,7 +28,8 @@ public record FleetSpec(
         String source,
         String digest,
         Resilience resilience,
-        boolean httpAllowPrivate) {
+        boolean httpAllowPrivate,
+        Map<String, McpServerSpec> mcpServers) {
 
     public FleetSpec {
         Objects.requireNonNull(name, "name");
@@ -40,9 +42,17 @@ public record FleetSpec(
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(digest, "digest");
         Objects.requireNonNull(resilience, "resilience");
+        mcpServers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(mcpServers));
     }
 
-    /** A fleet whose HTTP tools reach public addresses only. */
+    /** A fleet without MCP servers. */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, Map.of());
+    }
+
+    /** A fleet whose HTTP tools reach public addresses only, without MCP servers. */
     public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
                      List<String> httpAllowHosts, String source, String digest, Resilience resilience) {
         this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, false);
