@@ -12,6 +12,7 @@ import io.myriad.mcp.McpServers;
 import io.myriad.models.OpenAiChatProvider;
 import io.myriad.models.SimulatedModel;
 import io.myriad.tools.BuiltinTools;
+import io.myriad.tools.ShellTool;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,7 +62,8 @@ final class Wiring implements AutoCloseable {
         var d = BuiltinTools.Settings.DEFAULTS;
         List<Tool> tools = new ArrayList<>(BuiltinTools.create(
                 new BuiltinTools.Settings(fleet.httpAllowHosts(), d.httpTimeout(), d.maxReadBytes(), d.maxHttpBytes(),
-                        fleet.httpAllowPrivate())));
+                        fleet.httpAllowPrivate()).withShell(ShellTool.Settings.DEFAULTS.withSandbox(
+                                ShellTool.Settings.parseMode(fleet.shellSandbox())))));
         tools.addAll(pluginTools());
         McpServers mcp = fleet.mcpServers().isEmpty() ? McpServers.none() : McpServers.start(fleet.mcpServers().values());
         tools.addAll(mcp.tools());

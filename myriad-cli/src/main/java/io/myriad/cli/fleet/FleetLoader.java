@@ -75,11 +75,13 @@ public final class FleetLoader {
     private static final Pattern HOST = Pattern.compile(
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> ROOT_KEYS = List.of(
-            "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp");
+            "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp", "shell");
     private static final List<String> AGENT_KEYS = List.of(
             "instructions", "model", "fallback_model", "tools", "limits", "output_schema", "max_output_tokens", "temperature");
     private static final List<String> LIMIT_KEYS = List.of("max_steps", "max_tokens", "max_wall", "max_repeats", "max_idle_steps");
     private static final List<String> HTTP_KEYS = List.of("allow_hosts", "allow_private");
+    private static final List<String> SHELL_KEYS = List.of("sandbox");
+    private static final List<String> SANDBOXES = List.of("bubblewrap", "none");
     private static final List<String> RETRY_KEYS = List.of(
             "max_attempts", "base_delay", "max_delay", "budget_ratio", "budget_min_per_second");
     private static final List<String> BREAKER_KEYS = List.of("failures", "open_for", "max_open_for");
@@ -144,13 +146,14 @@ public final class FleetLoader {
                 .orElse(Map.of());
         Http http = f.get("http").map(n -> http(n, problems)).orElse(new Http(List.of(), false));
         Resilience resilience = resilience(f, problems);
+        String sandbox = f.get("shell").map(n -> shellSandbox(n, problems)).orElse(FleetSpec.SANDBOX_BUBBLEWRAP);
         TaskReader tasks = new TaskReader(problems, agentNames);
         f.required("tasks").ifPresent(n -> readTasks(n, file, tasks, digest, problems));
         if (!problems.isEmpty()) {
             throw problems.exception();
         }
         return new FleetSpec(name.orElseThrow(), concurrency, agents, tasks.tasks(), http.allowHosts(), source,
-                HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp);
+                HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox);
     }
 
     private static void readTasks(Node node, Path file, TaskReader tasks, MessageDigest digest, Problems problems) {
@@ -276,6 +279,23 @@ public final class FleetLoader {
 
     /** The {@code http} section. */
     private record Http(List<String> allowHosts, boolean allowPrivate) {}
+
+    /** {@code shell: {sandbox: bubblewrap | none}}: {@code none} is an explicit opt-out of confinement. */
+    private static String shellSandbox(Node node, Problems problems) {
+        Optional<Node.Mapping> mapping = Values.mapping(node, problems);
+        if (mapping.isEmpty()) {
+            return FleetSpec.SANDBOX_BUBBLEWRAP;
+        }
+        Fields f = Fields.of(mapping.get(), "shell", Fields.Owner.of(node), problems, SHELL_KEYS);
+        Optional<Node> value = f.get("sandbox");
+        Optional<String> mode = value.flatMap(n -> Values.string(n, problems));
+        if (mode.isPresent() && !SANDBOXES.contains(mode.get())) {
+            problems.at(value.get(), "unknown sandbox '" + mode.get() + "'; expected one of: " + String.join(", ", SANDBOXES)
+                    + Suggestions.hint(mode.get(), SANDBOXES));
+            return FleetSpec.SANDBOX_BUBBLEWRAP;
+        }
+        return mode.orElse(FleetSpec.SANDBOX_BUBBLEWRAP);
+    }
 
     private static Http http(Node node, Problems problems) {
         Optional<Node.Mapping> mapping = Values.mapping(node, problems);

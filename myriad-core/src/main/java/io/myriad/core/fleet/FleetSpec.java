@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param resilience      how model calls are retried, and the circuit breaker and retry budget of each provider
  * @param httpAllowPrivate whether the HTTP tools may reach loopback, private and link-local addresses
  * @param mcpServers      the MCP servers whose tools agents may name, by name, in file order
+ * @param shellSandbox    how the {@code shell} tool confines commands: {@code bubblewrap} (the
+ *                        default) or {@code none} (an explicit opt-out)
  */
 public record FleetSpec(
         String name,
@@ -29,7 +31,12 @@ public record FleetSpec(
         String digest,
         Resilience resilience,
         boolean httpAllowPrivate,
-        Map<String, McpServerSpec> mcpServers) {
+        Map<String, McpServerSpec> mcpServers,
+        String shellSandbox) {
+
+    /** The shell's default confinement. */
+    public static final String SANDBOX_BUBBLEWRAP = "bubblewrap";
+
 
     public FleetSpec {
         Objects.requireNonNull(name, "name");
@@ -43,6 +50,15 @@ public record FleetSpec(
         Objects.requireNonNull(digest, "digest");
         Objects.requireNonNull(resilience, "resilience");
         mcpServers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(mcpServers));
+        Objects.requireNonNull(shellSandbox, "shellSandbox");
+    }
+
+    /** A fleet whose shell runs in bubblewrap. */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
+                SANDBOX_BUBBLEWRAP);
     }
 
     /** A fleet without MCP servers. */
