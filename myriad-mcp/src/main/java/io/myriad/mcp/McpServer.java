@@ -12,6 +12,7 @@ import io.modelcontextprotocol.spec.McpSchema;
 import io.myriad.core.fleet.McpServerSpec;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -74,6 +75,11 @@ final class McpServer implements AutoCloseable {
      *
      * @throws McpException when the server cannot be started or does not answer the handshake
      */
+    /** How long one request may wait for the server (and as long again for a restart). */
+    Duration timeout() {
+        return spec.timeout();
+    }
+
     static McpServer start(McpServerSpec spec, Backoff backoff) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(backoff, "backoff");

@@ -11,6 +11,7 @@ import io.myriad.core.tool.Effect;
 import io.myriad.core.tool.Tool;
 import io.myriad.core.tool.ToolContext;
 import io.myriad.core.tool.ToolResult;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +56,12 @@ final class McpTool implements Tool {
     @Override
     public ToolDefinition definition() {
         return definition;
+    }
+
+    /** A restart and a request may each take the server's timeout; the run loop waits for both. */
+    @Override
+    public Duration timeout() {
+        return server.timeout().multipliedBy(2).plusSeconds(10);
     }
 
     @Override

@@ -72,6 +72,12 @@ final class FsSearchTool implements Tool {
         return DEFINITION;
     }
 
+    /** Reads only; may run beside other parallel calls. */
+    @Override
+    public boolean parallel() {
+        return true;
+    }
+
     @Override
     public Effect effect() {
         return Effect.READ_ONLY;

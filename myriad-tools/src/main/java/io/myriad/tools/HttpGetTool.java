@@ -127,6 +127,18 @@ final class HttpGetTool implements Tool {
         return anyMethod ? REQUEST_DEFINITION : DEFINITION;
     }
 
+    /** The fleet's HTTP timeout (redirects included), plus a margin for reading the capped body. */
+    @Override
+    public Duration timeout() {
+        return timeout.plusSeconds(10);
+    }
+
+    /** {@code http_get} reads; it may run beside other parallel calls. */
+    @Override
+    public boolean parallel() {
+        return !anyMethod;
+    }
+
     @Override
     public Effect effect() {
         return anyMethod ? Effect.IRREVERSIBLE : Effect.READ_ONLY;

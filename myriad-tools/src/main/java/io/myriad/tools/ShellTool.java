@@ -113,6 +113,12 @@ public final class ShellTool implements Tool {
         return DEFINITION;
     }
 
+    /** The longest command allowed, plus time to start the sandbox and collect its output. */
+    @Override
+    public Duration timeout() {
+        return settings.limits().wallTime().plusSeconds(30);
+    }
+
     @Override
     public Effect effect() {
         return Effect.IRREVERSIBLE;

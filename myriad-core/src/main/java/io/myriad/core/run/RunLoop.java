@@ -27,6 +27,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 
@@ -53,6 +58,7 @@ public final class RunLoop {
     private final RandomGenerator random;
     private final Path workspaceRoot;
     private final RetryPolicy retry;
+    private final ThreadFactory toolThreads;
 
     private RunLoop(Builder b) {
         this.journal = Objects.requireNonNull(b.journal, "journal");
@@ -62,6 +68,7 @@ public final class RunLoop {
         this.random = b.random;
         this.workspaceRoot = Objects.requireNonNull(b.workspaceRoot, "workspaceRoot");
         this.retry = b.retry;
+        this.toolThreads = b.toolThreads;
     }
 
     public static Builder builder() {
@@ -448,20 +455,67 @@ public final class RunLoop {
         return new ToolContext(runId, tc.id(), call.idempotencyKey(), workspaceRoot.resolve(workspaceName(runId)));
     }
 
+    /**
+     * Invokes the tool on a thread of its own and waits at most the tool's {@link Tool#timeout()}.
+     * A call that does not return in time is interrupted and left behind: it may still take
+     * effect. When invoking it again is safe (read-only, idempotent) that is a failure the model
+     * reads; otherwise the call stays started and goes in doubt, so a person (or recovery)
+     * decides, exactly as after a crash during the call.
+     */
     private RunEvent invoke(String runId, Tool tool, JsonNode args, ToolCall tc, RunFold.Call call) {
         long begin = now();
+        int max = tool.maxOutputChars() > 0 ? tool.maxOutputChars() : Tool.DEFAULT_MAX_OUTPUT_CHARS;
+        ToolContext context = context(runId, tc, call);
+        FutureTask<ToolResult> task = new FutureTask<>(() -> tool.invoke(args, context));
+        Duration timeout = tool.timeout() != null && tool.timeout().isPositive() ? tool.timeout() : Tool.DEFAULT_TIMEOUT;
+        String stopped;
         try {
-            ToolResult result = tool.invoke(args, context(runId, tc, call));
-            String content = cap(result.content());
+            toolThreads.newThread(task).start();
+            ToolResult result = task.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            if (result == null) {
+                return new RunEvent.ToolCallFailed(now(), tc.id(), "tool " + tc.name() + " returned no result", now() - begin);
+            }
+            String content = cap(result.content(), max);
             return result.error()
                     ? new RunEvent.ToolCallFailed(now(), tc.id(), content, now() - begin)
                     : new RunEvent.ToolCallCompleted(now(), tc.id(), content, now() - begin);
-        } catch (ToolException e) {
-            return new RunEvent.ToolCallFailed(now(), tc.id(), cap(e.getMessage()), now() - begin);
-        } catch (RuntimeException e) {
-            return new RunEvent.ToolCallFailed(now(), tc.id(),
-                    cap("tool " + tc.name() + " crashed: " + e.getClass().getSimpleName() + ": " + e.getMessage()), now() - begin);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ToolException te) {
+                return new RunEvent.ToolCallFailed(now(), tc.id(), cap(te.getMessage(), max), now() - begin);
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            return new RunEvent.ToolCallFailed(now(), tc.id(), cap("tool " + tc.name() + " crashed: "
+                    + cause.getClass().getSimpleName() + ": " + cause.getMessage(), max), now() - begin);
+        } catch (TimeoutException e) {
+            task.cancel(true);
+            stopped = "timed out after " + describe(timeout);
+        } catch (InterruptedException e) {
+            task.cancel(true);
+            Thread.currentThread().interrupt();
+            stopped = "was interrupted while waiting for it";
         }
+        String effect = tool.effect().name().toLowerCase(java.util.Locale.ROOT);
+        if (tool.effect() == Effect.READ_ONLY) {
+            return new RunEvent.ToolCallFailed(now(), tc.id(), "tool " + tc.name() + " " + stopped
+                    + " and was stopped; it changes nothing, so calling it again is safe", now() - begin);
+        }
+        if (tool.effect() == Effect.IDEMPOTENT) {
+            return new RunEvent.ToolCallFailed(now(), tc.id(), "tool " + tc.name() + " " + stopped
+                    + " and was stopped; its outcome is unknown (it may still take effect), but it is idempotent,"
+                    + " so calling it again with the same arguments is safe", now() - begin);
+        }
+        return new RunEvent.ToolCallInDoubt(now(), tc.id(), tc.name(), call.idempotencyKey(),
+                "tool call " + tc.id() + " (" + tc.name() + ", " + effect + ") " + stopped
+                        + " and was stopped, but it may still take effect; its outcome is unknown. Check its effect"
+                        + " (idempotency key " + call.idempotencyKey() + "), then decide: myriad runs resolve "
+                        + runId + " --retry | --done RESULT | --fail");
+    }
+
+    private static String describe(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     /** The folder name of a run's workspace: the run id with characters unsafe in file names replaced. */
@@ -474,10 +528,15 @@ public final class RunLoop {
     }
 
     static String cap(String s) {
-        if (s.length() <= MAX_RESULT_CHARS) {
+        return cap(s, MAX_RESULT_CHARS);
+    }
+
+    /** {@code s} cut to {@code max} characters, with a visible marker saying how much was cut. */
+    static String cap(String s, int max) {
+        if (s.length() <= max) {
             return s;
         }
-        return s.substring(0, MAX_RESULT_CHARS) + "\n[truncated: " + (s.length() - MAX_RESULT_CHARS) + " more characters]";
+        return s.substring(0, max) + "\n[truncated: " + (s.length() - max) + " more characters]";
     }
 
     private void append(String runId, RunFold fold, List<RunEvent> events) {
@@ -514,6 +573,7 @@ public final class RunLoop {
         private RandomGenerator random = RandomGenerator.getDefault();
         private Path workspaceRoot;
         private RetryPolicy retry = RetryPolicy.DEFAULT;
+        private ThreadFactory toolThreads = Thread.ofVirtual().name("myriad-tool-", 0).factory();
 
         private Builder() {}
 
@@ -549,6 +609,12 @@ public final class RunLoop {
 
         public Builder retry(RetryPolicy retry) {
             this.retry = Objects.requireNonNull(retry);
+            return this;
+        }
+
+        /** Makes the thread each tool call runs on; virtual threads unless set. */
+        public Builder toolThreads(ThreadFactory toolThreads) {
+            this.toolThreads = Objects.requireNonNull(toolThreads);
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.myriad.core.tool;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.myriad.core.model.ToolDefinition;
+import java.time.Duration;
 
 /**
  * Something an agent can do. Implementations are thread-safe: many runs invoke the same tool at
@@ -36,4 +37,28 @@ public interface Tool {
     default String name() {
         return definition().name();
     }
+
+    /** How long one call may run before the run loop stops waiting for it: 60 seconds unless the tool says otherwise. */
+    default Duration timeout() {
+        return DEFAULT_TIMEOUT;
+    }
+
+    /** The most characters of one result the model is shown; the rest is cut with a visible marker. */
+    default int maxOutputChars() {
+        return DEFAULT_MAX_OUTPUT_CHARS;
+    }
+
+    /**
+     * Whether calls of this tool may run at the same time as other calls of the same response
+     * that also say so. False unless the tool says otherwise; a read-only tool usually may.
+     */
+    default boolean parallel() {
+        return false;
+    }
+
+    /** The timeout of a tool that does not choose its own. */
+    Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+    /** The output cap of a tool that does not choose its own: 64 KiB of characters. */
+    int DEFAULT_MAX_OUTPUT_CHARS = 64 * 1024;
 }
