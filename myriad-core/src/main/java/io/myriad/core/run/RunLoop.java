@@ -347,6 +347,9 @@ public final class RunLoop {
 
     private void settleCalls(String runId, RunFold fold, AgentRuntime agent, Limits limits,
             BooleanSupplier cancelled, BooleanSupplier pausing) {
+        if (!cancelled.getAsBoolean() && !pausing.getAsBoolean() && settleTogether(runId, fold, agent, limits)) {
+            return;
+        }
         for (RunFold.Call call : fold.calls()) {
             if (fold.state() != RunState.ACTING || cancelled.getAsBoolean() || pausing.getAsBoolean()) {
                 return;
@@ -357,6 +360,62 @@ public final class RunLoop {
                 case STARTED, CLEARED -> settleInDoubt(runId, fold, agent, call);
             }
         }
+    }
+
+    /**
+     * Runs the calls of a response at once when every one of them is pending, valid, read-only
+     * and declared {@code parallel()}: read-only calls need no intent, so their outcomes are
+     * journaled together, in the order the model made the calls. Anything else (a write, an
+     * invalid call, a limit or a loop about to be hit) goes the one-by-one way, which journals
+     * each decision. Returns false when it did nothing.
+     */
+    private boolean settleTogether(String runId, RunFold fold, AgentRuntime agent, Limits limits) {
+        List<RunFold.Call> calls = fold.calls();
+        if (calls.size() < 2 || fold.steps() + fold.retries() + calls.size() > limits.maxSteps()) {
+            return false;
+        }
+        List<JsonNode> args = new ArrayList<>(calls.size());
+        for (RunFold.Call call : calls) {
+            Tool tool = agent.tools().get(call.call().name());
+            if (call.status() != RunFold.CallStatus.PENDING || tool == null || !tool.parallel()
+                    || tool.effect() != Effect.READ_ONLY || fold.sameOutcomes(call.call()) >= limits.maxRepeats()) {
+                return false;
+            }
+            try {
+                JsonNode a = call.call().arguments().isBlank() ? JSON.createObjectNode() : JSON.readTree(call.call().arguments());
+                if (!validator.validate(tool.definition().parameters(), a).isEmpty()) {
+                    return false;
+                }
+                args.add(a);
+            } catch (JsonProcessingException e) {
+                return false;
+            }
+        }
+        List<FutureTask<RunEvent>> running = new ArrayList<>(calls.size());
+        for (int i = 0; i < calls.size(); i++) {
+            RunFold.Call call = calls.get(i);
+            JsonNode a = args.get(i);
+            FutureTask<RunEvent> task = new FutureTask<>(() -> invoke(runId, agent.tools().get(call.call().name()), a, call.call(), call));
+            toolThreads.newThread(task).start();
+            running.add(task);
+        }
+        List<RunEvent> outcomes = new ArrayList<>(calls.size());
+        for (FutureTask<RunEvent> task : running) {
+            try {
+                outcomes.add(task.get());
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException("a parallel tool call failed outside its tool", e.getCause());
+            } catch (InterruptedException e) {
+                running.forEach(t -> t.cancel(true));
+                Thread.currentThread().interrupt();
+                return false; // nothing journaled: the one-by-one way records each call as interrupted
+            }
+        }
+        append(runId, fold, outcomes);
+        return true;
     }
 
     private void settlePending(String runId, RunFold fold, AgentRuntime agent, Limits limits, RunFold.Call call) {

@@ -365,6 +365,43 @@ class RecoveryAndLoopsTest {
     }
 
     @Test
+    void readOnlyParallelCallsOfOneResponseRunTogetherAndAreJournaledInCallOrder() {
+        // Each invocation waits until all three are running: one at a time, the first would give up.
+        java.util.concurrent.CountDownLatch together = new java.util.concurrent.CountDownLatch(3);
+        var tool = new CountingToolBase("look", Effect.READ_ONLY) {
+            @Override
+            public boolean parallel() {
+                return true;
+            }
+
+            @Override
+            public ToolResult invoke(JsonNode arguments, ToolContext context) {
+                together.countDown();
+                try {
+                    boolean all = together.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    return ToolResult.ok((all ? "together " : "alone ") + arguments.get("n").asInt());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return ToolResult.error("interrupted");
+                }
+            }
+        };
+        AtomicInteger responses = new AtomicInteger();
+        var model = new ScriptedModel(req -> responses.getAndIncrement() == 0
+                ? new ModelResponse(new Message.Assistant("", List.of(new ToolCall("a", "look", "{\"n\":1}"),
+                        new ToolCall("b", "look", "{\"n\":2}"), new ToolCall("c", "look", "{\"n\":3}"))), new Usage(10, 10), "tool_calls", "m")
+                : answer("seen"));
+        var j = new InMemoryJournal();
+        RunFold fold = loop(j).start("f-1:t1", started(), agent(model, Limits.DEFAULT, tool), () -> false);
+        assertThat(fold.state()).isEqualTo(RunState.SUCCEEDED);
+        List<Message.ToolResult> results = fold.conversation().stream()
+                .filter(m -> m instanceof Message.ToolResult).map(m -> (Message.ToolResult) m).toList();
+        assertThat(results).extracting(Message.ToolResult::content).containsExactly("together 1", "together 2", "together 3");
+        assertThat(results).extracting(Message.ToolResult::toolCallId).containsExactly("a", "b", "c");
+        assertThat(RunFold.of(j.events("f-1:t1")).snapshot()).isEqualTo(fold.snapshot());
+    }
+
+    @Test
     void aPausedRunStopsAtAStepBoundaryAndJournalsNothingUntilItIsInterrupted() {
         var tool = new CountingTool("count", Effect.IDEMPOTENT);
         var j = new InMemoryJournal();
