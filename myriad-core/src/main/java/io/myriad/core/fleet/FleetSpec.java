@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param resilience      how model calls are retried, and the circuit breaker and retry budget of each provider
  * @param httpAllowPrivate whether the HTTP tools may reach loopback, private and link-local addresses
  * @param mcpServers      the MCP servers whose tools agents may name, by name, in file order
+ * @param secrets         the secrets tools may inject, by name, in file order (references, never values)
  */
 public record FleetSpec(
         String name,
@@ -29,7 +30,8 @@ public record FleetSpec(
         String digest,
         Resilience resilience,
         boolean httpAllowPrivate,
-        Map<String, McpServerSpec> mcpServers) {
+        Map<String, McpServerSpec> mcpServers,
+        Map<String, SecretSpec> secrets) {
 
     public FleetSpec {
         Objects.requireNonNull(name, "name");
@@ -43,6 +45,15 @@ public record FleetSpec(
         Objects.requireNonNull(digest, "digest");
         Objects.requireNonNull(resilience, "resilience");
         mcpServers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(mcpServers));
+        secrets = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(secrets));
+    }
+
+    /** A fleet without secrets. */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
+                Map.of());
     }
 
     /** A fleet without MCP servers. */

@@ -11,6 +11,7 @@ import io.myriad.core.model.ModelException;
 import io.myriad.core.model.ModelRequest;
 import io.myriad.core.model.ModelResponse;
 import io.myriad.core.model.ToolCall;
+import io.myriad.core.secret.Redactor;
 import io.myriad.core.tool.Effect;
 import io.myriad.core.tool.Reconciliation;
 import io.myriad.core.tool.SchemaValidator;
@@ -53,6 +54,7 @@ public final class RunLoop {
     private final RandomGenerator random;
     private final Path workspaceRoot;
     private final RetryPolicy retry;
+    private final Redactor redactor;
 
     private RunLoop(Builder b) {
         this.journal = Objects.requireNonNull(b.journal, "journal");
@@ -62,6 +64,7 @@ public final class RunLoop {
         this.random = b.random;
         this.workspaceRoot = Objects.requireNonNull(b.workspaceRoot, "workspaceRoot");
         this.retry = b.retry;
+        this.redactor = b.redactor;
     }
 
     public static Builder builder() {
@@ -473,7 +476,9 @@ public final class RunLoop {
         append(runId, fold, List.of(new RunEvent.ToolCallRejected(now(), tc.id(), reason)));
     }
 
-    static String cap(String s) {
+    /** Tool output on its way to the journal: secret values redacted (before the cut, which could split one), then capped. */
+    private String cap(String text) {
+        String s = redactor.redact(text);
         if (s.length() <= MAX_RESULT_CHARS) {
             return s;
         }
@@ -514,6 +519,7 @@ public final class RunLoop {
         private RandomGenerator random = RandomGenerator.getDefault();
         private Path workspaceRoot;
         private RetryPolicy retry = RetryPolicy.DEFAULT;
+        private Redactor redactor = Redactor.NONE;
 
         private Builder() {}
 
@@ -549,6 +555,12 @@ public final class RunLoop {
 
         public Builder retry(RetryPolicy retry) {
             this.retry = Objects.requireNonNull(retry);
+            return this;
+        }
+
+        /** Replaces secret values in every tool result and error before it is journaled; none by default. */
+        public Builder redactor(Redactor redactor) {
+            this.redactor = Objects.requireNonNull(redactor);
             return this;
         }
 
