@@ -71,7 +71,8 @@ final class SecretsReader {
 
     /** The names declared under {@code secrets}, whether or not their sources are valid. */
     static List<String> declared(Optional<Node> node) {
-        return node.filter(n -> n instanceof Node.Mapping).map(n -> List.copyOf(((Node.Mapping) n).entries().keySet()))
+        return node.filter(n -> n instanceof Node.Mapping).map(n -> ((Node.Mapping) n).entries().keySet().stream()
+                .filter(k -> Secrets.NAME.matcher(k).matches()).toList())
                 .orElse(List.of());
     }
 }
