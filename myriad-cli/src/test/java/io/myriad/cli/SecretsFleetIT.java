@@ -151,4 +151,30 @@ class SecretsFleetIT {
         assertThat(run.err()).contains("chmod 600 " + dir.resolve("secrets")).doesNotContain(TOKEN);
         assertThat(dir.resolve("data/myriad.db")).doesNotExist();
     }
+
+    @Test
+    void an_mcp_server_gets_the_value_in_its_environment_and_its_stderr_is_redacted() throws IOException {
+        secretsFile("CRM_TOKEN=" + TOKEN + "\n");
+        Path file = dir.resolve("mcp.yaml");
+        // The server prints the variable it was given (raw and Base64) and exits: the start fails
+        // with its last output in the message, which must show the marker, not the value.
+        Files.writeString(file, """
+                fleet: canary-mcp
+                model: sim:answer
+                tasks: [go]
+                agents:
+                  a: {instructions: hi, tools: [mcp.leaky.*]}
+                secrets:
+                  CRM_TOKEN: file:secrets
+                mcp:
+                  leaky:
+                    command: [node, -e, "console.error('token ' + process.env.TOKEN + ' b64 ' + Buffer.from(process.env.TOKEN).toString('base64')); process.exit(1)"]
+                    env: {TOKEN: "secret:CRM_TOKEN"}
+                    timeout: 10s
+                """);
+        Cli.Result run = Cli.run("run", file.toString(), "--data", dir.resolve("data").toString());
+        assertThat(run.exit()).as(run.err()).isEqualTo(3);
+        assertThat(run.err()).contains("token [secret:CRM_TOKEN] b64 [secret:CRM_TOKEN]")
+                .doesNotContain(TOKEN).doesNotContain(TOKEN_B64);
+    }
 }
