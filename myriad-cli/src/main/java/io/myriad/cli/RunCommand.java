@@ -9,9 +9,12 @@ import io.myriad.core.run.AgentRuntime;
 import io.myriad.core.run.FleetRunner;
 import io.myriad.core.run.RunLoop;
 import io.myriad.core.run.StepExecutor;
+import io.myriad.core.secret.SecretException;
+import io.myriad.core.secret.Secrets;
 import io.myriad.mcp.McpException;
 import io.myriad.store.SqliteStore;
 import io.myriad.tools.JsonSchemaValidator;
+import io.myriad.tools.secret.SecretResolver;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,11 +88,22 @@ final class RunCommand implements Callable<Integer> {
             err.println("myriad: the fleet file has errors; nothing was run");
             return Main.EXIT_BAD_INPUT;
         }
+        Secrets secrets;
+        try {
+            Map<String, String> env = System.getenv();
+            secrets = SecretResolver.create(env, SecretResolver.defaultFile(env, Path.of(System.getProperty("user.home"))))
+                    .resolve(fleet.secrets(), file.toAbsolutePath().getParent());
+        } catch (SecretException e) {
+            err.println("myriad: " + e.getMessage().replace("\n", "\nmyriad: "));
+            err.println("myriad: the fleet's secrets could not be read; nothing was run");
+            return Main.EXIT_BAD_INPUT;
+        }
+        secrets.warnings().forEach(w -> err.println("myriad: warning: " + w));
         Wiring started;
         try {
-            started = Wiring.forFleet(fleet, modelUrl);
+            started = Wiring.forFleet(fleet, modelUrl, secrets);
         } catch (McpException e) {
-            err.println("myriad: " + e.getMessage().replace("\n", "\nmyriad: "));
+            err.println("myriad: " + secrets.redactor().redact(e.getMessage()).replace("\n", "\nmyriad: "));
             err.println("myriad: the fleet's MCP servers did not start; nothing was run");
             return Main.EXIT_PLATFORM;
         }
@@ -116,7 +130,7 @@ final class RunCommand implements Callable<Integer> {
                 exit = Main.EXIT_BAD_INPUT;
                 return exit;
             }
-            exit = run(fleet, execution.get(), store, wiring, out, err, stop);
+            exit = run(fleet, execution.get(), store, wiring, secrets, out, err, stop);
             return exit;
         } finally {
             // The journal is closed: everything acknowledged is on disk. A signal waits for this.
@@ -142,7 +156,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int run(FleetSpec fleet, RunRepository.Execution execution, SqliteStore store, Wiring wiring,
-                    PrintWriter out, PrintWriter err, GracefulStop stop) {
+                    Secrets secrets, PrintWriter out, PrintWriter err, GracefulStop stop) {
         Map<String, AgentRuntime> runtimes = new LinkedHashMap<>();
         fleet.agents().forEach((name, agent) -> runtimes.put(name, wiring.runtime(agent)));
         boolean simulated = wiring.anySimulated(fleet);
@@ -162,6 +176,7 @@ final class RunCommand implements Callable<Integer> {
                 .validator(JsonSchemaValidator.create())
                 .workspaceRoot(data.workspaces())
                 .retry(fleet.resilience().retryPolicy())
+                .redactor(secrets.redactor())
                 .build();
         FleetRunner.Summary summary;
         Progress progress = null;

@@ -8,6 +8,9 @@ import io.myriad.core.model.ModelProvider;
 import io.myriad.core.run.AgentRuntime;
 import io.myriad.core.tool.Tool;
 import io.myriad.core.tool.ToolProvider;
+import io.myriad.core.secret.SecretException;
+import io.myriad.core.secret.Secrets;
+import io.myriad.mcp.Backoff;
 import io.myriad.mcp.McpServers;
 import io.myriad.models.OpenAiChatProvider;
 import io.myriad.models.SimulatedModel;
@@ -30,6 +33,8 @@ import java.util.Set;
 final class Wiring implements AutoCloseable {
     /** The model name the in-process simulator answers with; marks a run as simulated in transcripts. */
     static final String SIM_MODEL = "myriad-sim";
+    /** An MCP server {@code env} value that names a secret. */
+    private static final String SECRET_PREFIX = "secret:";
 
     private final List<Tool> tools;
     private final McpServers mcp;
@@ -59,15 +64,41 @@ final class Wiring implements AutoCloseable {
      * @throws io.myriad.mcp.McpException when an MCP server does not start
      */
     static Wiring forFleet(FleetSpec fleet, String modelUrl) {
+        return forFleet(fleet, modelUrl, Secrets.none());
+    }
+
+    /**
+     * As {@link #forFleet(FleetSpec, String)}, with the fleet's resolved {@code secrets}: the
+     * HTTP tools replace {@code {{secret:NAME}}} in headers, MCP servers get {@code secret:NAME}
+     * environment values as the values, and the servers' stderr is redacted.
+     */
+    static Wiring forFleet(FleetSpec fleet, String modelUrl, Secrets secrets) {
         var d = BuiltinTools.Settings.DEFAULTS;
         List<Tool> tools = new ArrayList<>(BuiltinTools.create(
                 new BuiltinTools.Settings(fleet.httpAllowHosts(), d.httpTimeout(), d.maxReadBytes(), d.maxHttpBytes(),
                         fleet.httpAllowPrivate()).withShell(ShellTool.Settings.DEFAULTS.withSandbox(
-                                ShellTool.Settings.parseMode(fleet.shellSandbox())))));
+                                ShellTool.Settings.parseMode(fleet.shellSandbox()))), secrets));
         tools.addAll(pluginTools());
-        McpServers mcp = fleet.mcpServers().isEmpty() ? McpServers.none() : McpServers.start(fleet.mcpServers().values());
+        McpServers mcp = fleet.mcpServers().isEmpty() ? McpServers.none()
+                : McpServers.start(fleet.mcpServers().values().stream().map(s -> withSecrets(s, secrets)).toList(),
+                        Backoff.DEFAULT, secrets.redactor());
         tools.addAll(mcp.tools());
         return new Wiring(List.copyOf(tools), mcp, modelUrl);
+    }
+
+    /** {@code spec} with each {@code env} value {@code secret:NAME} replaced by the secret's value. */
+    static McpServerSpec withSecrets(McpServerSpec spec, Secrets secrets) {
+        if (!(spec.transport() instanceof McpServerSpec.Transport.Stdio stdio)) {
+            return spec;
+        }
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        stdio.env().forEach((key, value) -> env.put(key, value.startsWith(SECRET_PREFIX)
+                ? secrets.value(value.substring(SECRET_PREFIX.length()).strip()).orElseThrow(() -> new SecretException(
+                        "MCP server " + spec.name() + ": env " + key + " names secret '" + value.substring(SECRET_PREFIX.length())
+                                + "', which the fleet does not declare under secrets"))
+                : value));
+        return new McpServerSpec(spec.name(), new McpServerSpec.Transport.Stdio(stdio.command(), env, stdio.cwd()),
+                spec.effect(), spec.toolEffects(), spec.timeout());
     }
 
     /**

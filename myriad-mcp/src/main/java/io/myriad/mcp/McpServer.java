@@ -10,6 +10,7 @@ import io.modelcontextprotocol.spec.McpClientTransport;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.myriad.core.fleet.McpServerSpec;
+import io.myriad.core.secret.Redactor;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +51,7 @@ final class McpServer implements AutoCloseable {
 
     private final McpServerSpec spec;
     private final Backoff backoff;
+    private final Redactor redactor;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private Connection current;
@@ -65,9 +67,10 @@ final class McpServer implements AutoCloseable {
         }
     }
 
-    private McpServer(McpServerSpec spec, Backoff backoff) {
+    private McpServer(McpServerSpec spec, Backoff backoff, Redactor redactor) {
         this.spec = spec;
         this.backoff = backoff;
+        this.redactor = redactor;
     }
 
     /**
@@ -81,9 +84,15 @@ final class McpServer implements AutoCloseable {
     }
 
     static McpServer start(McpServerSpec spec, Backoff backoff) {
+        return start(spec, backoff, Redactor.NONE);
+    }
+
+    /** As {@link #start(McpServerSpec, Backoff)}; {@code redactor} cleans every line the server writes to stderr. */
+    static McpServer start(McpServerSpec spec, Backoff backoff, Redactor redactor) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(backoff, "backoff");
-        McpServer server = new McpServer(spec, backoff);
+        Objects.requireNonNull(redactor, "redactor");
+        McpServer server = new McpServer(spec, backoff, redactor);
         Connection c = server.connect();
         server.lock.lock();
         try {
@@ -308,7 +317,7 @@ final class McpServer implements AutoCloseable {
                 StdioClientTransport t = new FolderStdioTransport(params, s.cwdIfAny());
                 t.setStdErrorHandler(line -> {
                     synchronized (stderr) {
-                        stderr.addLast(line);
+                        stderr.addLast(redactor.redact(line));
                         while (stderr.size() > STDERR_LINES) {
                             stderr.removeFirst();
                         }

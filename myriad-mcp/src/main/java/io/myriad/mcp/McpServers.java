@@ -1,6 +1,7 @@
 package io.myriad.mcp;
 
 import io.myriad.core.fleet.McpServerSpec;
+import io.myriad.core.secret.Redactor;
 import io.myriad.core.tool.Tool;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -47,12 +48,22 @@ public final class McpServers implements AutoCloseable {
      *                      are stopped again
      */
     public static McpServers start(Collection<McpServerSpec> specs, Backoff backoff) {
+        return start(specs, backoff, Redactor.NONE);
+    }
+
+    /**
+     * As {@link #start(Collection, Backoff)}; {@code redactor} cleans the servers' stderr lines,
+     * which end up in error messages, so a secret given to a server in its environment never
+     * shows there.
+     */
+    public static McpServers start(Collection<McpServerSpec> specs, Backoff backoff, Redactor redactor) {
         Objects.requireNonNull(specs, "specs");
         Objects.requireNonNull(backoff, "backoff");
+        Objects.requireNonNull(redactor, "redactor");
         Map<String, Future<Discovered>> pending = new LinkedHashMap<>();
         try (ExecutorService starter = Executors.newVirtualThreadPerTaskExecutor()) {
             for (McpServerSpec spec : specs) {
-                pending.put(spec.name(), starter.submit(() -> discover(spec, backoff)));
+                pending.put(spec.name(), starter.submit(() -> discover(spec, backoff, redactor)));
             }
         }
         Map<String, McpServer> servers = new LinkedHashMap<>();
@@ -75,15 +86,15 @@ public final class McpServers implements AutoCloseable {
                 List.copyOf(tools));
         if (!failures.isEmpty()) {
             result.close();
-            throw new McpException(String.join("\n", failures), false);
+            throw new McpException(redactor.redact(String.join("\n", failures)), false);
         }
         return result;
     }
 
     private record Discovered(McpServer server, List<Tool> tools) {}
 
-    private static Discovered discover(McpServerSpec spec, Backoff backoff) {
-        McpServer server = McpServer.start(spec, backoff);
+    private static Discovered discover(McpServerSpec spec, Backoff backoff, Redactor redactor) {
+        McpServer server = McpServer.start(spec, backoff, redactor);
         try {
             List<Tool> tools = server.listTools().stream().<Tool>map(t -> new McpTool(server, t)).toList();
             return new Discovered(server, tools);

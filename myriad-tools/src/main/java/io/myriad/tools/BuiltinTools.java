@@ -126,7 +126,16 @@ public final class BuiltinTools {
      * tools are thread-safe and may serve many runs at once.
      */
     public static List<Tool> create(Settings settings) {
+        return create(settings, io.myriad.core.secret.Secrets.none());
+    }
+
+    /**
+     * As {@link #create(Settings)}, with HTTP tools whose header values may refer to
+     * {@code secrets} as {@code {{secret:NAME}}}.
+     */
+    public static List<Tool> create(Settings settings, io.myriad.core.secret.Secrets secrets) {
         Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(secrets, "secrets");
         WorkspaceLocks locks = new WorkspaceLocks();
         HostAllowList hosts = HostAllowList.of(settings.httpAllowHosts());
         AddressGuard guard = AddressGuard.of(settings.httpAllowPrivate());
@@ -138,9 +147,9 @@ public final class BuiltinTools {
                 new FsPatchTool(locks),
                 new FsSearchTool(),
                 HttpGetTool.get(hosts, guard, settings.httpTimeout(),
-                        (int) settings.maxHttpBytes()),
+                        (int) settings.maxHttpBytes(), secrets),
                 HttpGetTool.request(hosts, guard, settings.httpTimeout(),
-                        (int) settings.maxHttpBytes()),
+                        (int) settings.maxHttpBytes(), secrets),
                 new ShellTool(settings.shell()));
     }
 

@@ -2,6 +2,8 @@ package io.myriad.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.myriad.core.model.ToolDefinition;
+import io.myriad.core.secret.SecretException;
+import io.myriad.core.secret.Secrets;
 import io.myriad.core.tool.Effect;
 import io.myriad.core.tool.Tool;
 import io.myriad.core.tool.ToolContext;
@@ -39,6 +41,10 @@ import java.util.concurrent.TimeoutException;
  * be looked up or undone in general, so it is {@link Effect#IRREVERSIBLE}, and recovery never
  * repeats an in-doubt request blindly. A 303, or a 301 or 302 answering a POST, turns the
  * request into a GET without body, as browsers do; 307 and 308 repeat the method and body.
+ *
+ * <p>A header value may contain {@code {{secret:NAME}}}: the reference is replaced by the fleet
+ * secret's value in {@link #send}, just before the request leaves, so the model, the journal and
+ * the arguments only ever hold the reference.
  */
 final class HttpGetTool implements Tool {
     static final String NAME = "http_get";
@@ -54,7 +60,9 @@ final class HttpGetTool implements Tool {
             Fetch a URL with an HTTP GET request. Only http and https URLs on hosts the fleet \
             allows can be fetched; redirects are followed (at most 5) only to allowed hosts. \
             Returns "HTTP <status>", the content type, a blank line and the body as text; long \
-            bodies are cut with a notice. A 4xx or 5xx status is returned, not raised.""",
+            bodies are cut with a notice. A 4xx or 5xx status is returned, not raised. A header \
+            value may contain {{secret:NAME}} to send a secret of the fleet (e.g. \
+            "Authorization": "Bearer {{secret:API_TOKEN}}"); you never see the value.""",
             Json.parse("""
             {
               "type": "object",
@@ -75,7 +83,9 @@ final class HttpGetTool implements Tool {
             redirects are followed (at most 5) only to allowed hosts. Returns "HTTP <status>", \
             the content type, a blank line and the response body as text; long bodies are cut \
             with a notice. A 4xx or 5xx status is returned, not raised. Requests that change \
-            things are never repeated automatically; use http_get to only read.""",
+            things are never repeated automatically; use http_get to only read. A header value \
+            may contain {{secret:NAME}} to send a secret of the fleet (e.g. "Authorization": \
+            "Bearer {{secret:API_TOKEN}}"); you never see the value.""",
             Json.parse("""
             {
               "type": "object",
@@ -99,11 +109,13 @@ final class HttpGetTool implements Tool {
     private final AddressGuard guard;
     private final Duration timeout;
     private final int maxBytes;
+    private final Secrets secrets;
     private volatile HttpClient client; // created on first use; guarded by this for creation
 
     private HttpGetTool(boolean anyMethod, HostAllowList allowList, AddressGuard guard,
-            Duration timeout, int maxBytes) {
+            Duration timeout, int maxBytes, Secrets secrets) {
         this.anyMethod = anyMethod;
+        this.secrets = Objects.requireNonNull(secrets, "secrets");
         this.allowList = Objects.requireNonNull(allowList, "allowList");
         this.guard = Objects.requireNonNull(guard, "guard");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
@@ -113,13 +125,25 @@ final class HttpGetTool implements Tool {
     /** {@code http_get}: read-only GET requests. */
     static HttpGetTool get(HostAllowList allowList, AddressGuard guard, Duration timeout,
             int maxBytes) {
-        return new HttpGetTool(false, allowList, guard, timeout, maxBytes);
+        return get(allowList, guard, timeout, maxBytes, Secrets.none());
+    }
+
+    /** {@code http_get} whose headers may refer to {@code secrets}. */
+    static HttpGetTool get(HostAllowList allowList, AddressGuard guard, Duration timeout,
+            int maxBytes, Secrets secrets) {
+        return new HttpGetTool(false, allowList, guard, timeout, maxBytes, secrets);
     }
 
     /** {@code http_request}: any method, irreversible. */
     static HttpGetTool request(HostAllowList allowList, AddressGuard guard, Duration timeout,
             int maxBytes) {
-        return new HttpGetTool(true, allowList, guard, timeout, maxBytes);
+        return request(allowList, guard, timeout, maxBytes, Secrets.none());
+    }
+
+    /** {@code http_request} whose headers may refer to {@code secrets}. */
+    static HttpGetTool request(HostAllowList allowList, AddressGuard guard, Duration timeout,
+            int maxBytes, Secrets secrets) {
+        return new HttpGetTool(true, allowList, guard, timeout, maxBytes, secrets);
     }
 
     @Override
@@ -250,7 +274,9 @@ final class HttpGetTool implements Tool {
         boolean agentGiven = false;
         for (Map.Entry<String, String> header : headers.entrySet()) {
             try {
-                request.header(header.getKey(), header.getValue());
+                request.header(header.getKey(), secrets.expand(header.getValue()));
+            } catch (SecretException e) {
+                throw new ToolException("header '" + header.getKey() + "': " + e.getMessage());
             } catch (IllegalArgumentException e) {
                 throw new ToolException("header '" + header.getKey() + "' cannot be set: "
                         + e.getMessage());

@@ -6,6 +6,7 @@ import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.fleet.Limits;
 import io.myriad.core.fleet.McpServerSpec;
 import io.myriad.core.fleet.ModelSpec;
+import io.myriad.core.fleet.SecretSpec;
 import io.myriad.core.gateway.Resilience;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,6 +60,11 @@ import java.util.regex.Pattern;
  * mcp:                         # optional: MCP servers; agents name their tools mcp.<server>.<tool>
  *   fs: {command: [node, server.js, data], env: {K: V}, cwd: tools, effects: read_only, timeout: 30s}
  *   crm: {url: http://localhost:3001/mcp, tool_effects: {lookup: read_only}}
+ *   db: {command: [db-server], env: {DB_PASSWORD: "secret:DB_PASS"}}   # the value, set when it starts
+ * secrets:                     # optional: names and where values are read from, never values
+ *   CRM_TOKEN: env:CRM_TOKEN   # an environment variable
+ *   DB_PASS: file:             # the default secrets file, ~/.config/myriad/secrets (NAME=value lines)
+ *   OTHER: file:/etc/x/secrets # a secrets file; must be private to its owner (chmod 600)
  * }</pre>
  *
  * <p>A model is {@code sim}, {@code sim:<scenario>} (tools, answer or script),
@@ -75,7 +81,8 @@ public final class FleetLoader {
     private static final Pattern HOST = Pattern.compile(
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> ROOT_KEYS = List.of(
-            "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp", "shell");
+            "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp", "secrets",
+            "shell");
     private static final List<String> AGENT_KEYS = List.of(
             "instructions", "model", "fallback_model", "tools", "limits", "output_schema", "max_output_tokens", "temperature");
     private static final List<String> LIMIT_KEYS = List.of("max_steps", "max_tokens", "max_wall", "max_repeats", "max_idle_steps");
@@ -138,8 +145,10 @@ public final class FleetLoader {
         ModelSpec fleetModel = f.get("model").flatMap(n -> ModelSpecParser.parse(n, problems))
                 .orElse(ModelSpec.Simulated.DEFAULT);
         int concurrency = f.integer("concurrency", 1, 10_000_000).orElse((long) DEFAULT_CONCURRENCY).intValue();
+        Map<String, SecretSpec> secrets = f.get("secrets").map(n -> SecretsReader.read(n, problems)).orElse(Map.of());
+        List<String> secretNames = SecretsReader.declared(f.get("secrets"));
         Map<String, McpServerSpec> mcp = f.get("mcp")
-                .map(n -> McpReader.read(n, file.toAbsolutePath().getParent(), problems)).orElse(Map.of());
+                .map(n -> McpReader.read(n, file.toAbsolutePath().getParent(), secretNames, problems)).orElse(Map.of());
         List<String> agentNames = new ArrayList<>();
         Map<String, AgentSpec> agents = f.required("agents")
                 .map(n -> agents(n, fleetModel, knownTools, McpReader.declared(f.get("mcp")), agentNames, problems))
@@ -153,7 +162,7 @@ public final class FleetLoader {
             throw problems.exception();
         }
         return new FleetSpec(name.orElseThrow(), concurrency, agents, tasks.tasks(), http.allowHosts(), source,
-                HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox);
+                HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox, secrets);
     }
 
     private static void readTasks(Node node, Path file, TaskReader tasks, MessageDigest digest, Problems problems) {

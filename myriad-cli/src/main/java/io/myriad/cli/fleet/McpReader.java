@@ -30,9 +30,11 @@ final class McpReader {
 
     /**
      * Reads the servers under {@code node}; a relative {@code cwd} resolves against
-     * {@code folder} (the fleet file's folder), which is also the default working folder.
+     * {@code folder} (the fleet file's folder), which is also the default working folder. An
+     * {@code env} value {@code secret:NAME} must name one of {@code secrets}; it is replaced by
+     * the secret's value only when the server starts.
      */
-    static Map<String, McpServerSpec> read(Node node, Path folder, Problems problems) {
+    static Map<String, McpServerSpec> read(Node node, Path folder, List<String> secrets, Problems problems) {
         Optional<Node.Mapping> mapping = Values.mapping(node, problems);
         Map<String, McpServerSpec> servers = new LinkedHashMap<>();
         for (Node.Entry entry : mapping.map(m -> m.entries().values()).orElse(List.of())) {
@@ -41,12 +43,12 @@ final class McpReader {
                         + "which separates mcp.<server>.<tool>), got '" + entry.key() + "'");
                 continue;
             }
-            server(entry, folder, problems).ifPresent(s -> servers.put(s.name(), s));
+            server(entry, folder, secrets, problems).ifPresent(s -> servers.put(s.name(), s));
         }
         return servers;
     }
 
-    private static Optional<McpServerSpec> server(Node.Entry entry, Path folder, Problems problems) {
+    private static Optional<McpServerSpec> server(Node.Entry entry, Path folder, List<String> secrets, Problems problems) {
         String what = "MCP server '" + entry.key() + "'";
         if (!(entry.value() instanceof Node.Mapping mapping)) {
             problems.at(entry.value(), what + " needs a mapping with 'command' (a list: program and arguments) or 'url', got "
@@ -80,7 +82,7 @@ final class McpReader {
                 }
                 return ok;
             });
-            Map<String, String> env = f.get("env").map(n -> env(n, problems)).orElse(Map.of());
+            Map<String, String> env = f.get("env").map(n -> env(n, secrets, problems)).orElse(Map.of());
             Path cwd = f.get("cwd").flatMap(n -> Values.nonBlank(n, "a folder", problems).flatMap(s -> folder(n, s, folder, problems)))
                     .orElse(folder);
             if (argv.isPresent()) {
@@ -107,14 +109,17 @@ final class McpReader {
         return Optional.of(new McpServerSpec(entry.key(), transport, effect, toolEffects, timeout));
     }
 
-    private static Map<String, String> env(Node node, Problems problems) {
+    private static Map<String, String> env(Node node, List<String> secrets, Problems problems) {
         Map<String, String> env = new LinkedHashMap<>();
         Values.mapping(node, problems).ifPresent(m -> m.entries().values().forEach(e -> {
             if (!ENV_NAME.matcher(e.key()).matches()) {
                 problems.atKey(e, "expected an environment variable name (letters, digits, '_'), got '" + e.key() + "'");
                 return;
             }
-            Values.string(e.value(), problems).ifPresent(v -> env.put(e.key(), v));
+            Values.string(e.value(), problems).ifPresent(v -> {
+                SecretsReader.checkEnvReference(v, e.value(), secrets, problems);
+                env.put(e.key(), v);
+            });
         }));
         return env;
     }

@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param mcpServers      the MCP servers whose tools agents may name, by name, in file order
  * @param shellSandbox    how the {@code shell} tool confines commands: {@code bubblewrap} (the
  *                        default) or {@code none} (an explicit opt-out)
+ * @param secrets         the secrets tools may inject, by name, in file order (references, never values)
  */
 public record FleetSpec(
         String name,
@@ -32,7 +33,8 @@ public record FleetSpec(
         Resilience resilience,
         boolean httpAllowPrivate,
         Map<String, McpServerSpec> mcpServers,
-        String shellSandbox) {
+        String shellSandbox,
+        Map<String, SecretSpec> secrets) {
 
     /** The shell's default confinement. */
     public static final String SANDBOX_BUBBLEWRAP = "bubblewrap";
@@ -51,6 +53,15 @@ public record FleetSpec(
         Objects.requireNonNull(resilience, "resilience");
         mcpServers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(mcpServers));
         Objects.requireNonNull(shellSandbox, "shellSandbox");
+        secrets = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(secrets));
+    }
+
+    /** A fleet without secrets. */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
+                shellSandbox, Map.of());
     }
 
     /** A fleet whose shell runs in bubblewrap. */

@@ -11,6 +11,7 @@ import io.myriad.core.model.ModelException;
 import io.myriad.core.model.ModelRequest;
 import io.myriad.core.model.ModelResponse;
 import io.myriad.core.model.ToolCall;
+import io.myriad.core.secret.Redactor;
 import io.myriad.core.tool.Effect;
 import io.myriad.core.tool.Reconciliation;
 import io.myriad.core.tool.SchemaValidator;
@@ -59,6 +60,7 @@ public final class RunLoop {
     private final Path workspaceRoot;
     private final RetryPolicy retry;
     private final ThreadFactory toolThreads;
+    private final Redactor redactor;
 
     private RunLoop(Builder b) {
         this.journal = Objects.requireNonNull(b.journal, "journal");
@@ -69,6 +71,7 @@ public final class RunLoop {
         this.workspaceRoot = Objects.requireNonNull(b.workspaceRoot, "workspaceRoot");
         this.retry = b.retry;
         this.toolThreads = b.toolThreads;
+        this.redactor = b.redactor;
     }
 
     public static Builder builder() {
@@ -586,12 +589,17 @@ public final class RunLoop {
         append(runId, fold, List.of(new RunEvent.ToolCallRejected(now(), tc.id(), reason)));
     }
 
-    static String cap(String s) {
+    /** Tool output on its way to the journal, capped at the run loop's limit. */
+    private String cap(String s) {
         return cap(s, MAX_RESULT_CHARS);
     }
 
-    /** {@code s} cut to {@code max} characters, with a visible marker saying how much was cut. */
-    static String cap(String s, int max) {
+    /**
+     * Tool output on its way to the journal: secret values redacted (before the cut, which could
+     * split one), then cut to {@code max} characters with a visible marker saying how much was cut.
+     */
+    private String cap(String text, int max) {
+        String s = redactor.redact(text);
         if (s.length() <= max) {
             return s;
         }
@@ -633,6 +641,7 @@ public final class RunLoop {
         private Path workspaceRoot;
         private RetryPolicy retry = RetryPolicy.DEFAULT;
         private ThreadFactory toolThreads = Thread.ofVirtual().name("myriad-tool-", 0).factory();
+        private Redactor redactor = Redactor.NONE;
 
         private Builder() {}
 
@@ -674,6 +683,12 @@ public final class RunLoop {
         /** Makes the thread each tool call runs on; virtual threads unless set. */
         public Builder toolThreads(ThreadFactory toolThreads) {
             this.toolThreads = Objects.requireNonNull(toolThreads);
+            return this;
+        }
+
+        /** Replaces secret values in every tool result and error before it is journaled; none by default. */
+        public Builder redactor(Redactor redactor) {
+            this.redactor = Objects.requireNonNull(redactor);
             return this;
         }
 
