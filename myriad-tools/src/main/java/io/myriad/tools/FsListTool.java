@@ -2,8 +2,6 @@ package io.myriad.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.myriad.core.model.ToolDefinition;
-import io.myriad.core.tool.Effect;
-import io.myriad.core.tool.Tool;
 import io.myriad.core.tool.ToolContext;
 import io.myriad.core.tool.ToolException;
 import io.myriad.core.tool.ToolResult;
@@ -20,7 +18,7 @@ import java.util.List;
 import java.util.Objects;
 
 /** {@code fs.list}: lists a folder of the workspace, one entry a line, sorted by name. */
-final class FsListTool implements Tool {
+final class FsListTool extends ReadOnlyTool {
     static final String NAME = "fs.list";
     static final int MAX_ENTRIES = 1000;
 
@@ -38,20 +36,8 @@ final class FsListTool implements Tool {
               "additionalProperties": false
             }"""));
 
-    @Override
-    public ToolDefinition definition() {
-        return DEFINITION;
-    }
-
-    /** Reads only; may run beside other parallel calls. */
-    @Override
-    public boolean parallel() {
-        return true;
-    }
-
-    @Override
-    public Effect effect() {
-        return Effect.READ_ONLY;
+    FsListTool() {
+        super(DEFINITION);
     }
 
     @Override

@@ -2,8 +2,6 @@ package io.myriad.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.myriad.core.model.ToolDefinition;
-import io.myriad.core.tool.Effect;
-import io.myriad.core.tool.Tool;
 import io.myriad.core.tool.ToolContext;
 import io.myriad.core.tool.ToolException;
 import io.myriad.core.tool.ToolResult;
@@ -26,7 +24,7 @@ import java.util.Objects;
  * whole lines are copied until {@code limit} lines or the byte cap is reached. A single line
  * longer than the cap is cut inside the line. A notice at the end says how to go on.
  */
-final class FsReadTool implements Tool {
+final class FsReadTool extends ReadOnlyTool {
     static final String NAME = "fs.read";
     private static final int SNIFF_BYTES = 8192;
 
@@ -58,23 +56,8 @@ final class FsReadTool implements Tool {
     private final long maxBytes;
 
     FsReadTool(long maxBytes) {
+        super(DEFINITION);
         this.maxBytes = maxBytes;
-    }
-
-    @Override
-    public ToolDefinition definition() {
-        return DEFINITION;
-    }
-
-    /** Reads only; may run beside other parallel calls. */
-    @Override
-    public boolean parallel() {
-        return true;
-    }
-
-    @Override
-    public Effect effect() {
-        return Effect.READ_ONLY;
     }
 
     @Override

@@ -2,8 +2,6 @@ package io.myriad.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.myriad.core.model.ToolDefinition;
-import io.myriad.core.tool.Effect;
-import io.myriad.core.tool.Tool;
 import io.myriad.core.tool.ToolContext;
 import io.myriad.core.tool.ToolException;
 import io.myriad.core.tool.ToolResult;
@@ -35,7 +33,7 @@ import java.util.regex.PatternSyntaxException;
  * over {@link #MAX_FILE_BYTES}. A pathological expression cannot hang the call: the text it is
  * matched against stops the match when the call's time budget is spent.
  */
-final class FsSearchTool implements Tool {
+final class FsSearchTool extends ReadOnlyTool {
     static final String NAME = "fs.search";
     static final int DEFAULT_RESULTS = 100;
     static final int MAX_RESULTS = 1000;
@@ -67,20 +65,8 @@ final class FsSearchTool implements Tool {
               "additionalProperties": false
             }"""));
 
-    @Override
-    public ToolDefinition definition() {
-        return DEFINITION;
-    }
-
-    /** Reads only; may run beside other parallel calls. */
-    @Override
-    public boolean parallel() {
-        return true;
-    }
-
-    @Override
-    public Effect effect() {
-        return Effect.READ_ONLY;
+    FsSearchTool() {
+        super(DEFINITION);
     }
 
     @Override
