@@ -1,5 +1,6 @@
 package io.myriad.core.journal;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.myriad.core.model.Message;
@@ -87,12 +88,28 @@ public sealed interface RunEvent {
         }
     }
 
-    /** A tool is about to be invoked. An intent: a crash after it leaves the call in doubt. */
-    record ToolCallStarted(long at, String callId, String tool, String idempotencyKey) implements RunEvent {
+    /**
+     * A tool is about to be invoked. An intent: a crash after it leaves the call in doubt.
+     *
+     * @param rule the id of the policy rule that allowed the call; null when the fleet has no
+     *             policy, and in journals written before policies (the field is then absent)
+     */
+    record ToolCallStarted(long at, String callId, String tool, String idempotencyKey,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String rule) implements RunEvent {
         public ToolCallStarted {
             Objects.requireNonNull(callId, "callId");
             Objects.requireNonNull(tool, "tool");
             Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        }
+
+        /** An intent no policy rule decided. */
+        public ToolCallStarted(long at, String callId, String tool, String idempotencyKey) {
+            this(at, callId, tool, idempotencyKey, null);
+        }
+
+        /** The rule that allowed the call, when a policy decided it. */
+        public java.util.Optional<String> ruleIfAny() {
+            return java.util.Optional.ofNullable(rule);
         }
     }
 

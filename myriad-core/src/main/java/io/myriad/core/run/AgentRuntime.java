@@ -4,6 +4,7 @@ import io.myriad.core.fleet.AgentSpec;
 import io.myriad.core.fleet.ModelSpec;
 import io.myriad.core.model.ModelProvider;
 import io.myriad.core.model.ToolDefinition;
+import io.myriad.core.policy.Policy;
 import io.myriad.core.tool.Tool;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +21,11 @@ import java.util.stream.Collectors;
  * @param pricing   what its tokens cost
  * @param tools     the tools it may call, by name
  * @param fallback  the model asked when the primary one failed every attempt of a call, or null
+ * @param policy    decides each call before it runs; {@link Policy#NONE} allows every listed tool
  */
 public record AgentRuntime(
         AgentSpec spec, ModelProvider provider, String modelName, ModelSpec.Pricing pricing, Map<String, Tool> tools,
-        Model fallback) {
+        Model fallback, Policy policy) {
 
     /** A model an agent can ask: where the calls go, the name sent, what tokens cost. */
     public record Model(ModelProvider provider, String name, ModelSpec.Pricing pricing) {
@@ -40,6 +42,13 @@ public record AgentRuntime(
         Objects.requireNonNull(modelName, "modelName");
         Objects.requireNonNull(pricing, "pricing");
         tools = Map.copyOf(tools);
+        Objects.requireNonNull(policy, "policy");
+    }
+
+    /** A runtime without a policy: every tool it lists is allowed. */
+    public AgentRuntime(AgentSpec spec, ModelProvider provider, String modelName, ModelSpec.Pricing pricing, Map<String, Tool> tools,
+            Model fallback) {
+        this(spec, provider, modelName, pricing, tools, fallback, Policy.NONE);
     }
 
     /** A runtime without a fallback model. */
@@ -54,7 +63,12 @@ public record AgentRuntime(
 
     /** The same runtime with a fallback model. */
     public AgentRuntime withFallback(Model fallback) {
-        return new AgentRuntime(spec, provider, modelName, pricing, tools, fallback);
+        return new AgentRuntime(spec, provider, modelName, pricing, tools, fallback, policy);
+    }
+
+    /** The same runtime deciding each call with {@code policy}. */
+    public AgentRuntime withPolicy(Policy policy) {
+        return new AgentRuntime(spec, provider, modelName, pricing, tools, fallback, policy);
     }
 
     /** Binds a spec to the tools named in it, taken from {@code available}. */

@@ -11,6 +11,9 @@ import io.myriad.core.model.ModelException;
 import io.myriad.core.model.ModelRequest;
 import io.myriad.core.model.ModelResponse;
 import io.myriad.core.model.ToolCall;
+import io.myriad.core.policy.Decision;
+import io.myriad.core.policy.Policy;
+import io.myriad.core.policy.Request;
 import io.myriad.core.secret.Redactor;
 import io.myriad.core.tool.Effect;
 import io.myriad.core.tool.Reconciliation;
@@ -44,6 +47,10 @@ import java.util.random.RandomGenerator;
  * outcome), until the model answers without tool calls. Every decision is journaled before it
  * has effects outside the process, so that {@link #drive} can be called again on the same run
  * after a crash and continue without repeating a completed tool call or a journaled model call.
+ *
+ * <p>Each valid call is decided by the agent's {@link Policy} before anything else: a denied call
+ * (or one that needs an approval, which is not built yet) is journaled as rejected with the rule
+ * that decided, and the model reads why; an allowed call's intent names the rule that allowed it.
  *
  * <p>A read-only tool needs no durable intent: it is invoked first and only its outcome is
  * journaled, which saves an append and an event per read.
@@ -386,8 +393,9 @@ public final class RunLoop {
             }
             try {
                 JsonNode a = call.call().arguments().isBlank() ? JSON.createObjectNode() : JSON.readTree(call.call().arguments());
-                if (!validator.validate(tool.definition().parameters(), a).isEmpty()) {
-                    return false;
+                if (!validator.validate(tool.definition().parameters(), a).isEmpty()
+                        || !decide(fold, agent, tool, call.call(), a).allowed()) {
+                    return false; // the one-by-one way journals the rejection
                 }
                 args.add(a);
             } catch (JsonProcessingException e) {
@@ -441,6 +449,19 @@ public final class RunLoop {
             reject(runId, fold, tc, "invalid arguments for " + tc.name() + ": " + String.join("; ", problems));
             return;
         }
+        Decision decision = decide(fold, agent, tool, tc, args);
+        switch (decision.effect()) {
+            case DENY -> {
+                reject(runId, fold, tc, decision.explanation());
+                return;
+            }
+            case NEEDS_APPROVAL -> {
+                reject(runId, fold, tc, decision.explanation() + "; needs approval (approvals are not built yet),"
+                        + " so the call was not made");
+                return;
+            }
+            case ALLOW -> { }
+        }
         if (fold.steps() + fold.retries() >= limits.maxSteps()) {
             append(runId, fold, List.of(new RunEvent.RunLimited(now(), "max_steps",
                     "reached " + limits.maxSteps() + " steps (model calls, tool calls and retries) without a final answer;"
@@ -455,10 +476,23 @@ public final class RunLoop {
             return;
         }
         if (tool.effect() != Effect.READ_ONLY) {
-            append(runId, fold, List.of(new RunEvent.ToolCallStarted(now(), tc.id(), tc.name(), call.idempotencyKey())));
+            String rule = agent.policy().enforced() ? decision.ruleId() : null;
+            append(runId, fold, List.of(new RunEvent.ToolCallStarted(now(), tc.id(), tc.name(), call.idempotencyKey(), rule)));
         }
         append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
     }
+
+    /** The agent's policy on one validated call; the run's tenant is the default one until tenants exist. */
+    private static Decision decide(RunFold fold, AgentRuntime agent, Tool tool, ToolCall tc, JsonNode args) {
+        if (!agent.policy().enforced()) {
+            return NO_POLICY;
+        }
+        String fleet = fold.started().map(RunEvent.RunStarted::fleet).orElse("");
+        return agent.policy().decide(new Request(Request.DEFAULT_TENANT, fleet, agent.spec().name(), tc.name(), tool.effect(), args));
+    }
+
+    private static final Decision NO_POLICY = Policy.NONE.decide(
+            new Request(Request.DEFAULT_TENANT, "", "", "", Effect.READ_ONLY, JSON.createObjectNode()));
 
     /**
      * A call journaled as started but not settled: the process died while it ran. Invoked again
