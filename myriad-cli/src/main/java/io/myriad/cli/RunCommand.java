@@ -158,7 +158,7 @@ final class RunCommand implements Callable<Integer> {
     private int run(FleetSpec fleet, RunRepository.Execution execution, SqliteStore store, Wiring wiring,
                     Secrets secrets, PrintWriter out, PrintWriter err, GracefulStop stop) {
         Map<String, AgentRuntime> runtimes = new LinkedHashMap<>();
-        fleet.agents().forEach((name, agent) -> runtimes.put(name, wiring.runtime(agent)));
+        fleet.agents().forEach((name, agent) -> runtimes.put(name, wiring.runtime(agent).withPolicy(fleet.policy())));
         boolean simulated = wiring.anySimulated(fleet);
         String model = wiring.describeModels(fleet);
         for (String key : wiring.missingKeys(fleet)) {
@@ -170,6 +170,10 @@ final class RunCommand implements Callable<Integer> {
                 + ", execution " + execution.id()
                 + (known.runs() > 0 ? " (resuming: " + known.finals() + " already final)" : ""));
         err.println("model " + model + (simulated ? "  [SIMULATED: answers do not come from a real LLM]" : ""));
+        err.println(fleet.policy().enforced()
+                ? "policy: " + fleet.policy().rules().size() + " rule" + (fleet.policy().rules().size() == 1 ? "" : "s")
+                        + "; calls no rule allows run only when their tool is read-only"
+                : "no policy: every listed tool allowed");
 
         RunLoop loop = RunLoop.builder()
                 .journal(store)

@@ -8,6 +8,7 @@ import io.myriad.core.fleet.McpServerSpec;
 import io.myriad.core.fleet.ModelSpec;
 import io.myriad.core.fleet.SecretSpec;
 import io.myriad.core.gateway.Resilience;
+import io.myriad.core.policy.Policy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -65,7 +66,15 @@ import java.util.regex.Pattern;
  *   CRM_TOKEN: env:CRM_TOKEN   # an environment variable
  *   DB_PASS: file:             # the default secrets file, ~/.config/myriad/secrets (NAME=value lines)
  *   OTHER: file:/etc/x/secrets # a secrets file; must be private to its owner (chmod 600)
+ * policy:                      # optional; without it every tool an agent lists is allowed
+ *   - {id: no-secrets, effect: deny, tool: "fs.*", when: {path: "secrets/**"}}
+ *   - {effect: allow, tool: fs.write, agent: writer, when: {path: "src/**"}}
+ *   - {effect: needs_approval, tool: ledger.pay, when: {amount: ">= 500"}}
+ * policy_file: policy.yaml     # optional: more rules, the same list in a YAML file
  * }</pre>
+ *
+ * <p>With a {@code policy} or {@code policy_file} key, a call no rule allows runs only when its
+ * tool is read-only, and an explicit deny beats any allow (see {@link Policy}).
  *
  * <p>A model is {@code sim}, {@code sim:<scenario>} (tools, answer or script),
  * {@code openai:<name>}, {@code {sim: {scenario, tool_calls, latency, seed, context_window}}} or
@@ -82,7 +91,7 @@ public final class FleetLoader {
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> ROOT_KEYS = List.of(
             "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp", "secrets",
-            "shell");
+            "shell", "policy", "policy_file");
     private static final List<String> AGENT_KEYS = List.of(
             "instructions", "model", "fallback_model", "tools", "limits", "output_schema", "max_output_tokens", "temperature");
     private static final List<String> LIMIT_KEYS = List.of("max_steps", "max_tokens", "max_wall", "max_repeats", "max_idle_steps");
@@ -156,13 +165,15 @@ public final class FleetLoader {
         Http http = f.get("http").map(n -> http(n, problems)).orElse(new Http(List.of(), false));
         Resilience resilience = resilience(f, problems);
         String sandbox = f.get("shell").map(n -> shellSandbox(n, problems)).orElse(FleetSpec.SANDBOX_BUBBLEWRAP);
+        Policy policy = PolicyReader.read(f.get("policy"), f.get("policy_file"), file, agentNames, digest, problems);
         TaskReader tasks = new TaskReader(problems, agentNames);
         f.required("tasks").ifPresent(n -> readTasks(n, file, tasks, digest, problems));
         if (!problems.isEmpty()) {
             throw problems.exception();
         }
         return new FleetSpec(name.orElseThrow(), concurrency, agents, tasks.tasks(), http.allowHosts(), source,
-                HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox, secrets);
+                HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox, secrets,
+                policy);
     }
 
     private static void readTasks(Node node, Path file, TaskReader tasks, MessageDigest digest, Problems problems) {

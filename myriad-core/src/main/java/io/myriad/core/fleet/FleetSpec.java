@@ -1,6 +1,7 @@
 package io.myriad.core.fleet;
 
 import io.myriad.core.gateway.Resilience;
+import io.myriad.core.policy.Policy;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,6 +22,8 @@ import java.util.Objects;
  * @param shellSandbox    how the {@code shell} tool confines commands: {@code bubblewrap} (the
  *                        default) or {@code none} (an explicit opt-out)
  * @param secrets         the secrets tools may inject, by name, in file order (references, never values)
+ * @param policy          decides each tool call; {@link Policy#NONE} (no {@code policy} key) allows
+ *                        every tool an agent lists
  */
 public record FleetSpec(
         String name,
@@ -34,7 +37,8 @@ public record FleetSpec(
         boolean httpAllowPrivate,
         Map<String, McpServerSpec> mcpServers,
         String shellSandbox,
-        Map<String, SecretSpec> secrets) {
+        Map<String, SecretSpec> secrets,
+        Policy policy) {
 
     /** The shell's default confinement. */
     public static final String SANDBOX_BUBBLEWRAP = "bubblewrap";
@@ -54,6 +58,16 @@ public record FleetSpec(
         mcpServers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(mcpServers));
         Objects.requireNonNull(shellSandbox, "shellSandbox");
         secrets = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(secrets));
+        Objects.requireNonNull(policy, "policy");
+    }
+
+    /** A fleet without a policy: every tool an agent lists is allowed. */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox,
+                     Map<String, SecretSpec> secrets) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
+                shellSandbox, secrets, Policy.NONE);
     }
 
     /** A fleet without secrets. */
