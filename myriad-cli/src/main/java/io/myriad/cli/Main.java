@@ -10,13 +10,16 @@ import picocli.CommandLine.Command;
  * 1 some task did not succeed; 2 bad input (a fleet file, an option); 3 the platform could not
  * work (journal unavailable, port taken); 4 some runs wait for a person's decision on a tool call
  * left in doubt ({@code myriad runs ls --state in_doubt}); 130 interrupted.
+ *
+ * <p>{@code myriad policy check} answers with its own codes: 0 the call would be allowed, 1 denied,
+ * 2 bad input (a fleet file, an option, arguments that are not a JSON object), 5 it needs approval.
  */
 @Command(
         name = "myriad",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Runs fleets of autonomous AI agents: durable, governed, fast.",
-        subcommands = {RunCommand.class, RunsCommand.class, SimServerCommand.class, BenchCommand.class,
+        subcommands = {RunCommand.class, RunsCommand.class, PolicyCommand.class, SimServerCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static final int EXIT_OK = 0;
@@ -24,6 +27,8 @@ public final class Main {
     public static final int EXIT_BAD_INPUT = 2;
     public static final int EXIT_PLATFORM = 3;
     public static final int EXIT_NEEDS_DECISION = 4;
+    /** {@code myriad policy check}: the call would need a person's approval. */
+    public static final int EXIT_NEEDS_APPROVAL = 5;
 
     private Main() {}
 

@@ -48,6 +48,13 @@ final class Wiring implements AutoCloseable {
         this.modelUrl = modelUrl;
     }
 
+    /** The effect of a built-in or plug-in tool, to judge a hypothetical call without starting anything. */
+    static java.util.Optional<io.myriad.core.tool.Effect> knownEffect(String name) {
+        List<Tool> all = new ArrayList<>(BuiltinTools.create(BuiltinTools.Settings.DEFAULTS, Secrets.none()));
+        all.addAll(pluginTools());
+        return all.stream().filter(t -> t.name().equals(name)).map(Tool::effect).findFirst();
+    }
+
     /** The names of every tool a fleet may name: built-ins and plug-ins. */
     static Set<String> knownTools() {
         Set<String> names = new LinkedHashSet<>(BuiltinTools.names());
