@@ -150,7 +150,7 @@ public sealed interface Condition {
             var m = FORM.matcher(text);
             if (!m.matches()) {
                 throw new IllegalArgumentException("expected a comparison such as \"< 500\", \">= 10\" or \"== 3\" for '"
-                        + key + "', got '" + text + "'");
+                        + key + "'");
             }
             return new Comparison(key, m.group(1), new BigDecimal(m.group(2)));
         }
