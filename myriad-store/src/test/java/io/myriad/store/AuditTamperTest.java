@@ -59,7 +59,8 @@ class AuditTamperTest {
     @AfterAll
     void intactAgainAndClose() throws SQLException {
         try {
-            } finally {
+            assertIntactAgain();
+        } finally {
             raw.close();
             store.close();
         }
@@ -122,7 +123,6 @@ class AuditTamperTest {
                 default -> before.entry().at();
             };
             exec("UPDATE audit SET " + column + "=? WHERE seq=?", original, seq);
-            assertIntactAgain();
         }
     }
 
