@@ -117,7 +117,7 @@ public final class AuditChain {
 
         /** The result so far. */
         public AuditVerification result() {
-            return new AuditVerification(checked, Optional.ofNullable(broken));
+            return new AuditVerification(checked, lastHash, Optional.ofNullable(broken));
         }
 
         private static String fmt(long n) {

@@ -4,11 +4,16 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What verifying the audit log found: how many records were checked, and the first place the
- * chain breaks, if any.
+ * What verifying the audit log found: how many records were checked, the hash of the last
+ * record that checked out (the genesis hash for an empty log), and the first place the chain
+ * breaks, if any.
+ *
+ * <p>Records cut from the end leave a shorter chain that is still intact: only a head hash
+ * noted elsewhere (this {@code head}, printed by {@code myriad audit verify}) shows that.
  */
-public record AuditVerification(long records, Optional<Break> firstBreak) {
+public record AuditVerification(long records, String head, Optional<Break> firstBreak) {
     public AuditVerification {
+        Objects.requireNonNull(head, "head");
         Objects.requireNonNull(firstBreak, "firstBreak");
     }
 

@@ -48,7 +48,7 @@ class AuditChainTest {
         assertThat(records.get(1).prev()).isEqualTo(records.get(0).hash());
         assertThat(records.get(2).prev()).isEqualTo(records.get(1).hash());
         assertThat(records).extracting(AuditRecord::hash).allSatisfy(h -> assertThat(h).matches("[0-9a-f]{64}"));
-        assertThat(verify(records)).isEqualTo(new AuditVerification(3, java.util.Optional.empty()));
+        assertThat(verify(records)).isEqualTo(new AuditVerification(3, records.get(2).hash(), java.util.Optional.empty()));
     }
 
     @Test
