@@ -51,6 +51,10 @@ import org.sqlite.SQLiteException;
  *       attempt leaves nothing behind and a retry can neither duplicate nor mis-fence.
  *   <li>An append that is itself at fault (a constraint it violates) fails alone: the batch is
  *       redone with a savepoint around each append, only on that rare path.
+ *   <li>Audit records ride in the same transactions: those derived from an append are written
+ *       right after its events (a fenced append writes neither), control actions as their own
+ *       queue entries. The chain's tail is read from the table by each transaction and
+ *       forgotten on rollback ({@link AuditSql}), so retries and other processes cannot fork it.
  *   <li>Closing drains the queue; while stalled it waits {@code closeWait} for the fault to
  *       clear, then fails what it holds as not written (none of it was acknowledged).
  * </ul>
