@@ -2,6 +2,8 @@ package io.myriad.cli;
 
 import io.myriad.cli.fleet.FleetFileException;
 import io.myriad.cli.fleet.FleetLoader;
+import io.myriad.core.audit.AuditEntry;
+import io.myriad.core.audit.JournalAudit;
 import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.journal.RunRepository;
 import io.myriad.core.journal.RunStatus;
@@ -42,6 +44,7 @@ import picocli.CommandLine.Spec;
         description = {"Runs every task of a fleet file and prints a summary.",
                 "Running the same file again after a crash resumes the unfinished runs from the journal."})
 final class RunCommand implements Callable<Integer> {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     /** Steps running at once; more runs than this wait as queue nodes, not threads. */
     static final int STEP_THREADS = 4_096;
 
@@ -130,7 +133,15 @@ final class RunCommand implements Callable<Integer> {
                 exit = Main.EXIT_BAD_INPUT;
                 return exit;
             }
-            exit = run(fleet, execution.get(), store, wiring, secrets, out, err, stop);
+            RunRepository.Execution ex = execution.get();
+            store.appendAudit(List.of(new AuditEntry(System.currentTimeMillis(), JournalAudit.DEFAULT_TENANT,
+                    AuditCommand.user(), "fleet.started", ex.id(), JSON.createObjectNode().put("fleet", fleet.name())
+                            .put("source", fleet.source()).put("digest", fleet.digest()).put("tasks", fleet.tasks().size())
+                            .toString()))).join();
+            exit = run(fleet, ex, store, wiring, secrets, out, err, stop);
+            store.appendAudit(List.of(new AuditEntry(System.currentTimeMillis(), JournalAudit.DEFAULT_TENANT,
+                    AuditCommand.user(), "fleet.finished", ex.id(), JSON.createObjectNode().put("fleet", fleet.name())
+                            .put("exit", exit).put("interrupted", stop.signalled()).toString()))).join();
             return exit;
         } finally {
             // The journal is closed: everything acknowledged is on disk. A signal waits for this.

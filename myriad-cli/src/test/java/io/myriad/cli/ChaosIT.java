@@ -125,6 +125,9 @@ class ChaosIT {
         Map<String, String> settledBy = new HashMap<>();
         Map<String, Integer> clearedForRetry = new HashMap<>();
         int inDoubtSurfaced = 0;
+        Map<String, Integer> journalActions = new java.util.TreeMap<>();
+        Map<String, Integer> auditActions = new java.util.TreeMap<>();
+        int[] auditedHumanDecisions = {0};
         int reconciled = 0;
         int idempotentReinvoked = 0;
         List<String> problems = new ArrayList<>();
@@ -137,6 +140,24 @@ class ChaosIT {
                 Map<Integer, Long> respondedAt = new HashMap<>();
                 int step = 0;
                 for (JournalRecord rec : store.read(row.runId())) {
+                    String action = switch (rec.event()) {
+                        case RunEvent.RunStarted x -> "run.started";
+                        case RunEvent.ToolCallStarted x -> "tool.called";
+                        case RunEvent.ToolCallCompleted x -> "tool.completed";
+                        case RunEvent.ToolCallFailed x -> "tool.failed";
+                        case RunEvent.ToolCallRejected x -> "tool.rejected";
+                        case RunEvent.ToolCallInDoubt x -> "tool.in_doubt";
+                        case RunEvent.ToolCallResolved x -> "decision.resolved";
+                        case RunEvent.RunSucceeded x -> "run.finished";
+                        case RunEvent.RunFailed x -> "run.finished";
+                        case RunEvent.RunCancelled x -> "run.finished";
+                        case RunEvent.RunLimited x -> "run.finished";
+                        case RunEvent.RunStuck x -> "run.finished";
+                        default -> "";
+                    };
+                    if (!action.isEmpty()) {
+                        journalActions.merge(action, 1, Integer::sum);
+                    }
                     switch (rec.event()) {
                         case RunEvent.ModelResponded m -> respondedAt.put(++step, m.at());
                         case RunEvent.ToolCallStarted s -> {
@@ -167,6 +188,14 @@ class ChaosIT {
                 }
                 runRespondedAt.put(row.runId(), respondedAt);
             }
+            store.forEachAudit(0, r -> {
+                if (!r.entry().action().startsWith("fleet.")) {
+                    auditActions.merge(r.entry().action(), 1, Integer::sum);
+                }
+                if (r.entry().action().equals("decision.resolved") && r.entry().actor().equals("human:chaos-test")) {
+                    auditedHumanDecisions[0]++;
+                }
+            });
         }
         for (var e : invocations.entrySet()) {
             if (e.getKey().startsWith("ledger.put") && e.getValue() > 1) {
@@ -202,6 +231,13 @@ class ChaosIT {
             }
         }
         assertThat(repeated).as("requests for responses already journaled").isEmpty();
+
+        // 5. The audit log, written in the journal's transactions, agrees with the journal after every
+        //    kill, names the person behind each decision, and its chain is intact.
+        assertThat(auditActions).as("audit records by action against the journal").isEqualTo(journalActions);
+        assertThat(auditedHumanDecisions[0]).isEqualTo(humanDecisions);
+        Cli.Result verify = Cli.run("audit", "verify", "--data", data.toString());
+        assertThat(verify.exit()).as(verify.err()).isZero();
 
         System.out.printf("chaos (seed %d): %d kills, %d runs all succeeded, %d model requests, %d effects, %d duplicates;"
                         + " %d calls in doubt surfaced to a person, %d reconciled by their tool, %d idempotent calls re-invoked%n",

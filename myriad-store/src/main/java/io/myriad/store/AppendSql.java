@@ -1,5 +1,6 @@
 package io.myriad.store;
 
+import io.myriad.core.audit.AuditEntry;
 import io.myriad.core.journal.EventCodec;
 import io.myriad.core.journal.Journal.Append;
 import io.myriad.core.journal.RunEvent;
@@ -24,9 +25,11 @@ final class AppendSql implements AutoCloseable {
     private final PreparedStatement savepoint;
     private final PreparedStatement releaseSavepoint;
     private final PreparedStatement rollbackToSavepoint;
+    private final AuditSql audit;
     private int batched;
 
     AppendSql(Connection c) throws SQLException {
+        audit = new AuditSql(c);
         insertRun = c.prepareStatement(
                 "INSERT INTO runs(run_id, execution, fleet, task, agent, seq, state, steps, model_calls, tokens, cost,"
                         + " updated_at, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(run_id) DO NOTHING");
@@ -48,7 +51,7 @@ final class AppendSql implements AutoCloseable {
      * 0, its predecessor must. The other events of the append follow it in the same transaction,
      * which no other writer can interleave; they are batched, and inserted by {@link #flushEvents()}.
      */
-    boolean write(Append a, String[] bodies) throws SQLException {
+    boolean write(Append a, String[] bodies, List<AuditEntry> auditEntries) throws SQLException {
         RunStatus status = a.status();
         long newSeq = a.expectedSeq() + a.events().size();
         if (a.expectedSeq() == 0) {
@@ -88,7 +91,25 @@ final class AppendSql implements AutoCloseable {
             updateRun.setString(9, a.runId());
             updateRun.executeUpdate();
         }
+        audit.append(auditEntries);
         return true;
+    }
+
+    /** Appends audit entries that come from no journal append (control actions). */
+    void writeAudit(List<AuditEntry> entries) throws SQLException {
+        audit.append(entries);
+    }
+
+    /** At the start of every transaction: nothing learnt in an earlier one is trusted. */
+    void begin() {
+        batched = 0;
+        audit.forget();
+    }
+
+    /** Inserts everything batched, events and audit records. */
+    void flushAll() throws SQLException {
+        flushEvents();
+        audit.flush();
     }
 
     /** Inserts the batched events; false when there were none. */
@@ -111,6 +132,7 @@ final class AppendSql implements AutoCloseable {
 
     void rollbackToSavepoint() throws SQLException {
         rollbackToSavepoint.execute();
+        audit.forget();
     }
 
     private static void bindEvent(PreparedStatement ps, String runId, long seq, RunEvent e, String body) throws SQLException {
@@ -135,6 +157,7 @@ final class AppendSql implements AutoCloseable {
 
     @Override
     public void close() {
+        audit.close();
         for (PreparedStatement ps : List.of(insertRun, updateRun, insertFirstEvent, insertEvent, savepoint,
                 releaseSavepoint, rollbackToSavepoint)) {
             try {

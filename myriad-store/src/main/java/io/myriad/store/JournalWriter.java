@@ -1,6 +1,8 @@
 package io.myriad.store;
 
 import io.myriad.core.MyriadException;
+import io.myriad.core.audit.AuditEntry;
+import io.myriad.core.audit.JournalAudit;
 import io.myriad.core.journal.EventCodec;
 import io.myriad.core.journal.Journal.Append;
 import io.myriad.core.journal.JournalFenceException;
@@ -49,6 +51,10 @@ import org.sqlite.SQLiteException;
  *       attempt leaves nothing behind and a retry can neither duplicate nor mis-fence.
  *   <li>An append that is itself at fault (a constraint it violates) fails alone: the batch is
  *       redone with a savepoint around each append, only on that rare path.
+ *   <li>Audit records ride in the same transactions: those derived from an append are written
+ *       right after its events (a fenced append writes neither), control actions as their own
+ *       queue entries. The chain's tail is read from the table by each transaction and
+ *       forgotten on rollback ({@link AuditSql}), so retries and other processes cannot fork it.
  *   <li>Closing drains the queue; while stalled it waits {@code closeWait} for the fault to
  *       clear, then fails what it holds as not written (none of it was acknowledged).
  * </ul>
@@ -87,8 +93,19 @@ final class JournalWriter {
         T run(Connection c) throws SQLException;
     }
 
-    /** An append waiting for the writer, its events already encoded by the producer's thread. */
-    private record Pending(Append append, String[] bodies, CompletableFuture<Void> done) {}
+    /**
+     * An append waiting for the writer, its events already encoded and its audit entries derived
+     * by the producer's thread; or, with no append, audit entries alone (a control action).
+     */
+    private record Pending(Append append, String[] bodies, List<AuditEntry> audit, CompletableFuture<Void> done) {
+        boolean write(AppendSql st) throws SQLException {
+            if (append == null) {
+                st.writeAudit(audit);
+                return true;
+            }
+            return st.write(append, bodies, audit);
+        }
+    }
 
     /** What one attempt at a batch came to. */
     private sealed interface Outcome {}
@@ -150,7 +167,17 @@ final class JournalWriter {
         for (int i = 0; i < bodies.length; i++) {
             bodies[i] = EventCodec.encode(append.events().get(i));
         }
-        var pending = new Pending(append, bodies, new CompletableFuture<>());
+        return enqueue(new Pending(append, bodies, JournalAudit.of(append), new CompletableFuture<>()));
+    }
+
+    CompletableFuture<Void> submitAudit(List<AuditEntry> entries) {
+        if (closing) {
+            return CompletableFuture.failedFuture(new MyriadException("the journal is closed: these audit records were NOT written", false));
+        }
+        return enqueue(new Pending(null, new String[0], List.copyOf(entries), new CompletableFuture<>()));
+    }
+
+    private CompletableFuture<Void> enqueue(Pending pending) {
         try {
             queue.put(pending);
         } catch (InterruptedException e) {
@@ -320,12 +347,13 @@ final class JournalWriter {
             settings.beforeCommit().run();
             AppendSql st = statements();
             connection.setAutoCommit(false);
+            st.begin();
             for (Pending p : batch) {
-                if (!st.write(p.append(), p.bodies())) {
+                if (!p.write(st)) {
                     fenced.add(p);
                 }
             }
-            st.flushEvents();
+            st.flushAll();
             connection.commit();
         } catch (SQLException e) {
             abort();
@@ -346,13 +374,14 @@ final class JournalWriter {
         try {
             AppendSql st = statements();
             connection.setAutoCommit(false);
+            st.begin();
             for (Pending p : batch) {
                 st.savepoint();
                 try {
-                    if (!st.write(p.append(), p.bodies())) {
+                    if (!p.write(st)) {
                         fenced.add(p);
                     }
-                    st.flushEvents();
+                    st.flushAll();
                 } catch (SQLException | RuntimeException e) {
                     if (e instanceof SQLException sql && StorageFault.of(sql).isPresent()) {
                         throw sql;
@@ -482,8 +511,9 @@ final class JournalWriter {
                 if (c.fenced().contains(p)) {
                     p.done().completeExceptionally(new JournalFenceException(p.append().runId(), p.append().expectedSeq()));
                 } else if (refusal != null) {
-                    p.done().completeExceptionally(new MyriadException("journal append to run " + p.append().runId()
-                            + " at seq " + p.append().expectedSeq() + " was refused by the database and NOT written: "
+                    String what = p.append() == null ? "audit append"
+                            : "journal append to run " + p.append().runId() + " at seq " + p.append().expectedSeq();
+                    p.done().completeExceptionally(new MyriadException(what + " was refused by the database and NOT written: "
                             + refusal.getMessage() + "; the other appends of its transaction were written", false, refusal));
                 } else {
                     p.done().complete(null);

@@ -1,6 +1,11 @@
 package io.myriad.store;
 
 import io.myriad.core.MyriadException;
+import io.myriad.core.audit.AuditChain;
+import io.myriad.core.audit.AuditEntry;
+import io.myriad.core.audit.AuditLog;
+import io.myriad.core.audit.AuditRecord;
+import io.myriad.core.audit.AuditVerification;
 import io.myriad.core.journal.EventCodec;
 import io.myriad.core.journal.Journal;
 import io.myriad.core.journal.JournalRecord;
@@ -36,10 +41,13 @@ import java.util.function.Consumer;
  * {@link #health()} reports. The {@code runs} summary row is rewritten on a run's final append
  * and every 32 events in between, not on every append: it is a listing aid, the events are the
  * truth. Reads borrow one of a few read connections from a pool, which WAL lets run beside the
- * writer; {@code adminLock} guards the connection that creates executions.
+ * writer; {@code adminLock} guards the connection that creates executions. The audit log
+ * ({@code audit} table) is appended by the same writer: the records derived from a journal
+ * append go in that append's transaction, control actions through {@link #appendAudit}; the
+ * writer assigns each its seq and chains its hash to the last one.
  */
-public final class SqliteStore implements Journal, RunRepository {
-    private static final int SCHEMA_VERSION = 1;
+public final class SqliteStore implements Journal, RunRepository, AuditLog {
+    private static final int SCHEMA_VERSION = 2;
 
     /** How hard SQLite works to make each commit survive a power loss. */
     public enum Sync {
@@ -176,6 +184,17 @@ public final class SqliteStore implements Journal, RunRepository {
                 c.commit();
                 c.setAutoCommit(true);
             }
+            if (version < 2) {
+                c.setAutoCommit(false);
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS audit (
+                          seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, tenant TEXT NOT NULL, actor TEXT NOT NULL,
+                          action TEXT NOT NULL, subject TEXT NOT NULL, details TEXT NOT NULL, prev TEXT NOT NULL,
+                          hash TEXT NOT NULL)""");
+                s.execute("PRAGMA user_version=2");
+                c.commit();
+                c.setAutoCommit(true);
+            }
         }
     }
 
@@ -255,6 +274,101 @@ public final class SqliteStore implements Journal, RunRepository {
     public Size size() {
         return query("SELECT count(*), coalesce(sum(length(body)),0) FROM events", ps -> { },
                 rs -> new Size(rs.getLong(1), rs.getLong(2)));
+    }
+
+    // ---------------------------------------------------------------- audit log
+
+    @Override
+    public CompletableFuture<Void> appendAudit(List<AuditEntry> entries) {
+        Objects.requireNonNull(entries, "entries");
+        if (entries.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return writer.submitAudit(entries);
+    }
+
+    private static final String AUDIT_COLS = "seq, at, tenant, actor, action, subject, details, prev, hash";
+
+    private static AuditRecord auditRecord(ResultSet rs) throws SQLException {
+        return new AuditRecord(rs.getLong(1), new AuditEntry(rs.getLong(2), rs.getString(3), rs.getString(4),
+                rs.getString(5), rs.getString(6), rs.getString(7)), rs.getString(8), rs.getString(9));
+    }
+
+    /** Streams the table in seq order on one read connection; memory stays flat whatever its size. */
+    @Override
+    public AuditVerification verifyAudit() {
+        var verifier = new AuditChain.Verifier();
+        return query("SELECT " + AUDIT_COLS + " FROM audit ORDER BY seq", ps -> ps.setFetchSize(4_096), rs -> {
+            while (rs.next()) {
+                var e = new AuditEntry(rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        rs.getString(6), rs.getString(7));
+                if (!verifier.accept(rs.getLong(1), e, rs.getString(8), rs.getString(9))) {
+                    break;
+                }
+            }
+            return verifier.result();
+        });
+    }
+
+    @Override
+    public void forEachAudit(long afterSeq, Consumer<AuditRecord> sink) {
+        Objects.requireNonNull(sink, "sink");
+        query("SELECT " + AUDIT_COLS + " FROM audit WHERE seq > ? ORDER BY seq", ps -> ps.setLong(1, afterSeq), rs -> {
+            while (rs.next()) {
+                sink.accept(auditRecord(rs));
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<AuditRecord> latestAudit(int limit) {
+        return query("SELECT " + AUDIT_COLS + " FROM audit ORDER BY seq DESC LIMIT ?", ps -> ps.setInt(1, limit), rs -> {
+            List<AuditRecord> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(auditRecord(rs));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Appends {@code n} generated entries in one transaction on the writer thread, chained like
+     * any other (tests only: builds a log of a million records in seconds).
+     */
+    CompletableFuture<Void> bulkAuditForTest(int n, java.util.function.IntFunction<AuditEntry> entry) {
+        return writer.onWriterThread(c -> {
+            var chain = AuditChain.create();
+            long seq;
+            String hash;
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")) {
+                boolean any = rs.next();
+                seq = any ? rs.getLong(1) : 0;
+                hash = any ? rs.getString(2) : AuditChain.GENESIS;
+            }
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit(" + AUDIT_COLS + ") VALUES (?,?,?,?,?,?,?,?,?)")) {
+                for (int i = 0; i < n; i++) {
+                    AuditRecord r = chain.next(seq, hash, entry.apply(i));
+                    AuditSql.bind(ps, r);
+                    ps.addBatch();
+                    if (i % 10_000 == 9_999) {
+                        ps.executeBatch();
+                    }
+                    seq = r.seq();
+                    hash = r.hash();
+                }
+                ps.executeBatch();
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+            return null;
+        });
     }
 
     // ---------------------------------------------------------------- repository
