@@ -225,7 +225,7 @@ final class RunsCommand {
                 return Main.EXIT_BAD_INPUT;
             }
             String what = decision.retry ? "retry" : decision.fail ? "fail" : "done";
-            String who = by != null ? by : System.getenv().getOrDefault("USER", "unknown");
+            String who = by != null ? by : AuditCommand.userName();
             try (SqliteStore s = store.get()) {
                 RunFold fold = Decisions.resolve(s, InstantSource.system(), runId, callId, what, decision.done, who, comment);
                 out.println("run " + runId + ": " + switch (what) {
