@@ -3,7 +3,6 @@ package io.myriad.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.myriad.core.model.ToolDefinition;
 import io.myriad.core.tool.Effect;
-import io.myriad.core.tool.Tool;
 import io.myriad.core.tool.ToolContext;
 import io.myriad.core.tool.ToolException;
 import io.myriad.core.tool.ToolResult;
@@ -25,7 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link ChangeLog}: invoked again with the same idempotency key, it does nothing, or completes
  * the call if a crash came between the record and the write. Hence {@link Effect#IDEMPOTENT}.
  */
-final class FsEditTool implements Tool {
+final class FsEditTool extends WorkspaceWriteTool {
     static final String NAME = "fs.edit";
     private static final int MAX_LINES_LISTED = 20;
 
@@ -53,20 +52,9 @@ final class FsEditTool implements Tool {
               "additionalProperties": false
             }"""));
 
-    private final WorkspaceLocks locks;
 
     FsEditTool(WorkspaceLocks locks) {
-        this.locks = Objects.requireNonNull(locks, "locks");
-    }
-
-    @Override
-    public ToolDefinition definition() {
-        return DEFINITION;
-    }
-
-    @Override
-    public Effect effect() {
-        return Effect.IDEMPOTENT;
+        super(DEFINITION, locks);
     }
 
     @Override
@@ -87,7 +75,7 @@ final class FsEditTool implements Tool {
         if (file.isMarker()) {
             throw new ToolException("'" + requested + "' is reserved by Myriad");
         }
-        ReentrantLock lock = locks.of(file.root());
+        ReentrantLock lock = lockOf(file.root());
         lock.lock();
         try {
             List<Integer> lines = new ArrayList<>();

@@ -3,7 +3,6 @@ package io.myriad.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.myriad.core.model.ToolDefinition;
 import io.myriad.core.tool.Effect;
-import io.myriad.core.tool.Tool;
 import io.myriad.core.tool.ToolContext;
 import io.myriad.core.tool.ToolException;
 import io.myriad.core.tool.ToolResult;
@@ -27,7 +26,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * with the same idempotency key completes the rest and never applies a hunk twice. Hence
  * {@link Effect#IDEMPOTENT}.
  */
-final class FsPatchTool implements Tool {
+final class FsPatchTool extends WorkspaceWriteTool {
     static final String NAME = "fs.patch";
 
     private static final ToolDefinition DEFINITION = new ToolDefinition(NAME, """
@@ -47,20 +46,9 @@ final class FsPatchTool implements Tool {
               "additionalProperties": false
             }"""));
 
-    private final WorkspaceLocks locks;
 
     FsPatchTool(WorkspaceLocks locks) {
-        this.locks = Objects.requireNonNull(locks, "locks");
-    }
-
-    @Override
-    public ToolDefinition definition() {
-        return DEFINITION;
-    }
-
-    @Override
-    public Effect effect() {
-        return Effect.IDEMPOTENT;
+        super(DEFINITION, locks);
     }
 
     @Override
@@ -83,7 +71,7 @@ final class FsPatchTool implements Tool {
             files.add(file);
         }
         Workspace.Resolved first = files.getFirst();
-        ReentrantLock lock = locks.of(first.root());
+        ReentrantLock lock = lockOf(first.root());
         lock.lock();
         try {
             return ToolResult.ok(ChangeLog.applyOnce(first.root(), context.idempotencyKey(),

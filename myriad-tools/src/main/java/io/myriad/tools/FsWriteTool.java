@@ -2,8 +2,6 @@ package io.myriad.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.myriad.core.model.ToolDefinition;
-import io.myriad.core.tool.Effect;
-import io.myriad.core.tool.Tool;
 import io.myriad.core.tool.ToolContext;
 import io.myriad.core.tool.ToolException;
 import io.myriad.core.tool.ToolResult;
@@ -37,7 +35,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link WorkspaceLocks} (shared with fs.edit and fs.patch), so parallel calls of one run never
  * interleave a marker update or a read-modify-write.
  */
-final class FsWriteTool implements Tool {
+final class FsWriteTool extends WorkspaceWriteTool {
     static final String NAME = "fs.write";
     /** The largest content accepted in one call. */
     static final int DEFAULT_MAX_CONTENT_BYTES = 1024 * 1024;
@@ -64,25 +62,14 @@ final class FsWriteTool implements Tool {
             }"""));
 
     private final int maxContentBytes;
-    private final WorkspaceLocks locks;
 
     FsWriteTool(int maxContentBytes) {
         this(maxContentBytes, new WorkspaceLocks());
     }
 
     FsWriteTool(int maxContentBytes, WorkspaceLocks locks) {
+        super(DEFINITION, locks);
         this.maxContentBytes = maxContentBytes;
-        this.locks = locks;
-    }
-
-    @Override
-    public ToolDefinition definition() {
-        return DEFINITION;
-    }
-
-    @Override
-    public Effect effect() {
-        return Effect.IDEMPOTENT;
     }
 
     @Override
@@ -106,7 +93,7 @@ final class FsWriteTool implements Tool {
         if (Files.isDirectory(file.path())) {
             throw new ToolException("'" + requested + "' is a folder; give a file path");
         }
-        ReentrantLock lock = locks.of(file.root());
+        ReentrantLock lock = lockOf(file.root());
         lock.lock();
         try {
             createParents(file);
