@@ -30,6 +30,8 @@ public final class Main {
     public static final int EXIT_NEEDS_DECISION = 4;
     /** {@code myriad policy check}: the call would need a person's approval. */
     public static final int EXIT_NEEDS_APPROVAL = 5;
+    /** The caller's roles do not grant the operation in that tenant, or its key is unknown or revoked. */
+    public static final int EXIT_DENIED = 6;
 
     private Main() {}
 
@@ -48,6 +50,10 @@ public final class Main {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof io.myriad.core.auth.AccessDenied denied) {
+                cmd.getErr().println("myriad: denied: " + denied.getMessage());
+                return EXIT_DENIED;
+            }
             if (e instanceof io.myriad.core.MyriadException me) {
                 cmd.getErr().println("myriad: " + me.getMessage());
                 return me instanceof io.myriad.cli.fleet.FleetFileException ? EXIT_BAD_INPUT : EXIT_PLATFORM;

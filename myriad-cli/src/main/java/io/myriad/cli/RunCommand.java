@@ -150,7 +150,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private Optional<RunRepository.Execution> chooseExecution(SqliteStore store, FleetSpec fleet, PrintWriter err) {
-        Optional<RunRepository.Execution> unfinished = store.unfinishedExecution(fleet.name());
+        Optional<RunRepository.Execution> unfinished = store.unfinishedExecution(fleet.tenant(), fleet.name());
         if (unfinished.isPresent() && !fresh) {
             RunRepository.Execution ex = unfinished.get();
             if (!ex.digest().equals(fleet.digest())) {
@@ -163,7 +163,7 @@ final class RunCommand implements Callable<Integer> {
         }
         long now = System.currentTimeMillis();
         unfinished.ifPresent(ex -> store.finishExecution(ex.id(), now));
-        return Optional.of(store.createExecution(fleet.name(), fleet.digest(), fleet.source(), fleet.tasks().size(), now));
+        return Optional.of(store.createExecution(fleet.tenant(), fleet.name(), fleet.digest(), fleet.source(), fleet.tasks().size(), now));
     }
 
     private int run(FleetSpec fleet, RunRepository.Execution execution, SqliteStore store, Wiring wiring,

@@ -47,7 +47,7 @@ import java.util.function.Consumer;
  * writer assigns each its seq and chains its hash to the last one.
  */
 public final class SqliteStore implements Journal, RunRepository, AuditLog {
-    private static final int SCHEMA_VERSION = 2;
+    private static final int SCHEMA_VERSION = 3;
 
     /** How hard SQLite works to make each commit survive a power loss. */
     public enum Sync {
@@ -192,6 +192,15 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog {
                           action TEXT NOT NULL, subject TEXT NOT NULL, details TEXT NOT NULL, prev TEXT NOT NULL,
                           hash TEXT NOT NULL)""");
                 s.execute("PRAGMA user_version=2");
+                c.commit();
+                c.setAutoCommit(true);
+            }
+            if (version < 3) {
+                // Tenants own executions (and so runs); journals written before belong to the default tenant.
+                c.setAutoCommit(false);
+                s.execute("ALTER TABLE executions ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default'");
+                s.execute("CREATE INDEX IF NOT EXISTS executions_by_tenant ON executions(tenant, fleet, n)");
+                s.execute("PRAGMA user_version=3");
                 c.commit();
                 c.setAutoCommit(true);
             }
@@ -374,13 +383,16 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog {
     // ---------------------------------------------------------------- repository
 
     @Override
-    public Optional<Execution> unfinishedExecution(String fleet) {
-        return query("SELECT " + EXEC_COLS + " FROM executions WHERE fleet=? AND finished_at=0 ORDER BY n DESC LIMIT 1",
-                ps -> ps.setString(1, fleet), rs -> rs.next() ? Optional.of(execution(rs)) : Optional.empty());
+    public Optional<Execution> unfinishedExecution(String tenant, String fleet) {
+        return query("SELECT " + EXEC_COLS + " FROM executions WHERE tenant=? AND fleet=? AND finished_at=0 ORDER BY n DESC LIMIT 1",
+                ps -> {
+                    ps.setString(1, tenant);
+                    ps.setString(2, fleet);
+                }, rs -> rs.next() ? Optional.of(execution(rs)) : Optional.empty());
     }
 
     @Override
-    public Execution createExecution(String fleet, String digest, String source, int tasks, long now) {
+    public Execution createExecution(String tenant, String fleet, String digest, String source, int tasks, long now) {
         adminLock.lock();
         try {
             adminConnection.setAutoCommit(false);
@@ -394,7 +406,7 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog {
             }
             String id = fleet + "-" + n;
             try (PreparedStatement ps = adminConnection.prepareStatement(
-                    "INSERT INTO executions(id, fleet, n, digest, source, started_at, tasks) VALUES (?,?,?,?,?,?,?)")) {
+                    "INSERT INTO executions(id, fleet, n, digest, source, started_at, tasks, tenant) VALUES (?,?,?,?,?,?,?,?)")) {
                 ps.setString(1, id);
                 ps.setString(2, fleet);
                 ps.setInt(3, n);
@@ -402,10 +414,11 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog {
                 ps.setString(5, source);
                 ps.setLong(6, now);
                 ps.setInt(7, tasks);
+                ps.setString(8, tenant);
                 ps.executeUpdate();
             }
             adminConnection.commit();
-            return new Execution(id, fleet, digest, source, now, 0, tasks);
+            return new Execution(id, fleet, digest, source, now, 0, tasks, tenant);
         } catch (SQLException e) {
             rollbackQuietly(adminConnection);
             throw new MyriadException("cannot record the execution of fleet " + fleet + ": " + e.getMessage(), true, e);
@@ -429,20 +442,22 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog {
         }
     }
 
-    private static final String EXEC_COLS = "id, fleet, digest, source, started_at, finished_at, tasks";
-    private static final String RUN_COLS =
-            "run_id, execution, fleet, task, agent, seq, state, steps, model_calls, tokens, cost, updated_at, detail";
+    private static final String EXEC_COLS = "id, fleet, digest, source, started_at, finished_at, tasks, tenant";
+    /** Run rows with their tenant, from the execution that holds them. */
+    private static final String RUN_COLS = "r.run_id, r.execution, r.fleet, r.task, r.agent, r.seq, r.state, r.steps, "
+            + "r.model_calls, r.tokens, r.cost, r.updated_at, r.detail, coalesce(e.tenant, 'default')";
+    private static final String RUNS = " FROM runs r LEFT JOIN executions e ON e.id = r.execution ";
 
     private static Execution execution(ResultSet rs) throws SQLException {
         return new Execution(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
-                rs.getLong(6), rs.getInt(7));
+                rs.getLong(6), rs.getInt(7), rs.getString(8));
     }
 
     private static RunRow runRow(ResultSet rs) throws SQLException {
         var status = new RunStatus(RunState.valueOf(rs.getString(7)), rs.getLong(8), rs.getLong(9), rs.getLong(10),
                 rs.getDouble(11), rs.getLong(12), rs.getString(13));
         return new RunRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getLong(6), status);
+                rs.getLong(6), status, rs.getString(14));
     }
 
     @Override
@@ -476,20 +491,20 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog {
 
     @Override
     public List<RunRow> runs(String executionId) {
-        return query("SELECT " + RUN_COLS + " FROM runs WHERE execution=? ORDER BY run_id", ps -> ps.setString(1, executionId),
+        return query("SELECT " + RUN_COLS + RUNS + "WHERE r.execution=? ORDER BY r.run_id", ps -> ps.setString(1, executionId),
                 SqliteStore::runRows);
     }
 
     @Override
     public List<RunRow> recentRuns(int limit) {
-        return query("SELECT " + RUN_COLS + " FROM runs ORDER BY updated_at DESC, run_id LIMIT ?", ps -> ps.setInt(1, limit),
+        return query("SELECT " + RUN_COLS + RUNS + "ORDER BY r.updated_at DESC, r.run_id LIMIT ?", ps -> ps.setInt(1, limit),
                 SqliteStore::runRows);
     }
 
     /** Runs in one state (of one execution, when given), by run id; a scan of the summary rows. */
     public List<RunRow> runsInState(RunState state, String executionId, int limit) {
-        String where = executionId == null ? "state=?" : "state=? AND execution=?";
-        return query("SELECT " + RUN_COLS + " FROM runs WHERE " + where + " ORDER BY run_id LIMIT ?", ps -> {
+        String where = executionId == null ? "r.state=?" : "r.state=? AND r.execution=?";
+        return query("SELECT " + RUN_COLS + RUNS + "WHERE " + where + " ORDER BY r.run_id LIMIT ?", ps -> {
             ps.setString(1, state.name());
             if (executionId != null) {
                 ps.setString(2, executionId);
@@ -500,7 +515,7 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog {
 
     @Override
     public Optional<RunRow> run(String runId) {
-        return query("SELECT " + RUN_COLS + " FROM runs WHERE run_id=?", ps -> ps.setString(1, runId),
+        return query("SELECT " + RUN_COLS + RUNS + "WHERE r.run_id=?", ps -> ps.setString(1, runId),
                 rs -> rs.next() ? Optional.of(runRow(rs)) : Optional.empty());
     }
 

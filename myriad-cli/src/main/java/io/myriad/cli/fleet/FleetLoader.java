@@ -71,6 +71,7 @@ import java.util.regex.Pattern;
  *   - {effect: allow, tool: fs.write, agent: writer, when: {path: "src/**"}}
  *   - {effect: needs_approval, tool: ledger.pay, when: {amount: ">= 500"}}
  * policy_file: policy.yaml     # optional: more rules, the same list in a YAML file
+ * tenant: acme                 # optional: the tenant that owns the fleet (default: default)
  * }</pre>
  *
  * <p>With a {@code policy} or {@code policy_file} key, a call no rule allows runs only when its
@@ -86,12 +87,14 @@ import java.util.regex.Pattern;
  */
 public final class FleetLoader {
     private static final Pattern FLEET_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    /** Tenant names: the same shape as fleet names. */
+    public static final Pattern TENANT_NAME = FLEET_NAME;
     private static final Pattern AGENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern HOST = Pattern.compile(
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> ROOT_KEYS = List.of(
             "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp", "secrets",
-            "shell", "policy", "policy_file");
+            "shell", "policy", "policy_file", "tenant");
     private static final List<String> AGENT_KEYS = List.of(
             "instructions", "model", "fallback_model", "tools", "limits", "output_schema", "max_output_tokens", "temperature");
     private static final List<String> LIMIT_KEYS = List.of("max_steps", "max_tokens", "max_wall", "max_repeats", "max_idle_steps");
@@ -151,6 +154,14 @@ public final class FleetLoader {
             }
             return ok;
         }));
+        String tenant = f.get("tenant").flatMap(n -> Values.string(n, problems).filter(s -> {
+            boolean ok = TENANT_NAME.matcher(s).matches();
+            if (!ok) {
+                problems.at(n, "expected a tenant name of 1 to 64 lowercase letters, digits, '.', '_' or '-', "
+                        + "starting with a letter or digit, got " + n.describe());
+            }
+            return ok;
+        })).orElse(FleetSpec.DEFAULT_TENANT);
         ModelSpec fleetModel = f.get("model").flatMap(n -> ModelSpecParser.parse(n, problems))
                 .orElse(ModelSpec.Simulated.DEFAULT);
         int concurrency = f.integer("concurrency", 1, 10_000_000).orElse((long) DEFAULT_CONCURRENCY).intValue();
@@ -173,7 +184,7 @@ public final class FleetLoader {
         }
         return new FleetSpec(name.orElseThrow(), concurrency, agents, tasks.tasks(), http.allowHosts(), source,
                 HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox, secrets,
-                policy);
+                policy, tenant);
     }
 
     private static void readTasks(Node node, Path file, TaskReader tasks, MessageDigest digest, Problems problems) {

@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param secrets         the secrets tools may inject, by name, in file order (references, never values)
  * @param policy          decides each tool call; {@link Policy#NONE} (no {@code policy} key) allows
  *                        every tool an agent lists
+ * @param tenant          the tenant that owns the fleet, its runs and its spend
+ *                        ({@code default} when the file names none)
  */
 public record FleetSpec(
         String name,
@@ -38,10 +40,14 @@ public record FleetSpec(
         Map<String, McpServerSpec> mcpServers,
         String shellSandbox,
         Map<String, SecretSpec> secrets,
-        Policy policy) {
+        Policy policy,
+        String tenant) {
 
     /** The shell's default confinement. */
     public static final String SANDBOX_BUBBLEWRAP = "bubblewrap";
+
+    /** The tenant of a fleet file without a {@code tenant} key. */
+    public static final String DEFAULT_TENANT = io.myriad.core.auth.Principal.DEFAULT_TENANT;
 
 
     public FleetSpec {
@@ -59,6 +65,16 @@ public record FleetSpec(
         Objects.requireNonNull(shellSandbox, "shellSandbox");
         secrets = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(secrets));
         Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(tenant, "tenant");
+    }
+
+    /** A fleet of the default tenant. */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox,
+                     Map<String, SecretSpec> secrets, Policy policy) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
+                shellSandbox, secrets, policy, DEFAULT_TENANT);
     }
 
     /** A fleet without a policy: every tool an agent lists is allowed. */

@@ -52,13 +52,13 @@ public final class InMemoryJournal implements Journal, RunRepository {
     // ---- a minimal run repository: runs are listed from their statuses
 
     @Override
-    public java.util.Optional<Execution> unfinishedExecution(String fleet) {
+    public java.util.Optional<Execution> unfinishedExecution(String tenant, String fleet) {
         return java.util.Optional.empty();
     }
 
     @Override
-    public Execution createExecution(String fleet, String digest, String source, int tasks, long now) {
-        return new Execution(fleet + "-1", fleet, digest, source, now, 0, tasks);
+    public Execution createExecution(String tenant, String fleet, String digest, String source, int tasks, long now) {
+        return new Execution(fleet + "-1", fleet, digest, source, now, 0, tasks, tenant);
     }
 
     @Override

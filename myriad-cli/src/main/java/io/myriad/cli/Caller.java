@@ -1,0 +1,42 @@
+package io.myriad.cli;
+
+import io.myriad.core.auth.Principal;
+import io.myriad.store.SqliteStore;
+import picocli.CommandLine.Option;
+
+/**
+ * Who runs a command: the {@code --api-key} option shared by every command that reads or
+ * changes the store. Without a key, on an install that has no keys yet, the caller is the
+ * implicit owner of every tenant (a local single-user install needs no set-up).
+ */
+final class Caller {
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "Act as the principal of this API key. Default: $MYRIAD_API_KEY. "
+                    + "On an install without keys you act as its owner.")
+    String apiKey;
+
+    /** The key given by option or environment, if any. */
+    String key() {
+        if (apiKey != null && !apiKey.isBlank()) {
+            return apiKey.strip();
+        }
+        String env = System.getenv("MYRIAD_API_KEY");
+        return env == null || env.isBlank() ? null : env.strip();
+    }
+
+    /**
+     * Authenticates the caller against the store's principals.
+     *
+     * @throws io.myriad.core.auth.AccessDenied for an unknown or revoked key, or for no key on
+     *                                          an install that has keys
+     */
+    Principal principal(SqliteStore store) {
+        // Keys are not stored yet: every caller is the implicit owner.
+        return Principal.implicitOwner(localUser());
+    }
+
+    static String localUser() {
+        String user = System.getenv("USER");
+        return user == null || user.isBlank() ? System.getProperty("user.name", "local") : user;
+    }
+}
