@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.myriad.core.audit.AuditRecord;
+import io.myriad.core.auth.Permission;
+import io.myriad.core.auth.Principal;
+import io.myriad.core.auth.TenantScope;
 import io.myriad.core.audit.AuditVerification;
 import io.myriad.store.SqliteStore;
 import java.io.BufferedWriter;
@@ -59,6 +62,9 @@ final class AuditCommand {
         @Mixin
         DataDir data;
 
+        @Mixin
+        Caller caller;
+
         @Spec
         CommandSpec spec;
 
@@ -71,6 +77,10 @@ final class AuditCommand {
                 return Main.EXIT_BAD_INPUT;
             }
             try (SqliteStore s = store.get()) {
+                Principal who = caller.principal(s);
+                if (who.scopeOf(Permission.READ_AUDIT).none()) {
+                    who.require(Permission.READ_AUDIT, Principal.DEFAULT_TENANT);
+                }
                 long t0 = System.nanoTime();
                 AuditVerification v = s.verifyAudit();
                 double seconds = (System.nanoTime() - t0) / 1e9;
@@ -95,6 +105,9 @@ final class AuditCommand {
         @Mixin
         DataDir data;
 
+        @Mixin
+        Caller caller;
+
         @Option(names = "--out", paramLabel = "FILE", description = "Write to FILE instead of the standard output.")
         Path file;
 
@@ -110,8 +123,12 @@ final class AuditCommand {
             try (SqliteStore s = store.get();
                  Writer w = file == null ? new NonClosing(spec.commandLine().getOut())
                          : new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file), StandardCharsets.UTF_8))) {
+                TenantScope scope = readable(caller.principal(s));
                 long[] n = {0};
                 s.forEachAudit(0, r -> {
+                    if (!scope.contains(r.entry().tenant())) {
+                        return;
+                    }
                     try {
                         w.write(json(r).toString());
                         w.write('\n');
@@ -135,6 +152,9 @@ final class AuditCommand {
         @Mixin
         DataDir data;
 
+        @Mixin
+        Caller caller;
+
         @Option(names = "--limit", defaultValue = "50", description = "At most this many records (default ${DEFAULT-VALUE}).")
         int limit;
 
@@ -149,7 +169,7 @@ final class AuditCommand {
                 return Main.EXIT_BAD_INPUT;
             }
             try (SqliteStore s = store.get()) {
-                List<AuditRecord> records = s.latestAudit(limit);
+                List<AuditRecord> records = s.latestAudit(limit, readable(caller.principal(s)));
                 Table t = new Table("SEQ", "TIME", "ACTOR", "ACTION", "SUBJECT", "DETAILS");
                 for (AuditRecord r : records) {
                     var e = r.entry();
@@ -164,6 +184,18 @@ final class AuditCommand {
                 return Main.EXIT_OK;
             }
         }
+    }
+
+    /**
+     * The tenants whose records {@code who} may read; with none, the command is refused (the
+     * chain links every tenant's records, so a partial export still carries every hash).
+     */
+    static TenantScope readable(Principal who) {
+        TenantScope scope = who.scopeOf(Permission.READ_AUDIT);
+        if (scope.none()) {
+            who.require(Permission.READ_AUDIT, Principal.DEFAULT_TENANT);
+        }
+        return scope;
     }
 
     static ObjectNode json(AuditRecord r) {

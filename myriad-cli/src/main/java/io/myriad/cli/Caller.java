@@ -1,5 +1,6 @@
 package io.myriad.cli;
 
+import io.myriad.core.auth.Authenticator;
 import io.myriad.core.auth.Principal;
 import io.myriad.store.SqliteStore;
 import picocli.CommandLine.Option;
@@ -31,8 +32,7 @@ final class Caller {
      *                                          an install that has keys
      */
     Principal principal(SqliteStore store) {
-        // Keys are not stored yet: every caller is the implicit owner.
-        return Principal.implicitOwner(localUser());
+        return new Authenticator(store).authenticate(key(), localUser());
     }
 
     static String localUser() {

@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Runs fleets of autonomous AI agents: durable, governed, fast.",
-        subcommands = {RunCommand.class, RunsCommand.class, PolicyCommand.class, AuditCommand.class, SimServerCommand.class,
+        subcommands = {RunCommand.class, RunsCommand.class, PolicyCommand.class, AuditCommand.class, KeysCommand.class,
+                TenantsCommand.class, TenantsCommand.Whoami.class, SimServerCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {

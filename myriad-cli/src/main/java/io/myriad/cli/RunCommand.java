@@ -3,6 +3,8 @@ package io.myriad.cli;
 import io.myriad.cli.fleet.FleetFileException;
 import io.myriad.cli.fleet.FleetLoader;
 import io.myriad.core.audit.AuditEntry;
+import io.myriad.core.auth.Permission;
+import io.myriad.core.auth.Principal;
 import io.myriad.core.audit.JournalAudit;
 import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.journal.RunRepository;
@@ -69,6 +71,9 @@ final class RunCommand implements Callable<Integer> {
                     "(default ${DEFAULT-VALUE}). Unfinished runs resume on the next start."})
     String grace;
 
+    @Mixin
+    Caller caller;
+
     @Spec
     CommandSpec spec;
 
@@ -90,6 +95,13 @@ final class RunCommand implements Callable<Integer> {
             err.println(e.getMessage());
             err.println("myriad: the fleet file has errors; nothing was run");
             return Main.EXIT_BAD_INPUT;
+        }
+        Principal who;
+        try (SqliteStore s = SqliteStore.open(data.database())) {
+            who = caller.principal(s);
+            // Running a fleet spends its tenant's budget: the operator's permission, in that tenant.
+            who.require(Permission.RUN, fleet.tenant());
+            s.createTenant(fleet.tenant(), System.currentTimeMillis(), who.actor());
         }
         Secrets secrets;
         try {
@@ -134,13 +146,14 @@ final class RunCommand implements Callable<Integer> {
                 return exit;
             }
             RunRepository.Execution ex = execution.get();
-            store.appendAudit(List.of(new AuditEntry(System.currentTimeMillis(), JournalAudit.DEFAULT_TENANT,
-                    AuditCommand.user(), "fleet.started", ex.id(), JSON.createObjectNode().put("fleet", fleet.name())
+            store.appendAudit(List.of(new AuditEntry(System.currentTimeMillis(), fleet.tenant(),
+                    who.actor(), "fleet.started", ex.id(), JSON.createObjectNode().put("fleet", fleet.name())
                             .put("source", fleet.source()).put("digest", fleet.digest()).put("tasks", fleet.tasks().size())
                             .toString()))).join();
+            err.println("tenant " + fleet.tenant() + ", " + Access.describe(who));
             exit = run(fleet, ex, store, wiring, secrets, out, err, stop);
-            store.appendAudit(List.of(new AuditEntry(System.currentTimeMillis(), JournalAudit.DEFAULT_TENANT,
-                    AuditCommand.user(), "fleet.finished", ex.id(), JSON.createObjectNode().put("fleet", fleet.name())
+            store.appendAudit(List.of(new AuditEntry(System.currentTimeMillis(), fleet.tenant(),
+                    who.actor(), "fleet.finished", ex.id(), JSON.createObjectNode().put("fleet", fleet.name())
                             .put("exit", exit).put("interrupted", stop.signalled()).toString()))).join();
             return exit;
         } finally {

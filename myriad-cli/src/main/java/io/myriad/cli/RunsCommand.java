@@ -3,6 +3,9 @@ package io.myriad.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.myriad.core.auth.Permission;
+import io.myriad.core.auth.Principal;
+import io.myriad.core.auth.TenantScope;
 import io.myriad.core.journal.EventCodec;
 import io.myriad.core.journal.JournalRecord;
 import io.myriad.core.journal.RunRepository;
@@ -51,6 +54,9 @@ final class RunsCommand {
         @Mixin
         DataDir data;
 
+        @Mixin
+        Caller caller;
+
         @Option(names = "--execution", paramLabel = "ID", description = "Only the runs of this execution (e.g. hello-1).")
         String execution;
 
@@ -86,10 +92,15 @@ final class RunsCommand {
                 }
             }
             try (SqliteStore s = store.get()) {
+                Principal who = caller.principal(s);
+                TenantScope scope = who.scopeOf(Permission.VIEW);
+                if (execution != null) {
+                    Access.execution(s, who, execution);
+                }
                 List<RunRepository.RunRow> rows = wanted != null
-                        ? s.runsInState(wanted, execution, limit)
+                        ? s.runsInState(wanted, execution, limit).stream().filter(r -> scope.contains(r.tenant())).toList()
                         : execution == null
-                        ? s.recentRuns(limit)
+                        ? s.recentRuns(limit, scope)
                         : s.runs(execution).stream().limit(limit).toList();
                 if (json) {
                     ArrayNode arr = JSON.createArrayNode();
@@ -118,6 +129,7 @@ final class RunsCommand {
         ObjectNode o = JSON.createObjectNode();
         o.put("run", r.runId());
         o.put("execution", r.execution());
+        o.put("tenant", r.tenant());
         o.put("fleet", r.fleet());
         o.put("task", r.task());
         o.put("agent", r.agent());
@@ -146,6 +158,9 @@ final class RunsCommand {
         @Option(names = "--full", description = "Do not shorten long texts.")
         boolean full;
 
+        @Mixin
+        Caller caller;
+
         @Spec
         CommandSpec spec;
 
@@ -158,11 +173,7 @@ final class RunsCommand {
                 return Main.EXIT_BAD_INPUT;
             }
             try (SqliteStore s = store.get()) {
-                Optional<RunRepository.RunRow> row = s.run(runId);
-                if (row.isEmpty()) {
-                    err.println("myriad: no run " + runId + " in " + data.database() + "; list them with: myriad runs ls");
-                    return Main.EXIT_BAD_INPUT;
-                }
+                Optional<RunRepository.RunRow> row = Optional.of(Access.run(s, caller.principal(s), runId, Permission.VIEW));
                 List<JournalRecord> records = s.read(runId);
                 if (json) {
                     for (JournalRecord r : records) {
@@ -210,8 +221,8 @@ final class RunsCommand {
         @Option(names = "--comment", paramLabel = "TEXT", description = "Why; journaled with the decision.")
         String comment;
 
-        @Option(names = "--by", paramLabel = "NAME", description = "Who decides (default: $USER).")
-        String by;
+        @Mixin
+        Caller caller;
 
         @Spec
         CommandSpec spec;
@@ -225,8 +236,10 @@ final class RunsCommand {
                 return Main.EXIT_BAD_INPUT;
             }
             String what = decision.retry ? "retry" : decision.fail ? "fail" : "done";
-            String who = by != null ? by : AuditCommand.userName();
             try (SqliteStore s = store.get()) {
+                Principal principal = caller.principal(s);
+                Access.run(s, principal, runId, Permission.RESOLVE);
+                String who = principal.actor();
                 RunFold fold = Decisions.resolve(s, InstantSource.system(), runId, callId, what, decision.done, who, comment);
                 out.println("run " + runId + ": " + switch (what) {
                     case "retry" -> "the call will be invoked again with the same idempotency key";

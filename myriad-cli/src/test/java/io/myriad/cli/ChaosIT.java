@@ -106,8 +106,8 @@ class ChaosIT {
                 String key = w[2];
                 Cli.Result r = LedgerToolProvider.hasEffectIn(ledger, tool, key)
                         ? Cli.run("runs", "resolve", runId, "--done", tool + " done (seen in the ledger by a person)",
-                                "--by", "chaos-test", "--data", data.toString())
-                        : Cli.run("runs", "resolve", runId, "--retry", "--comment", "no ledger line", "--by", "chaos-test",
+                                "--data", data.toString())
+                        : Cli.run("runs", "resolve", runId, "--retry", "--comment", "no ledger line",
                                 "--data", data.toString());
                 assertThat(r.exit()).as(r.err()).isZero();
                 humanDecisions++;
@@ -192,7 +192,7 @@ class ChaosIT {
                 if (!r.entry().action().startsWith("fleet.")) {
                     auditActions.merge(r.entry().action(), 1, Integer::sum);
                 }
-                if (r.entry().action().equals("decision.resolved") && r.entry().actor().equals("human:chaos-test")) {
+                if (r.entry().action().equals("decision.resolved") && r.entry().actor().startsWith("local:")) {
                     auditedHumanDecisions[0]++;
                 }
             });

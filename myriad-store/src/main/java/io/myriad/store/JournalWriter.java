@@ -120,6 +120,7 @@ final class JournalWriter {
     private record Failed(Exception cause) implements Outcome {}
 
     private final Path file;
+    private final java.util.function.Function<String, String> tenantOfRun;
     private final Opener opener;
     private final Settings settings;
     private final int maxBatch;
@@ -143,7 +144,9 @@ final class JournalWriter {
     private long maxPageCount;
     private StorageFault fault;
 
-    JournalWriter(Path file, Connection connection, Opener opener, int queueCapacity, int maxBatch, Settings settings) {
+    JournalWriter(Path file, Connection connection, Opener opener, int queueCapacity, int maxBatch, Settings settings,
+                  java.util.function.Function<String, String> tenantOfRun) {
+        this.tenantOfRun = tenantOfRun;
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
         }
@@ -167,7 +170,8 @@ final class JournalWriter {
         for (int i = 0; i < bodies.length; i++) {
             bodies[i] = EventCodec.encode(append.events().get(i));
         }
-        return enqueue(new Pending(append, bodies, JournalAudit.of(append), new CompletableFuture<>()));
+        return enqueue(new Pending(append, bodies, JournalAudit.of(append, tenantOfRun.apply(append.runId())),
+                new CompletableFuture<>()));
     }
 
     CompletableFuture<Void> submitAudit(List<AuditEntry> entries) {

@@ -6,6 +6,9 @@ import io.myriad.core.audit.AuditEntry;
 import io.myriad.core.audit.AuditLog;
 import io.myriad.core.audit.AuditRecord;
 import io.myriad.core.audit.AuditVerification;
+import io.myriad.core.auth.AccessStore;
+import io.myriad.core.auth.Role;
+import io.myriad.core.auth.TenantScope;
 import io.myriad.core.journal.EventCodec;
 import io.myriad.core.journal.Journal;
 import io.myriad.core.journal.JournalRecord;
@@ -46,8 +49,8 @@ import java.util.function.Consumer;
  * append go in that append's transaction, control actions through {@link #appendAudit}; the
  * writer assigns each its seq and chains its hash to the last one.
  */
-public final class SqliteStore implements Journal, RunRepository, AuditLog {
-    private static final int SCHEMA_VERSION = 3;
+public final class SqliteStore implements Journal, RunRepository, AuditLog, AccessStore {
+    private static final int SCHEMA_VERSION = 4;
 
     /** How hard SQLite works to make each commit survive a power loss. */
     public enum Sync {
@@ -65,6 +68,7 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog {
     private final List<Connection> readConnections = new ArrayList<>();
     private final Connection adminConnection;
     private final ReentrantLock adminLock = new ReentrantLock();
+    private final java.util.concurrent.ConcurrentHashMap<String, String> tenantByExecution = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private SqliteStore(Path file, Sync sync, int queueCapacity, int maxBatch, JournalWriter.Settings settings)
@@ -81,7 +85,7 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog {
         }
         this.adminConnection = connect(file, sync, DEFAULT_BUSY_TIMEOUT_MILLIS);
         this.writer = new JournalWriter(file, writeConnection, () -> connect(file, sync, settings.busyTimeoutMillis()),
-                queueCapacity, maxBatch, settings);
+                queueCapacity, maxBatch, settings, this::tenantOfRun);
     }
 
     /** Opens (creating if needed) the store at {@code file} with the default settings. */
@@ -201,6 +205,21 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog {
                 s.execute("ALTER TABLE executions ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default'");
                 s.execute("CREATE INDEX IF NOT EXISTS executions_by_tenant ON executions(tenant, fleet, n)");
                 s.execute("PRAGMA user_version=3");
+                c.commit();
+                c.setAutoCommit(true);
+            }
+            if (version < 4) {
+                // Tenants and API keys: keys are kept only as their SHA-256.
+                c.setAutoCommit(false);
+                s.execute("CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL, created_by TEXT NOT NULL)");
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS api_keys (
+                          id TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,
+                          created_by TEXT NOT NULL, revoked_at INTEGER NOT NULL DEFAULT 0)""");
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS grants (
+                          key_id TEXT NOT NULL, tenant TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (key_id, tenant, role))""");
+                s.execute("PRAGMA user_version=4");
                 c.commit();
                 c.setAutoCommit(true);
             }
@@ -328,6 +347,27 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog {
             }
             return null;
         });
+    }
+
+    /** The last {@code limit} records of the tenants in {@code scope}, newest first. */
+    public List<AuditRecord> latestAudit(int limit, TenantScope scope) {
+        if (scope.all()) {
+            return latestAudit(limit);
+        }
+        if (scope.none()) {
+            return List.of();
+        }
+        return query("SELECT " + AUDIT_COLS + " FROM audit WHERE tenant IN (" + placeholders(scope.tenants().size())
+                + ") ORDER BY seq DESC LIMIT ?", ps -> {
+                    int i = bindAll(ps, 1, scope.tenants());
+                    ps.setInt(i, limit);
+                }, rs -> {
+                    List<AuditRecord> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(auditRecord(rs));
+                    }
+                    return out;
+                });
     }
 
     @Override
@@ -499,6 +539,212 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog {
     public List<RunRow> recentRuns(int limit) {
         return query("SELECT " + RUN_COLS + RUNS + "ORDER BY r.updated_at DESC, r.run_id LIMIT ?", ps -> ps.setInt(1, limit),
                 SqliteStore::runRows);
+    }
+
+    /** The newest runs of the tenants in {@code scope}, newest first, at most {@code limit}. */
+    public List<RunRow> recentRuns(int limit, TenantScope scope) {
+        if (scope.all()) {
+            return recentRuns(limit);
+        }
+        if (scope.none()) {
+            return List.of();
+        }
+        return query("SELECT " + RUN_COLS + RUNS + "WHERE e.tenant IN (" + placeholders(scope.tenants().size())
+                + ") ORDER BY r.updated_at DESC, r.run_id LIMIT ?", ps -> {
+                    int i = bindAll(ps, 1, scope.tenants());
+                    ps.setInt(i, limit);
+                }, SqliteStore::runRows);
+    }
+
+    /** Executions of the tenants in {@code scope}, newest first. */
+    public List<Execution> executions(int limit, TenantScope scope) {
+        if (scope.all()) {
+            return executions(limit);
+        }
+        if (scope.none()) {
+            return List.of();
+        }
+        return query("SELECT " + EXEC_COLS + " FROM executions WHERE tenant IN (" + placeholders(scope.tenants().size())
+                + ") ORDER BY started_at DESC, n DESC LIMIT ?", ps -> {
+                    int i = bindAll(ps, 1, scope.tenants());
+                    ps.setInt(i, limit);
+                }, rs -> {
+                    List<Execution> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(execution(rs));
+                    }
+                    return out;
+                });
+    }
+
+    private static String placeholders(int n) {
+        return String.join(",", java.util.Collections.nCopies(n, "?"));
+    }
+
+    private static int bindAll(PreparedStatement ps, int from, java.util.Collection<String> values) throws SQLException {
+        int i = from;
+        for (String v : values) {
+            ps.setString(i++, v);
+        }
+        return i;
+    }
+
+    /**
+     * The tenant of a run, from the execution named in its id ({@code <execution>:<task>});
+     * {@code default} for runs outside any recorded execution. Cached: executions never change tenant.
+     */
+    public String tenantOfRun(String runId) {
+        int colon = runId.indexOf(':');
+        String execution = colon < 0 ? runId : runId.substring(0, colon);
+        String cached = tenantByExecution.get(execution);
+        if (cached != null) {
+            return cached;
+        }
+        String tenant = query("SELECT tenant FROM executions WHERE id=?", ps -> ps.setString(1, execution),
+                rs -> rs.next() ? rs.getString(1) : null);
+        if (tenant == null) {
+            return io.myriad.core.auth.Principal.DEFAULT_TENANT;
+        }
+        tenantByExecution.put(execution, tenant);
+        return tenant;
+    }
+
+    // ---------------------------------------------------------------- tenants and keys
+
+    @Override
+    public boolean hasActiveKeys() {
+        return query("SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at=0)", ps -> { }, rs -> rs.getInt(1) == 1);
+    }
+
+    private static final String KEY_COLS = "id, name, hash, created_at, created_by, revoked_at";
+
+    @Override
+    public Optional<KeyRow> keyByHash(String hash) {
+        return query("SELECT " + KEY_COLS + " FROM api_keys WHERE hash=?", ps -> ps.setString(1, hash), this::keyRows)
+                .stream().findFirst();
+    }
+
+    @Override
+    public Optional<KeyRow> key(String id) {
+        return query("SELECT " + KEY_COLS + " FROM api_keys WHERE id=?", ps -> ps.setString(1, id), this::keyRows)
+                .stream().findFirst();
+    }
+
+    @Override
+    public List<KeyRow> keys() {
+        return query("SELECT " + KEY_COLS + " FROM api_keys ORDER BY created_at DESC, id", ps -> { }, this::keyRows);
+    }
+
+    private List<KeyRow> keyRows(ResultSet rs) throws SQLException {
+        record Raw(String id, String name, String hash, long createdAt, String createdBy, long revokedAt) {}
+        List<Raw> raws = new ArrayList<>();
+        while (rs.next()) {
+            raws.add(new Raw(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5), rs.getLong(6)));
+        }
+        List<KeyRow> out = new ArrayList<>(raws.size());
+        for (Raw r : raws) {
+            java.util.Map<String, java.util.Set<Role>> grants = new java.util.TreeMap<>();
+            for (String[] g : query("SELECT tenant, role FROM grants WHERE key_id=? ORDER BY tenant, role",
+                    ps -> ps.setString(1, r.id()), grs -> {
+                        List<String[]> list = new ArrayList<>();
+                        while (grs.next()) {
+                            list.add(new String[] {grs.getString(1), grs.getString(2)});
+                        }
+                        return list;
+                    })) {
+                grants.computeIfAbsent(g[0], t -> java.util.EnumSet.noneOf(Role.class)).add(Role.valueOf(g[1]));
+            }
+            out.add(new KeyRow(r.id(), r.name(), r.hash(), grants, r.createdAt(), r.createdBy(), r.revokedAt()));
+        }
+        return out;
+    }
+
+    @Override
+    public void createKey(KeyRow key) {
+        admin("store the key " + key.id(), c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO api_keys(" + KEY_COLS + ") VALUES (?,?,?,?,?,?)")) {
+                ps.setString(1, key.id());
+                ps.setString(2, key.name());
+                ps.setString(3, key.hash());
+                ps.setLong(4, key.createdAt());
+                ps.setString(5, key.createdBy());
+                ps.setLong(6, key.revokedAt());
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO grants(key_id, tenant, role) VALUES (?,?,?)")) {
+                for (var g : key.grants().entrySet()) {
+                    for (Role role : g.getValue()) {
+                        ps.setString(1, key.id());
+                        ps.setString(2, g.getKey());
+                        ps.setString(3, role.name());
+                        ps.addBatch();
+                    }
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public boolean revokeKey(String id, long at) {
+        return admin("revoke the key " + id, c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE api_keys SET revoked_at=? WHERE id=? AND revoked_at=0")) {
+                ps.setLong(1, at);
+                ps.setString(2, id);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public boolean createTenant(String name, long at, String by) {
+        return admin("record the tenant " + name, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT OR IGNORE INTO tenants(name, created_at, created_by) VALUES (?,?,?)")) {
+                ps.setString(1, name);
+                ps.setLong(2, at);
+                ps.setString(3, by);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public List<TenantRow> tenants() {
+        return query("""
+                SELECT name, min(created_at), min(created_by) FROM (
+                  SELECT name, created_at, created_by FROM tenants
+                  UNION ALL SELECT tenant, min(started_at), '' FROM executions GROUP BY tenant)
+                GROUP BY name ORDER BY name""", ps -> { }, rs -> {
+                    List<TenantRow> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(new TenantRow(rs.getString(1), rs.getLong(2), rs.getString(3)));
+                    }
+                    return out;
+                });
+    }
+
+    private interface AdminWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** One transaction on the admin connection. */
+    private <T> T admin(String what, AdminWork<T> work) {
+        adminLock.lock();
+        try {
+            adminConnection.setAutoCommit(false);
+            T result = work.run(adminConnection);
+            adminConnection.commit();
+            return result;
+        } catch (SQLException e) {
+            rollbackQuietly(adminConnection);
+            throw new MyriadException("cannot " + what + ": " + e.getMessage(), true, e);
+        } finally {
+            autoCommitQuietly(adminConnection);
+            adminLock.unlock();
+        }
     }
 
     /** Runs in one state (of one execution, when given), by run id; a scan of the summary rows. */

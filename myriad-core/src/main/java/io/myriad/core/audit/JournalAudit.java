@@ -15,15 +15,20 @@ import java.util.List;
  * A journal adapter appends these in the transaction of the append itself.
  */
 public final class JournalAudit {
-    /** The tenant of every entry until tenants exist. */
-    public static final String DEFAULT_TENANT = "default";
+    /** The tenant of runs outside any recorded execution. */
+    public static final String DEFAULT_TENANT = io.myriad.core.auth.Principal.DEFAULT_TENANT;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private JournalAudit() {}
 
-    /** The entries for {@code a}, in event order; often none. */
+    /** The entries for {@code a} of a run of the default tenant. */
     public static List<AuditEntry> of(Journal.Append a) {
+        return of(a, DEFAULT_TENANT);
+    }
+
+    /** The entries for {@code a}, a run of {@code tenant}, in event order; often none. */
+    public static List<AuditEntry> of(Journal.Append a, String tenant) {
         List<AuditEntry> out = new ArrayList<>(2);
         String run = a.runId();
         String actor = "run:" + run;
@@ -69,6 +74,9 @@ public final class JournalAudit {
                 case RunEvent.OutputRejected ignored -> { }
                 case RunEvent.RunInterrupted ignored -> { }
             }
+        }
+        if (!tenant.equals(DEFAULT_TENANT)) {
+            out.replaceAll(x -> new AuditEntry(x.at(), tenant, x.actor(), x.action(), x.subject(), x.details()));
         }
         return out;
     }

@@ -91,6 +91,11 @@ public record Principal(String id, String name, Kind kind, Map<String, Set<Role>
                 .map(Map.Entry::getKey).collect(Collectors.toCollection(TreeSet::new));
     }
 
+    /** The tenants where {@code permission} holds, for queries. */
+    public TenantScope scopeOf(Permission permission) {
+        return canEverywhere(permission) ? TenantScope.ALL : TenantScope.only(tenants(permission));
+    }
+
     /** The record in the journal and audit log of who did something: {@code id}. */
     public String actor() {
         return id;

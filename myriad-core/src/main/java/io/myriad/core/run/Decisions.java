@@ -34,7 +34,8 @@ public final class Decisions {
      * @param callId   the call decided on; null for "the call in doubt"
      * @param decision {@code done}, {@code retry} or {@code fail}
      * @param result   for {@code done}: what the call returned, as the model will read it
-     * @param by       who decides, journaled as {@code human:<by>}
+     * @param by       who decides: a principal's actor id ({@code key:k_…}, {@code local:alice}) is
+     *                 journaled as it is, a bare name as {@code human:<by>}
      * @throws RefusedException when the run does not exist, is not in doubt, or names another call
      */
     public static RunFold resolve(Journal journal, InstantSource clock, String runId, String callId,
@@ -59,7 +60,7 @@ public final class Decisions {
             throw new RefusedException("a 'done' decision needs the result the call returned (the model will read it)");
         }
         long now = clock.millis();
-        String who = "human:" + (by == null || by.isBlank() ? "unknown" : by);
+        String who = by == null || by.isBlank() ? "human:unknown" : by.contains(":") ? by : "human:" + by;
         List<RunEvent> events = new ArrayList<>();
         events.add(new RunEvent.ToolCallResolved(now, call.call().id(), decision, result, who, comment));
         if (decision.equals("fail")) {
