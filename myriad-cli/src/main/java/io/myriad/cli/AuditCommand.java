@@ -40,20 +40,6 @@ final class AuditCommand {
 
     private AuditCommand() {}
 
-    /** The user running a control command, as an audit actor. */
-    static String user() {
-        return "human:" + userName();
-    }
-
-    /** {@code $USER}, else the JVM's idea of the account ({@code $USER} is unset under some service managers). */
-    static String userName() {
-        String user = System.getenv("USER");
-        if (user == null || user.isBlank()) {
-            user = System.getProperty("user.name", "");
-        }
-        return user.isBlank() ? "unknown" : user;
-    }
-
     /** {@code myriad audit verify}. */
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = {"Recomputes the whole chain and names the first record that was edited, removed, inserted",

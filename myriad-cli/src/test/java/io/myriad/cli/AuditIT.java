@@ -59,7 +59,7 @@ class AuditIT {
         assertThat(records.stream().filter(r -> r.path("action").asText().equals("run.started"))).hasSize(5);
         assertThat(records.stream().filter(r -> r.path("action").asText().equals("run.finished")))
                 .allSatisfy(r -> assertThat(r.path("details").path("state").asText()).isEqualTo("succeeded"));
-        assertThat(records.getFirst().path("actor").asText()).startsWith("human:");
+        assertThat(records.getFirst().path("actor").asText()).startsWith("local:");
         assertThat(records.get(1).path("prev").asText()).isEqualTo(records.getFirst().path("hash").asText());
         assertThat(verify.out()).startsWith(String.format(Locale.ROOT, "%,d records", records.size()));
 
