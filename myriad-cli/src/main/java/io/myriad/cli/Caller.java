@@ -35,6 +35,22 @@ final class Caller {
         return new Authenticator(store).authenticate(key(), localUser());
     }
 
+    /**
+     * Authenticates the caller against the store at {@code database} without creating it: a
+     * missing store has no keys, so the caller is its implicit owner (and a key is unknown).
+     */
+    Principal principal(java.nio.file.Path database) {
+        if (!java.nio.file.Files.exists(database)) {
+            if (key() != null) {
+                throw new io.myriad.core.auth.AccessDenied("unknown or revoked API key");
+            }
+            return Principal.implicitOwner(localUser());
+        }
+        try (SqliteStore store = SqliteStore.open(database)) {
+            return principal(store);
+        }
+    }
+
     static String localUser() {
         String user = System.getenv("USER");
         return user == null || user.isBlank() ? System.getProperty("user.name", "local") : user;

@@ -96,13 +96,8 @@ final class RunCommand implements Callable<Integer> {
             err.println("myriad: the fleet file has errors; nothing was run");
             return Main.EXIT_BAD_INPUT;
         }
-        Principal who;
-        try (SqliteStore s = SqliteStore.open(data.database())) {
-            who = caller.principal(s);
-            // Running a fleet spends its tenant's budget: the operator's permission, in that tenant.
-            who.require(Permission.RUN, fleet.tenant());
-            s.createTenant(fleet.tenant(), System.currentTimeMillis(), who.actor());
-        }
+        // Running a fleet spends its tenant's budget: the operator's permission, in that tenant.
+        caller.principal(data.database()).require(Permission.RUN, fleet.tenant());
         Secrets secrets;
         try {
             Map<String, String> env = System.getenv();
@@ -140,12 +135,16 @@ final class RunCommand implements Callable<Integer> {
                         : "myriad: " + h.problem());
                 err.flush();
             });
+            // Again on the store in use: a key may have been created since the check above.
+            Principal who = caller.principal(store);
+            who.require(Permission.RUN, fleet.tenant());
             Optional<RunRepository.Execution> execution = chooseExecution(store, fleet, err);
             if (execution.isEmpty()) {
                 exit = Main.EXIT_BAD_INPUT;
                 return exit;
             }
             RunRepository.Execution ex = execution.get();
+            store.createTenant(fleet.tenant(), System.currentTimeMillis(), who.actor());
             store.appendAudit(List.of(new AuditEntry(System.currentTimeMillis(), fleet.tenant(),
                     who.actor(), "fleet.started", ex.id(), JSON.createObjectNode().put("fleet", fleet.name())
                             .put("source", fleet.source()).put("digest", fleet.digest()).put("tasks", fleet.tasks().size())
@@ -218,7 +217,7 @@ final class RunCommand implements Callable<Integer> {
                     .gateways(p -> gateways.computeIfAbsent(p, provider -> ModelGateway.builder().provider(provider)
                             .maxConcurrency(fleet.concurrency()).rateLimiter(RateLimiter.create())
                             .resilience(fleet.resilience()).executor(executor).timer(timer).build()))
-                    .executor(StepExecutor.create(executor, STEP_THREADS)).timer(timer)
+                    .executor(StepExecutor.create(executor, STEP_THREADS)).timer(timer).tenant(fleet.tenant())
                     .build();
             stop.onSignal(runner::drain);
             progress = Progress.start(err, fleet.tasks().size(), System.console() != null && !json,
