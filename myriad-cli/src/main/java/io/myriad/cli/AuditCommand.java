@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
 /** {@code myriad audit}: verifies, exports and lists the hash-chained audit log. */
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = "Verifies, exports and lists the audit log: every control and agent action, hash-chained.",
-        subcommands = {AuditCommand.Verify.class, AuditCommand.Export.class, AuditCommand.Ls.class})
+        subcommands = {AuditCommand.Verify.class, AuditCommand.Export.class, AuditCommand.Ls.class,
+                AuditCheckpoints.Take.class})
 final class AuditCommand {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,11 +52,19 @@ final class AuditCommand {
         @Mixin
         Caller caller;
 
+        @Option(names = "--checkpoints", paramLabel = "FILE",
+                description = "Also check the signed checkpoints in FILE (see `audit checkpoint`): catches records cut from the end.")
+        Path checkpoints;
+
+        @Option(names = "--signing-key", paramLabel = "FILE", description = "The key the checkpoints must be signed with "
+                + "(default: ~/.config/myriad/audit-signing.key).")
+        Path keyFile;
+
         @Spec
         CommandSpec spec;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             var store = RunsCommand.openExisting(data, err);
@@ -77,8 +86,11 @@ final class AuditCommand {
                     return Main.EXIT_TASKS_FAILED;
                 }
                 out.printf(Locale.ROOT, "%,d records, chain intact, verified in %.2f s%n", v.records(), seconds);
+                if (checkpoints != null) {
+                    return AuditCheckpoints.verify(s, checkpoints, keyFile, out, err) ? Main.EXIT_OK : Main.EXIT_TASKS_FAILED;
+                }
                 // Cutting records off the end leaves an intact, shorter chain: compare this with a head noted earlier.
-                out.println("head " + v.head() + " (note it elsewhere to detect records cut from the end)");
+                out.println("head " + v.head() + " (sign it with `myriad audit checkpoint` to detect records cut from the end)");
                 return Main.EXIT_OK;
             }
         }

@@ -148,6 +148,7 @@ final class RunCommand implements Callable<Integer> {
             store.appendAudit(List.of(new AuditEntry(System.currentTimeMillis(), fleet.tenant(),
                     who.actor(), "fleet.started", ex.id(), JSON.createObjectNode().put("fleet", fleet.name())
                             .put("source", fleet.source()).put("digest", fleet.digest()).put("tasks", fleet.tasks().size())
+                            .put("policy_rules", fleet.policy().rules().size()).put("policy_digest", fleet.policy().digest())
                             .toString()))).join();
             err.println("tenant " + fleet.tenant() + ", " + Access.describe(who));
             exit = run(fleet, ex, store, wiring, secrets, out, err, stop);

@@ -349,6 +349,12 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         });
     }
 
+    /** The record {@code seq}, as stored, if the log has it. */
+    public Optional<AuditRecord> auditRecord(long seq) {
+        return query("SELECT " + AUDIT_COLS + " FROM audit WHERE seq=?", ps -> ps.setLong(1, seq),
+                rs -> rs.next() ? Optional.of(auditRecord(rs)) : Optional.empty());
+    }
+
     /** The last {@code limit} records of the tenants in {@code scope}, newest first. */
     public List<AuditRecord> latestAudit(int limit, TenantScope scope) {
         if (scope.all()) {

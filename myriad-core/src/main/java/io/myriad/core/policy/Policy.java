@@ -42,6 +42,26 @@ public final class Policy {
         return enforced;
     }
 
+    /**
+     * SHA-256 (hex) of the rules as they were read, in order; what the audit log records of the
+     * policy in force, so a changed policy shows as a changed digest. Empty without a policy.
+     */
+    public String digest() {
+        if (!enforced) {
+            return "";
+        }
+        try {
+            var md = java.security.MessageDigest.getInstance("SHA-256");
+            for (Rule r : rules) {
+                md.update(r.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                md.update((byte) '\n');
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
     /** Decides one call. */
     public Decision decide(Request request) {
         Objects.requireNonNull(request, "request");
