@@ -1,6 +1,9 @@
 package io.myriad.store;
 
 import io.myriad.core.MyriadException;
+import io.myriad.core.budget.BudgetStore;
+import io.myriad.core.budget.Ceilings;
+import io.myriad.core.fleet.ModelSpec;
 import io.myriad.core.audit.AuditChain;
 import io.myriad.core.audit.AuditEntry;
 import io.myriad.core.audit.AuditLog;
@@ -23,6 +26,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -46,8 +50,8 @@ import java.util.function.Consumer;
  * append go in that append's transaction, control actions through {@link #appendAudit}; the
  * writer assigns each its seq and chains its hash to the last one.
  */
-public final class SqliteStore implements Journal, RunRepository, AuditLog {
-    private static final int SCHEMA_VERSION = 3;
+public final class SqliteStore implements Journal, RunRepository, AuditLog, BudgetStore {
+    private static final int SCHEMA_VERSION = 6;
 
     /** How hard SQLite works to make each commit survive a power loss. */
     public enum Sync {
@@ -201,6 +205,14 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog {
                 s.execute("ALTER TABLE executions ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default'");
                 s.execute("CREATE INDEX IF NOT EXISTS executions_by_tenant ON executions(tenant, fleet, n)");
                 s.execute("PRAGMA user_version=3");
+                c.commit();
+                c.setAutoCommit(true);
+            }
+            if (version < 6) {
+                // Budgets: tenant ceilings and price overrides (spend is recomputed from the events).
+                c.setAutoCommit(false);
+                BudgetSql.migrate(s);
+                s.execute("PRAGMA user_version=6");
                 c.commit();
                 c.setAutoCommit(true);
             }
@@ -525,6 +537,85 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog {
             out.add(runRow(rs));
         }
         return out;
+    }
+
+    // ---------------------------------------------------------------- budgets (BudgetSql)
+
+    @Override
+    public Optional<Ceilings> tenantCeilings(String tenant) {
+        Objects.requireNonNull(tenant, "tenant");
+        return read(c -> BudgetSql.tenantCeilings(c, tenant));
+    }
+
+    @Override
+    public Map<String, Ceilings> allTenantCeilings() {
+        return read(BudgetSql::allTenantCeilings);
+    }
+
+    @Override
+    public void setTenantCeilings(String tenant, Ceilings ceilings, long at) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(ceilings, "ceilings");
+        admin("set the budget of tenant " + tenant, c -> BudgetSql.setTenantCeilings(c, tenant, ceilings, at));
+    }
+
+    @Override
+    public Map<String, ModelSpec.Pricing> priceOverrides() {
+        return read(BudgetSql::prices);
+    }
+
+    @Override
+    public void setPrice(String model, ModelSpec.Pricing pricing, long at) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(pricing, "pricing");
+        admin("set the price of " + model, c -> BudgetSql.setPrice(c, model, pricing, at));
+    }
+
+    @Override
+    public Map<String, Spend> spendByExecution(String tenant) {
+        Objects.requireNonNull(tenant, "tenant");
+        return read(c -> BudgetSql.spendByExecution(c, tenant));
+    }
+
+    @Override
+    public Map<String, Spend> spendByTenant() {
+        return read(BudgetSql::spendByTenant);
+    }
+
+    private interface SqlWork<T> {
+        T apply(Connection c) throws SQLException;
+    }
+
+    private interface SqlUpdate {
+        void apply(Connection c) throws SQLException;
+    }
+
+    private <T> T read(SqlWork<T> work) {
+        Connection c;
+        try {
+            c = readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MyriadException("interrupted while waiting for a journal reader", true, e);
+        }
+        try {
+            return work.apply(c);
+        } catch (SQLException e) {
+            throw new MyriadException("journal query failed: " + e.getMessage(), true, e);
+        } finally {
+            readers.add(c);
+        }
+    }
+
+    private void admin(String what, SqlUpdate work) {
+        adminLock.lock();
+        try {
+            work.apply(adminConnection);
+        } catch (SQLException e) {
+            throw new MyriadException("cannot " + what + ": " + e.getMessage(), true, e);
+        } finally {
+            adminLock.unlock();
+        }
     }
 
     // ---------------------------------------------------------------- plumbing
