@@ -31,6 +31,56 @@ final class BudgetSql {
                 CREATE TABLE IF NOT EXISTS prices (
                   model TEXT PRIMARY KEY, input_per_mtok REAL NOT NULL, output_per_mtok REAL NOT NULL,
                   updated_at INTEGER NOT NULL)""");
+        s.execute("""
+                CREATE TABLE IF NOT EXISTS execution_budgets (
+                  execution TEXT PRIMARY KEY, tokens INTEGER, usd REAL, steps INTEGER, tool_calls INTEGER,
+                  warn_at REAL NOT NULL, wall_ms INTEGER)""");
+    }
+
+    static void setExecutionCeilings(Connection c, String execution, Ceilings x) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO execution_budgets(execution, tokens, usd, steps, tool_calls, warn_at, wall_ms) VALUES (?,?,?,?,?,?,?)
+                ON CONFLICT(execution) DO UPDATE SET tokens=excluded.tokens, usd=excluded.usd, steps=excluded.steps,
+                  tool_calls=excluded.tool_calls, warn_at=excluded.warn_at, wall_ms=excluded.wall_ms""")) {
+            ps.setString(1, execution);
+            bindCeilings(ps, x);
+            if (x.wall().isPresent()) {
+                ps.setLong(7, x.wall().get().toMillis());
+            } else {
+                ps.setNull(7, Types.INTEGER);
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    static Map<String, Ceilings> executionCeilings(Connection c, String tenant) throws SQLException {
+        Map<String, Ceilings> out = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT b.execution, b.tokens, b.usd, b.steps, b.tool_calls, b.warn_at, b.wall_ms
+                FROM execution_budgets b JOIN executions x ON x.id = b.execution WHERE x.tenant = ? ORDER BY x.started_at""")) {
+            ps.setString(1, tenant);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Ceilings base = ceilings(rs);
+                    long wall = rs.getLong(7);
+                    out.put(rs.getString(1), rs.wasNull() ? base : new Ceilings(base.tokens(), base.usd(), base.steps(),
+                            base.toolCalls(), Optional.of(java.time.Duration.ofMillis(wall)), base.warnAt()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void bindCeilings(PreparedStatement ps, Ceilings x) throws SQLException {
+        setLong(ps, 2, x.tokens());
+        if (x.usd().isPresent()) {
+            ps.setDouble(3, x.usd().getAsDouble());
+        } else {
+            ps.setNull(3, Types.REAL);
+        }
+        setLong(ps, 4, x.steps());
+        setLong(ps, 5, x.toolCalls());
+        ps.setDouble(6, x.warnAt());
     }
 
     private static final String CEILING_COLS = "tenant, tokens, usd, steps, tool_calls, warn_at";
@@ -73,15 +123,7 @@ final class BudgetSql {
                 ON CONFLICT(tenant) DO UPDATE SET tokens=excluded.tokens, usd=excluded.usd, steps=excluded.steps,
                   tool_calls=excluded.tool_calls, warn_at=excluded.warn_at, updated_at=excluded.updated_at""")) {
             ps.setString(1, tenant);
-            setLong(ps, 2, x.tokens());
-            if (x.usd().isPresent()) {
-                ps.setDouble(3, x.usd().getAsDouble());
-            } else {
-                ps.setNull(3, Types.REAL);
-            }
-            setLong(ps, 4, x.steps());
-            setLong(ps, 5, x.toolCalls());
-            ps.setDouble(6, x.warnAt());
+            bindCeilings(ps, x);
             ps.setLong(7, at);
             ps.executeUpdate();
         }

@@ -560,6 +560,19 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Budg
     }
 
     @Override
+    public void setExecutionCeilings(String execution, Ceilings ceilings) {
+        Objects.requireNonNull(execution, "execution");
+        Objects.requireNonNull(ceilings, "ceilings");
+        admin("record the budget of execution " + execution, c -> BudgetSql.setExecutionCeilings(c, execution, ceilings));
+    }
+
+    @Override
+    public Map<String, Ceilings> executionCeilings(String tenant) {
+        Objects.requireNonNull(tenant, "tenant");
+        return read(c -> BudgetSql.executionCeilings(c, tenant));
+    }
+
+    @Override
     public Map<String, ModelSpec.Pricing> priceOverrides() {
         return read(BudgetSql::prices);
     }

@@ -20,6 +20,12 @@ public interface BudgetStore {
     /** Stores a tenant's ceilings (replacing earlier ones). */
     void setTenantCeilings(String tenant, Ceilings ceilings, long at);
 
+    /** Records the ceilings a fleet execution runs under (from its fleet file), for reports. */
+    void setExecutionCeilings(String execution, Ceilings ceilings);
+
+    /** The recorded ceilings of the executions of {@code tenant}, by execution id, oldest first. */
+    Map<String, Ceilings> executionCeilings(String tenant);
+
     /** The stored price overrides, by model name. */
     Map<String, ModelSpec.Pricing> priceOverrides();
 
