@@ -62,9 +62,9 @@ final class BudgetSql {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Ceilings base = ceilings(rs);
-                    long wall = rs.getLong(7);
-                    out.put(rs.getString(1), rs.wasNull() ? base : new Ceilings(base.tokens(), base.usd(), base.steps(),
-                            base.toolCalls(), Optional.of(java.time.Duration.ofMillis(wall)), base.warnAt()));
+                    Object wallMs = rs.getObject(7);
+                    out.put(rs.getString(1), !(wallMs instanceof Number wall) ? base : new Ceilings(base.tokens(), base.usd(), base.steps(),
+                            base.toolCalls(), Optional.of(java.time.Duration.ofMillis(wall.longValue())), base.warnAt()));
                 }
             }
         }
@@ -106,15 +106,15 @@ final class BudgetSql {
     }
 
     private static Ceilings ceilings(ResultSet rs) throws SQLException {
-        long tokens = rs.getLong(2);
-        OptionalLong t = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(tokens);
-        double usd = rs.getDouble(3);
-        OptionalDouble u = rs.wasNull() ? OptionalDouble.empty() : OptionalDouble.of(usd);
-        long steps = rs.getLong(4);
-        OptionalLong st = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(steps);
-        long calls = rs.getLong(5);
-        OptionalLong tc = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(calls);
+        OptionalLong t = optionalLong(rs.getObject(2));
+        OptionalDouble u = rs.getObject(3) instanceof Number n ? OptionalDouble.of(n.doubleValue()) : OptionalDouble.empty();
+        OptionalLong st = optionalLong(rs.getObject(4));
+        OptionalLong tc = optionalLong(rs.getObject(5));
         return new Ceilings(t, u, st, tc, Optional.empty(), rs.getDouble(6));
+    }
+
+    private static OptionalLong optionalLong(Object value) {
+        return value instanceof Number n ? OptionalLong.of(n.longValue()) : OptionalLong.empty();
     }
 
     static void setTenantCeilings(Connection c, String tenant, Ceilings x, long at) throws SQLException {
