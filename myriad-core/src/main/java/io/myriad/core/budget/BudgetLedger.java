@@ -44,7 +44,7 @@ public final class BudgetLedger {
         public String message() {
             return level.label() + " " + owner + " has used " + Math.round(100 * spent / ceiling) + "% of its "
                     + resource.label() + " ceiling (" + Budgets.format(resource, spent) + " of "
-                    + Budgets.format(resource, ceiling) + "; warning at " + Math.round(100 * warnAt) + "%)";
+                    + Budgets.format(resource, ceiling) + ", calls in flight included; warning at " + Math.round(100 * warnAt) + "%)";
         }
     }
 

@@ -124,7 +124,8 @@ class BudgetLedgerTest {
         assertThat(warnings).hasSize(1);
         assertThat(warnings.getFirst().level()).isEqualTo(Level.TENANT);
         assertThat(warnings.getFirst().message()).isEqualTo(
-                "tenant acme has used 80% of its tokens ceiling (800 tokens of 1,000 tokens; warning at 80%)");
+                "tenant acme has used 80% of its tokens ceiling (800 tokens of 1,000 tokens, calls in flight included;"
+                        + " warning at 80%)");
         held.forEach(r -> r.settle(new Amount(100, 0, 0, 0)));
         assertThat(warnings).hasSize(1);
     }
