@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
         description = "Runs fleets of autonomous AI agents: durable, governed, fast.",
         subcommands = {RunCommand.class, RunsCommand.class, PolicyCommand.class, AuditCommand.class, KeysCommand.class,
                 TenantsCommand.class, TenantsCommand.Whoami.class, SimServerCommand.class,
-                BenchCommand.class,
+                BenchCommand.class, BudgetsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static final int EXIT_OK = 0;

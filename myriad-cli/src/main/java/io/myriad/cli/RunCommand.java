@@ -16,6 +16,7 @@ import io.myriad.core.run.StepExecutor;
 import io.myriad.core.secret.SecretException;
 import io.myriad.core.secret.Secrets;
 import io.myriad.mcp.McpException;
+import io.myriad.core.budget.PriceTable;
 import io.myriad.store.SqliteStore;
 import io.myriad.tools.JsonSchemaValidator;
 import io.myriad.tools.secret.SecretResolver;
@@ -182,6 +183,7 @@ final class RunCommand implements Callable<Integer> {
     private int run(FleetSpec fleet, RunRepository.Execution execution, SqliteStore store, Wiring wiring,
                     Secrets secrets, PrintWriter out, PrintWriter err, GracefulStop stop) {
         Map<String, AgentRuntime> runtimes = new LinkedHashMap<>();
+        wiring.prices(PriceTable.withOverrides(store.priceOverrides()));
         fleet.agents().forEach((name, agent) -> runtimes.put(name, wiring.runtime(agent).withPolicy(fleet.policy())));
         boolean simulated = wiring.anySimulated(fleet);
         String model = wiring.describeModels(fleet);
@@ -199,13 +201,14 @@ final class RunCommand implements Callable<Integer> {
                         + "; calls no rule allows run only when their tool is read-only"
                 : "no policy: every listed tool allowed");
 
-        RunLoop loop = RunLoop.builder()
+        RunLoop.Builder loopBuilder = RunLoop.builder()
                 .journal(store)
                 .validator(JsonSchemaValidator.create())
                 .workspaceRoot(data.workspaces())
                 .retry(fleet.resilience().retryPolicy())
-                .redactor(secrets.redactor())
-                .build();
+                .redactor(secrets.redactor());
+        BudgetSetup.ledger(store, fleet, execution, err).ifPresent(loopBuilder::budgets);
+        RunLoop loop = loopBuilder.build();
         FleetRunner.Summary summary;
         Progress progress = null;
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();

@@ -40,7 +40,8 @@ final class SummaryPrinter {
         }
         row("steps", String.format(Locale.ROOT, "%,d", s.steps()));
         row("tokens", String.format(Locale.ROOT, "%,d", s.tokens()));
-        row("cost", String.format(Locale.ROOT, "$%.4f%s", s.costUsd(), simulated ? "  (simulated model: free)" : ""));
+        row("cost", String.format(Locale.ROOT, "$%.4f%s", s.costUsd(), !simulated ? "" : s.costUsd() == 0 ? "  (simulated model: free)"
+                : "  (simulated model, priced by the price table: nothing was billed)"));
         row("wall", String.format(Locale.ROOT, "%.2f s   (%,.0f steps/s)", wall, stepsPerSecond));
         row("journal", String.format(Locale.ROOT, "%s   (%,d events, %,d bytes)", db, size.events(), size.bytes()));
         if (!s.failureReasons().isEmpty()) {

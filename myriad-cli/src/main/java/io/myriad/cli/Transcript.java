@@ -69,6 +69,8 @@ final class Transcript {
                         + ": " + e.decision() + (e.result().isEmpty() ? "" : "\n" + indent("result: " + shorten(e.result())))
                         + (e.comment().isEmpty() ? "" : "\n" + indent("comment: " + shorten(e.comment()))));
                 case RunEvent.RunStuck e -> out.println(at + "STUCK (" + e.reason() + "): " + e.message());
+                case RunEvent.RunBudgetExhausted e -> out.println(at + "BUDGET EXHAUSTED (" + e.scope() + " " + e.owner()
+                        + ", " + e.resource() + "): " + e.message());
                 case RunEvent.RunInterrupted e -> out.println(at + "interrupted: " + e.reason());
             }
         }

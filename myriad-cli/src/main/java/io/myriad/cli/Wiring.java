@@ -41,6 +41,7 @@ final class Wiring implements AutoCloseable {
     private final Map<ModelSpec, ModelProvider> providers = new HashMap<>();
     private final String modelUrl;
     private Boolean urlSimulated;
+    private io.myriad.core.budget.PriceTable prices = io.myriad.core.budget.PriceTable.builtIn();
 
     private Wiring(List<Tool> tools, McpServers mcp, String modelUrl) {
         this.tools = tools;
@@ -216,10 +217,21 @@ final class Wiring implements AutoCloseable {
         };
     }
 
-    private static ModelSpec.Pricing pricing(ModelSpec spec) {
+    /** Prices models from {@code prices} unless the fleet file prices them ({@code price:} wins). */
+    Wiring prices(io.myriad.core.budget.PriceTable prices) {
+        this.prices = java.util.Objects.requireNonNull(prices, "prices");
+        return this;
+    }
+
+    /**
+     * What a model's tokens cost: its {@code price:} in the fleet file when it has a non-zero one,
+     * else the price table's entry for its name, else free.
+     */
+    private ModelSpec.Pricing pricing(ModelSpec spec) {
         return switch (spec) {
-            case ModelSpec.Simulated s -> ModelSpec.Pricing.FREE;
-            case ModelSpec.OpenAiCompatible o -> o.pricing();
+            case ModelSpec.Simulated s -> prices.price(SIM_MODEL).orElse(ModelSpec.Pricing.FREE);
+            case ModelSpec.OpenAiCompatible o -> !o.pricing().equals(ModelSpec.Pricing.FREE) ? o.pricing()
+                    : prices.price(o.name()).orElse(ModelSpec.Pricing.FREE);
         };
     }
 

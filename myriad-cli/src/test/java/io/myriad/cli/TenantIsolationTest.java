@@ -120,6 +120,10 @@ class TenantIsolationTest {
         assertThat(as(alphaAuditor, "audit", "ls", "--limit", "1000").out()).doesNotContain("fb-1");
         assertThat(as(admin, "audit", "ls", "--limit", "1000").out()).contains("fb-1");
 
+        var budgets = as(alphaOwner, "budgets", "--json");
+        assertThat(budgets.exit()).as(budgets.err()).isZero();
+        assertThat(budgets.out()).contains("alpha").doesNotContain("beta");
+
         var keys = as(alphaOwner, "keys", "ls");
         assertThat(keys.out()).contains("ann", "vic").doesNotContain("bea", "admin");
     }
@@ -159,6 +163,11 @@ class TenantIsolationTest {
         assertThat(as(alphaOwner, "keys", "create", "--name", "mole", "--admin").exit()).isEqualTo(Main.EXIT_DENIED);
         assertThat(as(alphaOwner, "keys", "revoke", betaOwnerId).exit()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(as(alphaOwner, "tenants", "create", "gamma").exit()).isEqualTo(Main.EXIT_DENIED);
+        assertThat(as(alphaOwner, "budgets", "set", "--tenant", "beta", "--usd", "0.01").exit()).isEqualTo(Main.EXIT_DENIED);
+        assertThat(as(alphaOwner, "budgets", "prices", "set", "myriad-sim", "--input", "9", "--output", "9").exit())
+                .as("prices are install-wide").isEqualTo(Main.EXIT_DENIED);
+        assertThat(as(alphaOwner, "budgets", "--tenant", "beta").exit()).isEqualTo(Main.EXIT_DENIED);
+        assertThat(as(betaOwner, "budgets", "--tenant", "beta", "--json").out()).doesNotContain("0.01");
         assertThat(as(betaOwner, "whoami").exit()).as("beta's key still works").isZero();
     }
 

@@ -1,6 +1,9 @@
 package io.myriad.store;
 
 import io.myriad.core.MyriadException;
+import io.myriad.core.budget.BudgetStore;
+import io.myriad.core.budget.Ceilings;
+import io.myriad.core.fleet.ModelSpec;
 import io.myriad.core.audit.AuditChain;
 import io.myriad.core.audit.AuditEntry;
 import io.myriad.core.audit.AuditLog;
@@ -26,6 +29,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -49,8 +53,8 @@ import java.util.function.Consumer;
  * append go in that append's transaction, control actions through {@link #appendAudit}; the
  * writer assigns each its seq and chains its hash to the last one.
  */
-public final class SqliteStore implements Journal, RunRepository, AuditLog, AccessStore {
-    private static final int SCHEMA_VERSION = 4;
+public final class SqliteStore implements Journal, RunRepository, AuditLog, AccessStore, BudgetStore {
+    private static final int SCHEMA_VERSION = 6;
 
     /** How hard SQLite works to make each commit survive a power loss. */
     public enum Sync {
@@ -220,6 +224,14 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
                         CREATE TABLE IF NOT EXISTS grants (
                           key_id TEXT NOT NULL, tenant TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (key_id, tenant, role))""");
                 s.execute("PRAGMA user_version=4");
+                c.commit();
+                c.setAutoCommit(true);
+            }
+            if (version < 6) {
+                // Budgets: tenant ceilings and price overrides (spend is recomputed from the events).
+                c.setAutoCommit(false);
+                BudgetSql.migrate(s);
+                s.execute("PRAGMA user_version=6");
                 c.commit();
                 c.setAutoCommit(true);
             }
@@ -777,6 +789,92 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
             out.add(runRow(rs));
         }
         return out;
+    }
+
+    // ---------------------------------------------------------------- budgets (BudgetSql)
+
+    @Override
+    public Optional<Ceilings> tenantCeilings(String tenant) {
+        Objects.requireNonNull(tenant, "tenant");
+        return read(c -> BudgetSql.tenantCeilings(c, tenant));
+    }
+
+    @Override
+    public Map<String, Ceilings> allTenantCeilings() {
+        return read(BudgetSql::allTenantCeilings);
+    }
+
+    @Override
+    public void setTenantCeilings(String tenant, Ceilings ceilings, long at) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(ceilings, "ceilings");
+        admin("set the budget of tenant " + tenant, c -> {
+            BudgetSql.setTenantCeilings(c, tenant, ceilings, at);
+            return null;
+        });
+    }
+
+    @Override
+    public void setExecutionCeilings(String execution, Ceilings ceilings) {
+        Objects.requireNonNull(execution, "execution");
+        Objects.requireNonNull(ceilings, "ceilings");
+        admin("record the budget of execution " + execution, c -> {
+            BudgetSql.setExecutionCeilings(c, execution, ceilings);
+            return null;
+        });
+    }
+
+    @Override
+    public Map<String, Ceilings> executionCeilings(String tenant) {
+        Objects.requireNonNull(tenant, "tenant");
+        return read(c -> BudgetSql.executionCeilings(c, tenant));
+    }
+
+    @Override
+    public Map<String, ModelSpec.Pricing> priceOverrides() {
+        return read(BudgetSql::prices);
+    }
+
+    @Override
+    public void setPrice(String model, ModelSpec.Pricing pricing, long at) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(pricing, "pricing");
+        admin("set the price of " + model, c -> {
+            BudgetSql.setPrice(c, model, pricing, at);
+            return null;
+        });
+    }
+
+    @Override
+    public Map<String, Spend> spendByExecution(String tenant) {
+        Objects.requireNonNull(tenant, "tenant");
+        return read(c -> BudgetSql.spendByExecution(c, tenant));
+    }
+
+    @Override
+    public Map<String, Spend> spendByTenant() {
+        return read(BudgetSql::spendByTenant);
+    }
+
+    private interface SqlWork<T> {
+        T apply(Connection c) throws SQLException;
+    }
+
+    private <T> T read(SqlWork<T> work) {
+        Connection c;
+        try {
+            c = readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MyriadException("interrupted while waiting for a journal reader", true, e);
+        }
+        try {
+            return work.apply(c);
+        } catch (SQLException e) {
+            throw new MyriadException("journal query failed: " + e.getMessage(), true, e);
+        } finally {
+            readers.add(c);
+        }
     }
 
     // ---------------------------------------------------------------- plumbing

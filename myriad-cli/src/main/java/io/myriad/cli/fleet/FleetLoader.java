@@ -24,6 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import io.myriad.core.budget.Ceilings;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -72,6 +75,8 @@ import java.util.regex.Pattern;
  *   - {effect: needs_approval, tool: ledger.pay, when: {amount: ">= 500"}}
  * policy_file: policy.yaml     # optional: more rules, the same list in a YAML file
  * tenant: acme                 # optional: the tenant that owns the fleet (default: default)
+ * budget: {usd: 5, tokens: 1000000, steps: 5000, tool_calls: 2000, wall: 1h, warn_at: 0.8}
+ *                              # optional: ceilings on each execution of the fleet
  * }</pre>
  *
  * <p>With a {@code policy} or {@code policy_file} key, a call no rule allows runs only when its
@@ -94,10 +99,12 @@ public final class FleetLoader {
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> ROOT_KEYS = List.of(
             "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp", "secrets",
-            "shell", "policy", "policy_file", "tenant");
+            "shell", "policy", "policy_file", "tenant", "budget");
+    private static final List<String> BUDGET_KEYS = List.of("usd", "tokens", "steps", "tool_calls", "wall", "warn_at");
     private static final List<String> AGENT_KEYS = List.of(
             "instructions", "model", "fallback_model", "tools", "limits", "output_schema", "max_output_tokens", "temperature");
-    private static final List<String> LIMIT_KEYS = List.of("max_steps", "max_tokens", "max_wall", "max_repeats", "max_idle_steps");
+    private static final List<String> LIMIT_KEYS = List.of("max_steps", "max_tokens", "max_wall", "max_repeats", "max_idle_steps",
+            "max_usd", "max_tool_calls");
     private static final List<String> HTTP_KEYS = List.of("allow_hosts", "allow_private");
     private static final List<String> SHELL_KEYS = List.of("sandbox");
     private static final List<String> SANDBOXES = List.of("bubblewrap", "none");
@@ -177,6 +184,7 @@ public final class FleetLoader {
         Resilience resilience = resilience(f, problems);
         String sandbox = f.get("shell").map(n -> shellSandbox(n, problems)).orElse(FleetSpec.SANDBOX_BUBBLEWRAP);
         Policy policy = PolicyReader.read(f.get("policy"), f.get("policy_file"), file, agentNames, digest, problems);
+        Ceilings budget = f.get("budget").map(n -> budget(n, problems)).orElse(Ceilings.NONE);
         TaskReader tasks = new TaskReader(problems, agentNames);
         f.required("tasks").ifPresent(n -> readTasks(n, file, tasks, digest, problems));
         if (!problems.isEmpty()) {
@@ -184,7 +192,7 @@ public final class FleetLoader {
         }
         return new FleetSpec(name.orElseThrow(), concurrency, agents, tasks.tasks(), http.allowHosts(), source,
                 HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox, secrets,
-                policy, tenant);
+                policy, tenant, budget);
     }
 
     private static void readTasks(Node node, Path file, TaskReader tasks, MessageDigest digest, Problems problems) {
@@ -305,7 +313,25 @@ public final class FleetLoader {
         Duration maxWall = f.duration("max_wall", false).orElse(d.maxWall());
         long maxRepeats = f.integer("max_repeats", 1, 1_000_000).orElse((long) d.maxRepeats());
         long maxIdle = f.integer("max_idle_steps", 1, 1_000_000).orElse((long) d.maxIdleResponses());
-        return Optional.of(new Limits((int) maxSteps, maxTokens, maxWall, (int) maxRepeats, (int) maxIdle));
+        OptionalDouble maxUsd = f.number("max_usd", 0, 1e9).map(OptionalDouble::of).orElse(OptionalDouble.empty());
+        OptionalLong maxToolCalls = f.integer("max_tool_calls", 0, 1_000_000_000L).map(OptionalLong::of).orElse(OptionalLong.empty());
+        return Optional.of(new Limits((int) maxSteps, maxTokens, maxWall, (int) maxRepeats, (int) maxIdle, maxUsd, maxToolCalls));
+    }
+
+    /** The fleet's {@code budget}: ceilings on each execution, each optional, and the warning fraction. */
+    private static Ceilings budget(Node node, Problems problems) {
+        Optional<Node.Mapping> mapping = Values.mapping(node, problems);
+        if (mapping.isEmpty()) {
+            return Ceilings.NONE;
+        }
+        Fields f = Fields.of(mapping.get(), "the fleet's budget", Fields.Owner.of(node), problems, BUDGET_KEYS);
+        return new Ceilings(
+                f.integer("tokens", 0, Long.MAX_VALUE / 4).map(OptionalLong::of).orElse(OptionalLong.empty()),
+                f.number("usd", 0, 1e9).map(OptionalDouble::of).orElse(OptionalDouble.empty()),
+                f.integer("steps", 0, Long.MAX_VALUE / 4).map(OptionalLong::of).orElse(OptionalLong.empty()),
+                f.integer("tool_calls", 0, Long.MAX_VALUE / 4).map(OptionalLong::of).orElse(OptionalLong.empty()),
+                f.duration("wall", false),
+                f.number("warn_at", 0.01, 1).orElse(Ceilings.DEFAULT_WARN_AT));
     }
 
     /** The {@code http} section. */

@@ -69,6 +69,11 @@ public final class JournalAudit {
                 case RunEvent.RunCancelled c -> out.add(finished(e, actor, run, "cancelled", c.reason(), a.status(), d));
                 case RunEvent.RunLimited l -> out.add(finished(e, actor, run, "limited", l.limit(), a.status(), d));
                 case RunEvent.RunStuck s -> out.add(finished(e, actor, run, "stuck", s.reason(), a.status(), d));
+                case RunEvent.RunBudgetExhausted b -> {
+                    d.put("scope", b.scope()).put("owner", b.owner()).put("resource", b.resource())
+                            .put("spent", b.spent()).put("ceiling", b.ceiling()).put("needed", b.needed());
+                    out.add(finished(e, actor, run, "budget_exhausted", b.scope() + "_" + b.resource(), a.status(), d));
+                }
                 case RunEvent.ModelRetried ignored -> { }
                 case RunEvent.ModelResponded ignored -> { }
                 case RunEvent.OutputRejected ignored -> { }

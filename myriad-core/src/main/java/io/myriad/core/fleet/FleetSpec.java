@@ -1,5 +1,6 @@
 package io.myriad.core.fleet;
 
+import io.myriad.core.budget.Ceilings;
 import io.myriad.core.gateway.Resilience;
 import io.myriad.core.policy.Policy;
 import java.util.List;
@@ -26,6 +27,8 @@ import java.util.Objects;
  *                        every tool an agent lists
  * @param tenant          the tenant that owns the fleet, its runs and its spend
  *                        ({@code default} when the file names none)
+ * @param budget          the ceilings of each execution of the fleet (fleet key {@code budget});
+ *                        {@link Ceilings#NONE} when the file sets none
  */
 public record FleetSpec(
         String name,
@@ -41,7 +44,8 @@ public record FleetSpec(
         String shellSandbox,
         Map<String, SecretSpec> secrets,
         Policy policy,
-        String tenant) {
+        String tenant,
+        Ceilings budget) {
 
     /** The shell's default confinement. */
     public static final String SANDBOX_BUBBLEWRAP = "bubblewrap";
@@ -66,6 +70,16 @@ public record FleetSpec(
         secrets = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(secrets));
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(budget, "budget");
+    }
+
+    /** A fleet without a budget of its own. */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox,
+                     Map<String, SecretSpec> secrets, Policy policy, String tenant) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
+                shellSandbox, secrets, policy, tenant, Ceilings.NONE);
     }
 
     /** A fleet of the default tenant. */

@@ -34,6 +34,7 @@ import java.util.Objects;
     @JsonSubTypes.Type(value = RunEvent.ToolCallResolved.class, name = "tool_call_resolved"),
     @JsonSubTypes.Type(value = RunEvent.RunStuck.class, name = "run_stuck"),
     @JsonSubTypes.Type(value = RunEvent.RunInterrupted.class, name = "run_interrupted"),
+    @JsonSubTypes.Type(value = RunEvent.RunBudgetExhausted.class, name = "run_budget_exhausted"),
 })
 public sealed interface RunEvent {
 
@@ -224,6 +225,27 @@ public sealed interface RunEvent {
     record RunInterrupted(long at, String reason) implements RunEvent {
         public RunInterrupted {
             Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * A model call, tool call or step was not admitted because its worst case did not fit in a
+     * budget: nothing was sent. The run ends here.
+     *
+     * @param scope    {@code tenant}, {@code fleet} or {@code run}
+     * @param owner    the tenant, execution or run whose ceiling it is
+     * @param resource {@code tokens}, {@code usd}, {@code steps}, {@code tool_calls} or {@code wall}
+     * @param spent    spent (and reserved by calls in flight) in that scope when it was refused
+     * @param ceiling  the ceiling
+     * @param needed   the worst case of what was asked (tokens, USD, 1 step or call, elapsed ms)
+     */
+    record RunBudgetExhausted(long at, String scope, String owner, String resource, double spent, double ceiling,
+            double needed, String message) implements RunEvent {
+        public RunBudgetExhausted {
+            Objects.requireNonNull(scope, "scope");
+            Objects.requireNonNull(owner, "owner");
+            Objects.requireNonNull(resource, "resource");
+            Objects.requireNonNull(message, "message");
         }
     }
 }

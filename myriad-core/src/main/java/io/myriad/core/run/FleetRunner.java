@@ -1,5 +1,7 @@
 package io.myriad.core.run;
 
+import io.myriad.core.budget.BudgetLedger;
+import io.myriad.core.budget.BudgetRefusal;
 import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.fleet.TaskSpec;
 import io.myriad.core.gateway.ModelGateway;
@@ -9,6 +11,7 @@ import io.myriad.core.journal.RunEvent;
 import io.myriad.core.journal.RunRepository;
 import io.myriad.core.journal.RunStatus;
 import io.myriad.core.model.ModelProvider;
+import io.myriad.core.model.ModelRequest;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -143,6 +146,7 @@ public final class FleetRunner {
     /** Drives every task of the execution to a final state and returns the counts. */
     public Summary run(FleetSpec fleet, RunRepository.Execution execution, Listener listener) {
         long begin = clock.millis();
+        loop.openExecution(execution.tenant(), execution.id(), fleet.budget(), execution.startedAt());
         Map<String, RunStatus> known = new ConcurrentHashMap<>();
         for (RunRepository.RunRow row : repository.runs(execution.id())) {
             known.put(row.runId(), row.status());
@@ -316,7 +320,11 @@ public final class FleetRunner {
                                 if (draining.get()) {
                                     throw new Abandoned();
                                 }
-                                return loop.request(h.runId, h.fold(journal), agent);
+                                RunFold f = h.fold(journal);
+                                ModelRequest request = loop.request(h.runId, f, agent);
+                                // Reserved at dispatch, not while queued: a waiting call holds no budget.
+                                h.held = loop.reserve(h.runId, f, agent, request);
+                                return request;
                             }, retry))
                     .thenAccept(outcome -> submit(fleet, h.task, () -> answered(h, agent, fleet, ending, outcome)));
         } catch (RuntimeException e) {
@@ -334,13 +342,20 @@ public final class FleetRunner {
         try {
             h.working();
             RunFold fold = h.fold(journal);
+            BudgetLedger.Reservation held = h.held;
+            h.held = null;
             if (outcome.response() != null) {
+                loop.settle(held, fold, agent, outcome.response());
                 h.lastPromptTokens = outcome.response().usage().promptTokens();
                 loop.onModelResponse(h.runId, fold, agent, outcome.response(), outcome.latencyMicros() / 1_000);
             } else if (outcome.failure().getCause() instanceof Abandoned) {
+                loop.release(held);
                 interrupt(h, fold, ending);
                 return;
+            } else if (outcome.failure().getCause() instanceof BudgetRefusal refusal) {
+                loop.exhausted(h.runId, fold, refusal.refused());
             } else {
+                loop.release(held);
                 long wait = loop.onModelFailure(h.runId, fold, agent, outcome.failure());
                 if (wait > 0) {
                     h.waiting(clock.millis());
@@ -398,7 +413,7 @@ public final class FleetRunner {
             switch (status.state()) {
                 case SUCCEEDED -> succeeded.increment();
                 case CANCELLED -> cancelled.increment();
-                case LIMITED -> {
+                case LIMITED, BUDGET_EXHAUSTED -> {
                     limited.increment();
                     failure(runId, status.detail());
                 }

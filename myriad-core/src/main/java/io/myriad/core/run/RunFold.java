@@ -157,6 +157,7 @@ public final class RunFold {
             case RunEvent.RunLimited e -> detail = e.limit() + ": " + e.message();
             case RunEvent.RunStuck e -> detail = e.reason() + ": " + e.message();
             case RunEvent.RunInterrupted e -> interruptions++;
+            case RunEvent.RunBudgetExhausted e -> detail = e.scope() + "_" + e.resource() + ": " + e.message();
         }
         if (target != RunState.IN_DOUBT) {
             inDoubtCallId = null;

@@ -21,6 +21,8 @@ final class RunHandle {
     private volatile RunFold fold;
     private volatile long waitingSince;
     volatile long lastPromptTokens;
+    /** The budget held for the model call in flight; set when it is dispatched, taken when it ends. */
+    volatile io.myriad.core.budget.BudgetLedger.Reservation held;
 
     RunHandle(String runId, TaskSpec task, RunFold fold) {
         this.runId = runId;

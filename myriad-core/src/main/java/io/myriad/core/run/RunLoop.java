@@ -3,6 +3,10 @@ package io.myriad.core.run;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.myriad.core.budget.Amount;
+import io.myriad.core.budget.BudgetLedger;
+import io.myriad.core.budget.BudgetRefusal;
+import io.myriad.core.budget.Budgets;
 import io.myriad.core.fleet.Limits;
 import io.myriad.core.journal.Journal;
 import io.myriad.core.journal.RunEvent;
@@ -68,6 +72,7 @@ public final class RunLoop {
     private final RetryPolicy retry;
     private final ThreadFactory toolThreads;
     private final Redactor redactor;
+    private final BudgetLedger budgets; // null: no budgets
 
     private RunLoop(Builder b) {
         this.journal = Objects.requireNonNull(b.journal, "journal");
@@ -79,6 +84,7 @@ public final class RunLoop {
         this.retry = b.retry;
         this.toolThreads = b.toolThreads;
         this.redactor = b.redactor;
+        this.budgets = b.budgets;
     }
 
     public static Builder builder() {
@@ -117,11 +123,20 @@ public final class RunLoop {
     public RunFold drive(String runId, RunFold fold, AgentRuntime agent, BooleanSupplier cancelled) {
         while (next(runId, fold, agent, cancelled, NEVER) == Next.MODEL) {
             ModelRequest request = request(runId, fold, agent);
+            BudgetLedger.Reservation held;
+            try {
+                held = reserve(runId, fold, agent, request);
+            } catch (BudgetRefusal refusal) {
+                exhausted(runId, fold, refusal.refused());
+                continue;
+            }
             long begin = now();
             try {
                 ModelResponse response = modelFor(fold, agent).provider().complete(request);
+                settle(held, fold, agent, response);
                 onModelResponse(runId, fold, agent, response, now() - begin);
             } catch (ModelException e) {
+                release(held);
                 long wait = onModelFailure(runId, fold, agent, e);
                 if (wait > 0) {
                     sleeper.sleep(Duration.ofMillis(wait));
@@ -278,12 +293,86 @@ public final class RunLoop {
         } else if (maxOut > 0) {
             maxOut = Math.min(maxOut, remaining);
         }
+        if (budgets != null && maxOut == 0) {
+            // Under a budget every request carries its output bound: the worst case must be known.
+            maxOut = Math.min(Budgets.DEFAULT_MAX_OUTPUT_TOKENS, remaining);
+        }
         var tools = agent.toolDefinitions();
         return new ModelRequest(
                 modelFor(fold, agent).name(), messages, tools,
                 tools.isEmpty() ? ModelRequest.ToolChoice.NONE : ModelRequest.ToolChoice.AUTO,
                 agent.spec().outputSchema(), Math.max(0, maxOut), agent.spec().temperature(),
                 runId, (int) fold.modelCalls() + 1, fold.retriesOnModel() + 1);
+    }
+
+    /** Opens the budget scope of a fleet execution under its tenant (nothing without budgets). */
+    public void openExecution(String tenant, String execution, io.myriad.core.budget.Ceilings ceilings, long startedAt) {
+        if (budgets != null) {
+            budgets.execution(tenant, execution, ceilings, startedAt);
+        }
+    }
+
+    /**
+     * Reserves the worst case of {@code request} (prompt bound plus its output bound, priced at the
+     * model it goes to, one step) in the run, its execution and its tenant; null when the loop
+     * has no budgets.
+     *
+     * @throws BudgetRefusal when it does not fit in one of them; nothing is held then
+     */
+    public BudgetLedger.Reservation reserve(String runId, RunFold fold, AgentRuntime agent, ModelRequest request) {
+        if (budgets == null) {
+            return null;
+        }
+        long prompt = Budgets.promptTokensBound(request);
+        long out = request.maxOutputTokens();
+        double usd = modelFor(fold, agent).pricing().cost(prompt, out);
+        return admit(runId, fold, agent.spec().limits(), Amount.modelCall(prompt + out, usd));
+    }
+
+    private BudgetLedger.Reservation admit(String runId, RunFold fold, Limits limits, Amount worst) {
+        String execution = fold.started().map(RunEvent.RunStarted::execution).orElse("");
+        long tools = fold.steps() - fold.modelCalls();
+        Amount runSpent = new Amount(fold.usage().total(), Amount.nanos(fold.costUsd()), fold.steps(), Math.max(0, tools));
+        return switch (budgets.admit(budgets.tenantOf(execution), execution, runId, limits.budget(), runSpent, worst, now())) {
+            case BudgetLedger.Reservation r -> r;
+            case BudgetLedger.Refused no -> throw new BudgetRefusal(no);
+        };
+    }
+
+    /** Replaces a reservation by what the response used, priced as it is journaled. */
+    public void settle(BudgetLedger.Reservation held, RunFold fold, AgentRuntime agent, ModelResponse response) {
+        if (held != null) {
+            double cost = modelFor(fold, agent).pricing().cost(response.usage().promptTokens(), response.usage().completionTokens());
+            held.settle(Amount.modelCall(response.usage().total(), cost));
+        }
+    }
+
+    /** Gives a reservation back: the call failed. */
+    public void release(BudgetLedger.Reservation held) {
+        if (held != null) {
+            held.release();
+        }
+    }
+
+    /** Journals that a run ends because a call did not fit in a budget. */
+    public void exhausted(String runId, RunFold fold, BudgetLedger.Refused refused) {
+        append(runId, fold, List.of(new RunEvent.RunBudgetExhausted(now(), refused.level().label(), refused.owner(),
+                refused.resource().label(), refused.spent(), refused.ceiling(), refused.needed(), refused.message())));
+    }
+
+    /** Admits {@code n} tool calls; false (and the run journaled as budget_exhausted) when they do not fit. */
+    private boolean admitTools(String runId, RunFold fold, Limits limits, int n) {
+        if (budgets == null) {
+            return true;
+        }
+        try {
+            BudgetLedger.Reservation r = admit(runId, fold, limits, Amount.toolCalls(n));
+            r.settle(r.held());
+            return true;
+        } catch (BudgetRefusal refusal) {
+            exhausted(runId, fold, refusal.refused());
+            return false;
+        }
     }
 
     /** Journals that a run stopped at a step boundary for a graceful shutdown (state unchanged). */
@@ -402,6 +491,14 @@ public final class RunLoop {
                 return false;
             }
         }
+        if (budgets != null) {
+            try {
+                BudgetLedger.Reservation r = admit(runId, fold, limits, Amount.toolCalls(calls.size()));
+                r.settle(r.held());
+            } catch (BudgetRefusal refusal) {
+                return false; // the one-by-one way admits what fits and journals the refusal
+            }
+        }
         List<FutureTask<RunEvent>> running = new ArrayList<>(calls.size());
         for (int i = 0; i < calls.size(); i++) {
             RunFold.Call call = calls.get(i);
@@ -473,6 +570,9 @@ public final class RunLoop {
             append(runId, fold, List.of(new RunEvent.RunStuck(now(), "repeated_call",
                     "called " + tc.name() + " with the same arguments " + (same + 1) + " times and it answered the same "
                             + same + " times; stopped before repeating it again (limits.max_repeats is " + limits.maxRepeats() + ")")));
+            return;
+        }
+        if (!admitTools(runId, fold, limits, 1)) {
             return;
         }
         if (tool.effect() != Effect.READ_ONLY) {
@@ -642,6 +742,9 @@ public final class RunLoop {
 
     private void append(String runId, RunFold fold, List<RunEvent> events) {
         append(journal, runId, fold, events);
+        if (budgets != null && fold.state().isFinal()) {
+            budgets.closeRun(budgets.tenantOf(fold.started().map(RunEvent.RunStarted::execution).orElse("")), runId);
+        }
     }
 
     /**
@@ -676,8 +779,15 @@ public final class RunLoop {
         private RetryPolicy retry = RetryPolicy.DEFAULT;
         private ThreadFactory toolThreads = Thread.ofVirtual().name("myriad-tool-", 0).factory();
         private Redactor redactor = Redactor.NONE;
+        private BudgetLedger budgets;
 
         private Builder() {}
+
+        /** Admits every model call, tool call and step against the budgets of this ledger; none by default. */
+        public Builder budgets(BudgetLedger budgets) {
+            this.budgets = Objects.requireNonNull(budgets);
+            return this;
+        }
 
         public Builder journal(Journal journal) {
             this.journal = journal;

@@ -22,6 +22,7 @@ import java.util.Set;
  *                           ◀───────────────────────────────────────┘
  *   any started, non-final state ── run_failed ▶ FAILED, run_cancelled ▶ CANCELLED, run_limited ▶ LIMITED,
  *                                   run_stuck ▶ STUCK; run_interrupted ▶ itself (a graceful shutdown)
+ *   AWAITING_MODEL, ACTING, ANSWERED ── run_budget_exhausted ▶ BUDGET_EXHAUSTED (a call did not fit a budget)
  *
  *   ACTING ──tool_call_in_doubt──▶ IN_DOUBT ──tool_call_resolved (done | retry)──▶ ACTING or AWAITING_MODEL
  *   ACTING ──tool_call_resolved (by the tool's reconcile)──▶ ACTING or AWAITING_MODEL
@@ -50,7 +51,8 @@ public enum RunState {
     CANCELLED,
     LIMITED,
     IN_DOUBT,
-    STUCK;
+    STUCK,
+    BUDGET_EXHAUSTED;
 
     /** The kinds of event, one per {@link RunEvent} record. */
     public enum EventKind {
@@ -69,7 +71,8 @@ public enum RunState {
         TOOL_CALL_IN_DOUBT,
         TOOL_CALL_RESOLVED,
         RUN_STUCK,
-        RUN_INTERRUPTED;
+        RUN_INTERRUPTED,
+        RUN_BUDGET_EXHAUSTED;
 
         public static EventKind of(RunEvent event) {
             return switch (event) {
@@ -89,6 +92,7 @@ public enum RunState {
                 case RunEvent.ToolCallResolved e -> TOOL_CALL_RESOLVED;
                 case RunEvent.RunStuck e -> RUN_STUCK;
                 case RunEvent.RunInterrupted e -> RUN_INTERRUPTED;
+                case RunEvent.RunBudgetExhausted e -> RUN_BUDGET_EXHAUSTED;
             };
         }
     }
@@ -125,6 +129,7 @@ public enum RunState {
         for (RunState s : EnumSet.of(AWAITING_MODEL, ACTING, ANSWERED)) {
             TABLE.get(s).put(EventKind.RUN_LIMITED, LIMITED);
             TABLE.get(s).put(EventKind.RUN_STUCK, STUCK);
+            TABLE.get(s).put(EventKind.RUN_BUDGET_EXHAUSTED, BUDGET_EXHAUSTED);
         }
     }
 
@@ -141,7 +146,8 @@ public enum RunState {
 
     /** True for the states a run never leaves. */
     public boolean isFinal() {
-        return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == LIMITED || this == STUCK;
+        return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == LIMITED || this == STUCK
+                || this == BUDGET_EXHAUSTED;
     }
 
     /** True for a run that cannot go on until a person decides (see {@link #IN_DOUBT}). */

@@ -190,6 +190,7 @@ class GoldenJournalsTest {
         scenarios.put("in-doubt-failed-by-a-person", r -> r.inDoubt(null, "fail"));
         scenarios.put("in-doubt-reconciled", r -> r.inDoubt(new Reconciliation.NotDone("no ledger line"), null));
         scenarios.put("interrupted-then-resumed", Recorder::interrupted);
+        scenarios.put("budget-exhausted", Recorder::budgetExhausted);
         for (var e : scenarios.entrySet()) {
             Recorder r = new Recorder(workspaces);
             e.getValue().accept(r);
@@ -231,6 +232,20 @@ class GoldenJournalsTest {
 
         void drive(java.util.function.Function<io.myriad.core.model.ModelRequest, ModelResponse> script, Limits limits, Tool... tools) {
             loop(journal).start("f-1:t1", started(), agent(script, limits, tools), () -> false);
+        }
+
+        /** A run whose max_usd admits two tool-calling model calls, and not the third. */
+        void budgetExhausted() {
+            var ledger = io.myriad.core.budget.BudgetLedger.create(io.myriad.core.budget.BudgetLedger.Listener.NONE);
+            RunLoop loop = RunLoop.builder().journal(journal).validator(REQUIRED_ONLY).workspaceRoot(workspaces)
+                    .clock(() -> Instant.ofEpochMilli(now.addAndGet(7))).sleeper(d -> now.addAndGet(d.toMillis()))
+                    .random(new java.util.Random(7)).budgets(ledger).build();
+            Limits limits = new Limits(50, 200_000, Duration.ofMinutes(10), 1_000, 1_000,
+                    java.util.OptionalDouble.of(0.0012), java.util.OptionalLong.empty());
+            var tool = new CountingTool("count", Effect.IDEMPOTENT);
+            var spec = new AgentSpec("a", "be useful", ModelSpec.Simulated.DEFAULT, List.of("count"), limits, null, 100, null);
+            loop.start("f-1:t1", started(), AgentRuntime.bind(spec, new ScriptedModel(callThenAnswer("count", 1_000)), "scripted",
+                    new ModelSpec.Pricing(0.5, 2), List.of(tool)), () -> false);
         }
 
         void cancelAfter(int appends, java.util.function.Function<io.myriad.core.model.ModelRequest, ModelResponse> script, Tool tool) {

@@ -86,7 +86,8 @@ class RunStateMachineProperties {
                 || e instanceof RunEvent.ToolCallResolved r && r.decision().equals("done")).count();
         assertThat(fold.steps()).isEqualTo(responses + settled);
         long finals = accepted.stream().filter(e -> e instanceof RunEvent.RunSucceeded || e instanceof RunEvent.RunFailed
-                || e instanceof RunEvent.RunCancelled || e instanceof RunEvent.RunLimited || e instanceof RunEvent.RunStuck).count();
+                || e instanceof RunEvent.RunCancelled || e instanceof RunEvent.RunLimited || e instanceof RunEvent.RunStuck
+                || e instanceof RunEvent.RunBudgetExhausted).count();
         assertThat(finals).isLessThanOrEqualTo(1);
         assertThat(s.isFinal()).isEqualTo(finals == 1);
     }
@@ -124,7 +125,8 @@ class RunStateMachineProperties {
                 Combinators.combine(at, id, Arbitraries.of(RunEvent.ToolCallResolved.DECISIONS))
                         .as((t, i, d) -> new RunEvent.ToolCallResolved(t, i, d, "r", "human:x", "")),
                 at.map(t -> new RunEvent.RunStuck(t, "repeated_call", "loop")),
-                at.map(t -> new RunEvent.RunInterrupted(t, "shutdown")));
+                at.map(t -> new RunEvent.RunInterrupted(t, "shutdown")),
+                at.map(t -> new RunEvent.RunBudgetExhausted(t, "tenant", "acme", "usd", 4.99, 5, 0.02, "exhausted")));
     }
 
     /** Runs as a well-behaved driver would journal them, with random choices at each point. */
@@ -152,7 +154,8 @@ class RunStateMachineProperties {
                     case 8 -> choice % 2 == 0 ? new RunEvent.RunStuck(t, "no_progress", "idle") : new RunEvent.ModelRetried(t, 1, "500", 10);
                     case 1 -> new RunEvent.ModelResponded(t, new Message.Assistant("final " + choice, List.of()),
                             new Usage(choice, 3), 0.0001 * choice, choice, "m");
-                    case 2 -> new RunEvent.RunLimited(t, "max_steps", "limit");
+                    case 2 -> choice % 2 == 0 ? new RunEvent.RunLimited(t, "max_steps", "limit")
+                            : new RunEvent.RunBudgetExhausted(t, "fleet", "f-1", "tokens", 990, 1000, 40, "exhausted");
                     default -> {
                         List<ToolCall> calls = new ArrayList<>();
                         for (int i = 0; i <= choice % 3; i++) {
