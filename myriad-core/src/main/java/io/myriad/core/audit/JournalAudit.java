@@ -64,6 +64,17 @@ public final class JournalAudit {
                 case RunEvent.RunCancelled c -> out.add(finished(e, actor, run, "cancelled", c.reason(), a.status(), d));
                 case RunEvent.RunLimited l -> out.add(finished(e, actor, run, "limited", l.limit(), a.status(), d));
                 case RunEvent.RunStuck s -> out.add(finished(e, actor, run, "stuck", s.reason(), a.status(), d));
+                case RunEvent.ApprovalRequested r -> {
+                    d.put("tool", r.tool()).put("idempotency_key", r.idempotencyKey()).put("rule", r.rule())
+                            .put("expires_at", r.expiresAt());
+                    out.add(entry(e, actor, "approval.requested", call(run, r.callId()), d));
+                }
+                case RunEvent.ApprovalDecided r -> {
+                    d.put("idempotency_key", r.idempotencyKey()).put("comment", r.comment());
+                    boolean expired = r.by().equals(RunEvent.ApprovalDecided.EXPIRY);
+                    String action = r.approved() ? "approval.granted" : expired ? "approval.expired" : "approval.denied";
+                    out.add(entry(e, expired ? actor : r.by(), action, call(run, r.callId()), d));
+                }
                 case RunEvent.ModelRetried ignored -> { }
                 case RunEvent.ModelResponded ignored -> { }
                 case RunEvent.OutputRejected ignored -> { }

@@ -26,6 +26,7 @@ import java.util.Objects;
  *                        every tool an agent lists
  * @param tenant          the tenant that owns the fleet, its runs and its spend
  *                        ({@code default} when the file names none)
+ * @param approvals       how long approvals stay open and how many may be pending per execution
  */
 public record FleetSpec(
         String name,
@@ -41,7 +42,8 @@ public record FleetSpec(
         String shellSandbox,
         Map<String, SecretSpec> secrets,
         Policy policy,
-        String tenant) {
+        String tenant,
+        ApprovalSpec approvals) {
 
     /** The shell's default confinement. */
     public static final String SANDBOX_BUBBLEWRAP = "bubblewrap";
@@ -66,6 +68,16 @@ public record FleetSpec(
         secrets = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(secrets));
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(approvals, "approvals");
+    }
+
+    /** A fleet with the default approval settings ({@link ApprovalSpec#DEFAULT}). */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox,
+                     Map<String, SecretSpec> secrets, Policy policy, String tenant) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
+                shellSandbox, secrets, policy, tenant, ApprovalSpec.DEFAULT);
     }
 
     /** A fleet of the default tenant. */
