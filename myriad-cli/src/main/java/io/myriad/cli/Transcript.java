@@ -70,6 +70,11 @@ final class Transcript {
                         + (e.comment().isEmpty() ? "" : "\n" + indent("comment: " + shorten(e.comment()))));
                 case RunEvent.RunStuck e -> out.println(at + "STUCK (" + e.reason() + "): " + e.message());
                 case RunEvent.RunInterrupted e -> out.println(at + "interrupted: " + e.reason());
+                case RunEvent.ApprovalRequested e -> out.println(at + "APPROVAL NEEDED: tool " + e.tool() + " [" + e.callId()
+                        + ", key " + e.idempotencyKey() + "] by rule " + e.rule() + ", expires at " + Instant.ofEpochMilli(e.expiresAt())
+                        + "\n" + indent("decide: myriad approvals approve|deny " + row.runId() + "#" + e.callId() + " --comment TEXT"));
+                case RunEvent.ApprovalDecided e -> out.println(at + "call " + name(calls, e.callId()) + " "
+                        + ApprovalsCommand.describe(e));
             }
         }
         out.flush();
