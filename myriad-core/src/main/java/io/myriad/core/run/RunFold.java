@@ -66,6 +66,8 @@ public final class RunFold {
     private final Map<String, RunEvent.ApprovalDecided> approvals = new LinkedHashMap<>();
     /** Approvals requested for calls of the current response (at most one per call). */
     private final Set<String> approvalsRequested = new HashSet<>();
+    /** Milliseconds spent waiting for approvals: not counted against {@code max_wall}. */
+    private long approvalWaitMillis;
 
     /** Folds a whole journal. */
     public static RunFold of(List<RunEvent> events) {
@@ -189,6 +191,7 @@ public final class RunFold {
                             + awaitingApproval.idempotencyKey() + ")");
                 }
                 approvals.put(e.callId(), e);
+                approvalWaitMillis += Math.max(0, e.at() - awaitingApproval.at());
                 awaitingApproval = null;
                 detail = "";
             }
@@ -288,6 +291,11 @@ public final class RunFold {
     /** The decision on the approval of a call of the current response, if one was made. */
     public Optional<RunEvent.ApprovalDecided> approval(String callId) {
         return Optional.ofNullable(approvals.get(callId));
+    }
+
+    /** Milliseconds the run spent waiting for decided approvals; a person's time is not the run's wall time. */
+    public long approvalWaitMillis() {
+        return approvalWaitMillis;
     }
 
     /** Graceful shutdowns this run went through. */

@@ -267,7 +267,8 @@ public final class RunLoop {
     private boolean limitReached(String runId, RunFold fold, Limits limits) {
         String limit = null;
         String message = null;
-        long elapsed = now() - fold.started().map(RunEvent.RunStarted::at).orElse(now());
+        // Time spent waiting for a person's approval is not the run's own wall time.
+        long elapsed = now() - fold.started().map(RunEvent.RunStarted::at).orElse(now()) - fold.approvalWaitMillis();
         if (fold.steps() + fold.retries() >= limits.maxSteps()) {
             limit = "max_steps";
             message = "reached " + limits.maxSteps() + " steps (model calls, tool calls and retries) without a final answer;"
