@@ -221,6 +221,10 @@ public final class RunFold {
 
     private RunState settle(String callId, CallStatus expected, RunState.EventKind kind, String content, boolean completed) {
         Call c = requireCall(callId, expected, kind);
+        if (kind != RunState.EventKind.TOOL_CALL_REJECTED && c.status() == CallStatus.PENDING && approvalsRequested.contains(callId)
+                && !approvals.get(callId).approved()) {
+            throw new IllegalTransitionException(kind + " for call " + callId + " whose approval was denied");
+        }
         calls.put(callId, new Call(c.call(), c.index(), CallStatus.SETTLED, c.idempotencyKey()));
         toolSteps++;
         conversation.add(new Message.ToolResult(callId, content));
