@@ -317,7 +317,8 @@ public final class FleetRunner {
             for (Parked p : awaiting.values()) {
                 RunStatus status = repository.run(p.handle().runId).map(RunRepository.RunRow::status)
                         .orElse(p.handle().fold(journal).status());
-                tally.count(p.handle().runId, status);
+                // Counted as awaiting even when decided in the last instant: the next start continues it.
+                tally.countAwaiting(p.handle().runId, status);
                 p.ending().listener.runFinished(p.handle().runId, status);
             }
             tally.throttled.add(throttled.size());
@@ -592,6 +593,17 @@ public final class FleetRunner {
                     failed.increment();
                     failure(runId, status.detail());
                 }
+            }
+        }
+
+        void countAwaiting(String runId, RunStatus status) {
+            steps.add(status.steps());
+            modelCalls.add(status.modelCalls());
+            tokens.add(status.tokens());
+            cost.add(status.costUsd());
+            awaitingApproval.increment();
+            if (approvalSamples.size() < 5) {
+                approvalSamples.add(runId + " " + status.detail());
             }
         }
 
