@@ -307,8 +307,8 @@ class FleetLoaderProblemsTest {
                 fleet: h
                 agents: {a: {instructions: A}}
                 tasks: [x]
-                approvals: {expire_after: 91d}
-                """)).singleElement().satisfies(p -> assertThat(p).contains("at most 90d"));
+                approvals: {expire_after: 2200h}
+                """)).singleElement().satisfies(p -> assertThat(p).startsWith("4:27: expected a duration of at most ").contains("expires as a denial"));
 
         var loaded = FleetLoader.load(write("ok.yaml", """
                 fleet: h
