@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
  *
  * <p>Exit codes: 0 success (also after a graceful shutdown: the rest resumes on the next start);
  * 1 some task did not succeed; 2 bad input (a fleet file, an option); 3 the platform could not
- * work (journal unavailable, port taken); 4 some runs wait for a person's decision on a tool call
- * left in doubt ({@code myriad runs ls --state in_doubt}); 130 interrupted.
+ * work (journal unavailable, port taken); 4 some runs wait for a person: a decision on a tool call
+ * left in doubt ({@code myriad runs ls --state in_doubt}) or an approval ({@code myriad approvals
+ * ls}); 6 denied (the caller's roles); 130 interrupted.
  *
  * <p>{@code myriad policy check} answers with its own codes: 0 the call would be allowed, 1 denied,
  * 2 bad input (a fleet file, an option, arguments that are not a JSON object), 5 it needs approval.
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Runs fleets of autonomous AI agents: durable, governed, fast.",
-        subcommands = {RunCommand.class, RunsCommand.class, PolicyCommand.class, AuditCommand.class, KeysCommand.class,
+        subcommands = {RunCommand.class, RunsCommand.class, PolicyCommand.class, ApprovalsCommand.class, AuditCommand.class, KeysCommand.class,
                 TenantsCommand.class, TenantsCommand.Whoami.class, SimServerCommand.class,
                 BenchCommand.class, BudgetsCommand.class,
                 CommandLine.HelpCommand.class})
@@ -28,6 +29,7 @@ public final class Main {
     public static final int EXIT_TASKS_FAILED = 1;
     public static final int EXIT_BAD_INPUT = 2;
     public static final int EXIT_PLATFORM = 3;
+    /** Some runs wait for a person: a decision on a call in doubt, or an approval. */
     public static final int EXIT_NEEDS_DECISION = 4;
     /** {@code myriad policy check}: the call would need a person's approval. */
     public static final int EXIT_NEEDS_APPROVAL = 5;

@@ -206,7 +206,8 @@ final class RunCommand implements Callable<Integer> {
                 .validator(JsonSchemaValidator.create())
                 .workspaceRoot(data.workspaces())
                 .retry(fleet.resilience().retryPolicy())
-                .redactor(secrets.redactor());
+                .redactor(secrets.redactor())
+                .tenant(fleet.tenant());
         BudgetSetup.ledger(store, fleet, execution, err).ifPresent(loopBuilder::budgets);
         RunLoop loop = loopBuilder.build();
         FleetRunner.Summary summary;
@@ -239,6 +240,14 @@ final class RunCommand implements Callable<Integer> {
                 public void runAbandoned(String runId, RuntimeException cause) {
                     shown.finished("failed");
                 }
+
+                @Override
+                public void approvalsThrottled(String runId, int maxPending) {
+                    err.println("myriad: " + maxPending + " approvals are pending in this execution (approvals.max_pending);"
+                            + " runs that need another wait for one to be decided: myriad approvals ls --execution "
+                            + execution.id());
+                    err.flush();
+                }
             });
         } finally {
             if (progress != null) {
@@ -250,7 +259,7 @@ final class RunCommand implements Callable<Integer> {
         }
         SqliteStore.Size size = store.size();
         new SummaryPrinter(out).print(fleet, execution, summary, model, simulated, size, data.database(), json);
-        if (summary.inDoubt() > 0) {
+        if (summary.inDoubt() > 0 || summary.awaitingApproval() > 0 || summary.throttled() > 0) {
             return Main.EXIT_NEEDS_DECISION;
         }
         if (stop.signalled()) {

@@ -34,6 +34,14 @@ final class SummaryPrinter {
             row("", "list them: myriad runs ls --state in_doubt" + dataOption(db)
                     + "; decide: myriad runs resolve RUN --retry | --done RESULT | --fail");
         }
+        if (s.awaitingApproval() > 0 || s.throttled() > 0) {
+            row("approvals", String.format(Locale.ROOT, "%,d runs wait for an approval%s", s.awaitingApproval(),
+                    s.throttled() > 0 ? String.format(Locale.ROOT, "; %,d more wait for a slot to ask one (approvals.max_pending %d)",
+                            s.throttled(), fleet.approvals().maxPending()) : ""));
+            s.sampleAwaitingApproval().forEach(f -> row("", f.length() > 200 ? f.substring(0, 200) + "…" : f));
+            row("", "list them: myriad approvals ls --execution " + execution.id() + dataOption(db)
+                    + "; decide: myriad approvals approve|deny ID --comment TEXT; then run the same command to continue");
+        }
         if (s.interrupted() > 0) {
             row("stopped", String.format(Locale.ROOT, "%,d runs not finished (graceful shutdown); run the same command to resume them",
                     s.interrupted()));
@@ -63,6 +71,8 @@ final class SummaryPrinter {
             o.put("stuck", s.stuck());
             o.put("in_doubt", s.inDoubt());
             o.put("interrupted", s.interrupted());
+            o.put("awaiting_approval", s.awaitingApproval());
+            o.put("approvals_throttled", s.throttled());
             o.put("resumed", s.resumed());
             o.put("steps", s.steps());
             o.put("tokens", s.tokens());

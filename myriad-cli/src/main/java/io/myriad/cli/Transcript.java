@@ -72,6 +72,11 @@ final class Transcript {
                 case RunEvent.RunBudgetExhausted e -> out.println(at + "BUDGET EXHAUSTED (" + e.scope() + " " + e.owner()
                         + ", " + e.resource() + "): " + e.message());
                 case RunEvent.RunInterrupted e -> out.println(at + "interrupted: " + e.reason());
+                case RunEvent.ApprovalRequested e -> out.println(at + "APPROVAL NEEDED: tool " + e.tool() + " [" + e.callId()
+                        + ", key " + e.idempotencyKey() + "] by rule " + e.rule() + ", expires at " + Instant.ofEpochMilli(e.expiresAt())
+                        + "\n" + indent("decide: myriad approvals approve|deny " + row.runId() + "#" + e.callId() + " --comment TEXT"));
+                case RunEvent.ApprovalDecided e -> out.println(at + "call " + name(calls, e.callId()) + " "
+                        + ApprovalsCommand.describe(e));
             }
         }
         out.flush();

@@ -31,10 +31,11 @@ class TenantIsolationTest {
     private String alphaOperator;
     private String betaOwner;
     private String betaOwnerId;
+    private String betaApproval;
     private Path alphaFleet;
     private Path betaFleet;
 
-    private static String fleet(String name, String tenant) {
+    private static String fleet(String name, String tenant, String extra) {
         return """
                 fleet: %s
                 tenant: %s
@@ -42,9 +43,9 @@ class TenantIsolationTest {
                 agents:
                   writer:
                     instructions: write a note, then answer
-                    tools: [fs.write, fs.read]
+                    tools: [fs.write]
                 tasks: ["one", "two", "three"]
-                """.formatted(name, tenant);
+                """.formatted(name, tenant) + extra;
     }
 
     @BeforeAll
@@ -52,8 +53,9 @@ class TenantIsolationTest {
         data = dir.resolve("data").toString();
         alphaFleet = dir.resolve("alpha.yaml");
         betaFleet = dir.resolve("beta.yaml");
-        Files.writeString(alphaFleet, fleet("fa", "alpha"));
-        Files.writeString(betaFleet, fleet("fb", "beta"));
+        Files.writeString(alphaFleet, fleet("fa", "alpha", ""));
+        // Beta's writes wait for a person: its runs hold approvals for alpha to reach for.
+        Files.writeString(betaFleet, fleet("fb", "beta", "policy:\n  - {id: ask, effect: needs_approval, tool: fs.write}\n"));
 
         var first = Cli.run("keys", "create", "--name", "admin", "--admin", "--data", data);
         assertThat(first.exit()).as(first.err()).isZero();
@@ -69,7 +71,11 @@ class TenantIsolationTest {
         var ra = Cli.run("run", alphaFleet.toString(), "--data", data, "--api-key", alphaOperator);
         assertThat(ra.exit()).as(ra.err()).isZero();
         var rb = Cli.run("run", betaFleet.toString(), "--data", data, "--api-key", betaOwner);
-        assertThat(rb.exit()).as(rb.err()).isZero();
+        assertThat(rb.exit()).as(rb.err()).isEqualTo(Main.EXIT_NEEDS_DECISION);
+        var pending = as(betaOwner, "approvals", "ls", "--json");
+        assertThat(JSON.readTree(pending.lastLine())).hasSize(3);
+        betaApproval = JSON.readTree(pending.lastLine()).get(0).path("id").asText();
+        assertThat(betaApproval).startsWith("fb-1:");
     }
 
     private String create(String name, String tenant, String role) {
@@ -96,6 +102,7 @@ class TenantIsolationTest {
 
     @Test
     void listingsShowOnlyTheCallersTenant() throws Exception {
+        assertThat(JSON.readTree(as(alphaOwner, "approvals", "ls", "--json").lastLine())).isEmpty();
         for (String[] cmd : List.of(new String[] {"runs", "ls", "--json"},
                 new String[] {"runs", "ls", "--json", "--state", "succeeded"})) {
             var r = as(alphaOwner, cmd);
@@ -137,6 +144,7 @@ class TenantIsolationTest {
         assertThat(theirs.out()).isEmpty();
         assertThat(as(alphaOwner, "runs", "ls", "--execution", "fb-1").exit()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(as(betaOwner, "runs", "show", "fb-1:t1").out()).contains("fb-1:t1");
+        assertThat(as(betaOwner, "approvals", "show", betaApproval).exit()).isZero();
     }
 
     @Test
@@ -149,6 +157,18 @@ class TenantIsolationTest {
             var r = as(alphaOwner, cmd);
             assertThat(r.exit()).as(String.join(" ", cmd)).isEqualTo(Main.EXIT_BAD_INPUT);
             assertThat(r.err()).contains("no run fb-1:t1 among the runs you may see");
+        }
+        for (String[] cmd : List.of(
+                new String[] {"approvals", "show", betaApproval},
+                new String[] {"approvals", "approve", betaApproval, "--comment", "mine now"},
+                new String[] {"approvals", "deny", betaApproval, "--comment", "mine now"},
+                new String[] {"approvals", "approve", "fb-1", "--comment", "by prefix"},
+                new String[] {"approvals", "approve", "fb", "--comment", "by prefix"})) {
+            var r = as(alphaOwner, cmd);
+            assertThat(r.exit()).as(String.join(" ", cmd)).isEqualTo(Main.EXIT_BAD_INPUT);
+            assertThat(r.err()).as("reported as absent, no other approval named")
+                    .containsAnyOf("no approval " + betaApproval + " ", "no pending approval starts with")
+                    .doesNotContain("more than one", "ambiguous");
         }
         var spend = as(alphaOwner, "run", betaFleet.toString(), "--new");
         assertThat(spend.exit()).isEqualTo(Main.EXIT_DENIED);

@@ -86,6 +86,7 @@ final class AppendSql implements AutoCloseable {
         // one a decision released) from this row: write it at once, like a final state.
         if (a.expectedSeq() > 0 && (status.state().isFinal() || status.state().awaitsHuman()
                 || a.events().getFirst() instanceof RunEvent.ToolCallResolved
+                || a.events().getFirst() instanceof RunEvent.ApprovalDecided
                 || newSeq / SUMMARY_EVERY != a.expectedSeq() / SUMMARY_EVERY)) {
             bindStatus(updateRun, 1, newSeq, status);
             updateRun.setString(9, a.runId());

@@ -2,6 +2,7 @@ package io.myriad.cli.fleet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.myriad.core.fleet.AgentSpec;
+import io.myriad.core.fleet.ApprovalSpec;
 import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.fleet.Limits;
 import io.myriad.core.fleet.McpServerSpec;
@@ -99,8 +100,13 @@ public final class FleetLoader {
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> ROOT_KEYS = List.of(
             "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp", "secrets",
-            "shell", "policy", "policy_file", "tenant", "budget");
+            "shell", "policy", "policy_file", "tenant", "budget", "approvals");
     private static final List<String> BUDGET_KEYS = List.of("usd", "tokens", "steps", "tool_calls", "wall", "warn_at");
+    private static final List<String> APPROVAL_KEYS = List.of("expire_after", "max_pending");
+    /** The longest an approval may stay open. */
+    private static final Duration MAX_APPROVAL_EXPIRY = Duration.ofDays(90);
+    /** The largest cap of pending approvals per execution. */
+    private static final int MAX_PENDING_APPROVALS = 1_000_000;
     private static final List<String> AGENT_KEYS = List.of(
             "instructions", "model", "fallback_model", "tools", "limits", "output_schema", "max_output_tokens", "temperature");
     private static final List<String> LIMIT_KEYS = List.of("max_steps", "max_tokens", "max_wall", "max_repeats", "max_idle_steps",
@@ -185,6 +191,7 @@ public final class FleetLoader {
         String sandbox = f.get("shell").map(n -> shellSandbox(n, problems)).orElse(FleetSpec.SANDBOX_BUBBLEWRAP);
         Policy policy = PolicyReader.read(f.get("policy"), f.get("policy_file"), file, agentNames, digest, problems);
         Ceilings budget = f.get("budget").map(n -> budget(n, problems)).orElse(Ceilings.NONE);
+        ApprovalSpec approvals = approvals(f, problems);
         TaskReader tasks = new TaskReader(problems, agentNames);
         f.required("tasks").ifPresent(n -> readTasks(n, file, tasks, digest, problems));
         if (!problems.isEmpty()) {
@@ -192,7 +199,28 @@ public final class FleetLoader {
         }
         return new FleetSpec(name.orElseThrow(), concurrency, agents, tasks.tasks(), http.allowHosts(), source,
                 HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox, secrets,
-                policy, tenant, budget);
+                policy, tenant, budget, approvals);
+    }
+
+    /** The {@code approvals} key; a key left out keeps its default ({@link ApprovalSpec#DEFAULT}). */
+    private static ApprovalSpec approvals(Fields root, Problems problems) {
+        ApprovalSpec d = ApprovalSpec.DEFAULT;
+        Optional<Node.Mapping> node = root.get("approvals").flatMap(n -> Values.mapping(n, problems));
+        if (node.isEmpty()) {
+            return d;
+        }
+        int mark = problems.count();
+        Fields f = Fields.of(node.get(), "approvals", Fields.Owner.of(node.get()), problems, APPROVAL_KEYS);
+        Duration expireAfter = f.get("expire_after").flatMap(n -> Values.duration(n, false, problems).filter(v -> {
+            boolean ok = v.compareTo(MAX_APPROVAL_EXPIRY) <= 0;
+            if (!ok) {
+                problems.at(n, "expected a duration of at most " + Durations.format(MAX_APPROVAL_EXPIRY)
+                        + " (an approval that nobody decides expires as a denial), got " + n.describe());
+            }
+            return ok;
+        })).orElse(d.expireAfter());
+        long maxPending = f.integer("max_pending", 1, MAX_PENDING_APPROVALS).orElse((long) d.maxPending());
+        return problems.count() > mark ? d : new ApprovalSpec(expireAfter, (int) maxPending);
     }
 
     private static void readTasks(Node node, Path file, TaskReader tasks, MessageDigest digest, Problems problems) {

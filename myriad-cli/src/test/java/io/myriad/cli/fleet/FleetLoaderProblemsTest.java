@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Every kind of problem, at its exact line and column, all reported together. */
 class FleetLoaderProblemsTest {
-    private static final String ROOT_KEYS = "fleet, model, concurrency, tasks, agents, http, retry, circuit_breaker, mcp, secrets, shell, policy, policy_file, tenant, budget";
+    private static final String ROOT_KEYS = "fleet, model, concurrency, tasks, agents, http, retry, circuit_breaker, mcp, secrets, shell, policy, policy_file, tenant, budget, approvals";
 
     @TempDir
     Path dir;
@@ -289,5 +289,35 @@ class FleetLoaderProblemsTest {
                         + "got 'https://api.example.com'",
                 "4:65: expected a string, got 42 (quote it to make it a string: \"42\")",
                 "4:70: unknown key 'allow'; expected one of: allow_hosts, allow_private");
+    }
+
+    @Test
+    void approvalsAreCheckedAndDefaultToADayAndAHundred() throws IOException {
+        List<String> problems = problems("""
+                fleet: h
+                agents: {a: {instructions: A}}
+                tasks: [x]
+                approvals: {expire_after: 0s, max_pending: 0, max_pendin: 3}
+                """);
+        assertThat(problems).containsExactly(
+                "4:27: expected a positive duration like 30s or 5m, got '0s'",
+                "4:44: expected an integer from 1 to 1000000, got 0",
+                "4:47: unknown key 'max_pendin'; expected one of: expire_after, max_pending; did you mean 'max_pending'?");
+        assertThat(problems("""
+                fleet: h
+                agents: {a: {instructions: A}}
+                tasks: [x]
+                approvals: {expire_after: 2200h}
+                """)).singleElement().satisfies(p -> assertThat(p).startsWith("4:27: expected a duration of at most ").contains("expires as a denial"));
+
+        var loaded = FleetLoader.load(write("ok.yaml", """
+                fleet: h
+                agents: {a: {instructions: A}}
+                tasks: [x]
+                approvals: {expire_after: 2h}
+                """), FleetLoaderTest.TOOLS);
+        assertThat(loaded.approvals()).isEqualTo(new io.myriad.core.fleet.ApprovalSpec(java.time.Duration.ofHours(2), 100));
+        assertThat(FleetLoader.load(write("none.yaml", "fleet: h\nagents: {a: {instructions: A}}\ntasks: [x]\n"),
+                FleetLoaderTest.TOOLS).approvals()).isEqualTo(io.myriad.core.fleet.ApprovalSpec.DEFAULT);
     }
 }

@@ -74,6 +74,17 @@ public final class JournalAudit {
                             .put("spent", b.spent()).put("ceiling", b.ceiling()).put("needed", b.needed());
                     out.add(finished(e, actor, run, "budget_exhausted", b.scope() + "_" + b.resource(), a.status(), d));
                 }
+                case RunEvent.ApprovalRequested r -> {
+                    d.put("tool", r.tool()).put("idempotency_key", r.idempotencyKey()).put("rule", r.rule())
+                            .put("expires_at", r.expiresAt());
+                    out.add(entry(e, actor, "approval.requested", call(run, r.callId()), d));
+                }
+                case RunEvent.ApprovalDecided r -> {
+                    d.put("idempotency_key", r.idempotencyKey()).put("comment", r.comment());
+                    boolean expired = r.by().equals(RunEvent.ApprovalDecided.EXPIRY);
+                    String action = r.approved() ? "approval.granted" : expired ? "approval.expired" : "approval.denied";
+                    out.add(entry(e, expired ? actor : r.by(), action, call(run, r.callId()), d));
+                }
                 case RunEvent.ModelRetried ignored -> { }
                 case RunEvent.ModelResponded ignored -> { }
                 case RunEvent.OutputRejected ignored -> { }

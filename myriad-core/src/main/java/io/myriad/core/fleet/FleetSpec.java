@@ -29,6 +29,7 @@ import java.util.Objects;
  *                        ({@code default} when the file names none)
  * @param budget          the ceilings of each execution of the fleet (fleet key {@code budget});
  *                        {@link Ceilings#NONE} when the file sets none
+ * @param approvals       how long approvals stay open and how many may be pending per execution
  */
 public record FleetSpec(
         String name,
@@ -45,7 +46,8 @@ public record FleetSpec(
         Map<String, SecretSpec> secrets,
         Policy policy,
         String tenant,
-        Ceilings budget) {
+        Ceilings budget,
+        ApprovalSpec approvals) {
 
     /** The shell's default confinement. */
     public static final String SANDBOX_BUBBLEWRAP = "bubblewrap";
@@ -71,15 +73,25 @@ public record FleetSpec(
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(budget, "budget");
+        Objects.requireNonNull(approvals, "approvals");
     }
 
-    /** A fleet without a budget of its own. */
+    /** A fleet with a budget of its own and the default approval settings ({@link ApprovalSpec#DEFAULT}). */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox,
+                     Map<String, SecretSpec> secrets, Policy policy, String tenant, Ceilings budget) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
+                shellSandbox, secrets, policy, tenant, budget, ApprovalSpec.DEFAULT);
+    }
+
+    /** A fleet without a budget of its own, with the default approval settings. */
     public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
                      List<String> httpAllowHosts, String source, String digest, Resilience resilience,
                      boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox,
                      Map<String, SecretSpec> secrets, Policy policy, String tenant) {
         this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
-                shellSandbox, secrets, policy, tenant, Ceilings.NONE);
+                shellSandbox, secrets, policy, tenant, Ceilings.NONE, ApprovalSpec.DEFAULT);
     }
 
     /** A fleet of the default tenant. */

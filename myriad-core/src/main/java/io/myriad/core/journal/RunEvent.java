@@ -35,6 +35,8 @@ import java.util.Objects;
     @JsonSubTypes.Type(value = RunEvent.RunStuck.class, name = "run_stuck"),
     @JsonSubTypes.Type(value = RunEvent.RunInterrupted.class, name = "run_interrupted"),
     @JsonSubTypes.Type(value = RunEvent.RunBudgetExhausted.class, name = "run_budget_exhausted"),
+    @JsonSubTypes.Type(value = RunEvent.ApprovalRequested.class, name = "approval_requested"),
+    @JsonSubTypes.Type(value = RunEvent.ApprovalDecided.class, name = "approval_decided"),
 })
 public sealed interface RunEvent {
 
@@ -246,6 +248,43 @@ public sealed interface RunEvent {
             Objects.requireNonNull(owner, "owner");
             Objects.requireNonNull(resource, "resource");
             Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /**
+     * A policy rule said the call needs a person's approval: the run waits (no thread) until an
+     * {@link ApprovalDecided} for this call and idempotency key, or until {@code expiresAt}, when
+     * the wait ends as a denial.
+     */
+    record ApprovalRequested(long at, String callId, String tool, String idempotencyKey, String rule, long expiresAt)
+            implements RunEvent {
+        public ApprovalRequested {
+            Objects.requireNonNull(callId, "callId");
+            Objects.requireNonNull(tool, "tool");
+            Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+            Objects.requireNonNull(rule, "rule");
+        }
+    }
+
+    /**
+     * The decision on a requested approval, bound to the call and its idempotency key.
+     *
+     * @param by who decided: a principal's actor ({@code key:k_1}, {@code user:ana}) or
+     *           {@link #EXPIRY} when the approval expired (always a denial)
+     */
+    record ApprovalDecided(long at, String callId, String idempotencyKey, boolean approved, String by, String comment)
+            implements RunEvent {
+        /** The {@code by} of a denial by expiry. */
+        public static final String EXPIRY = "expiry";
+
+        public ApprovalDecided {
+            Objects.requireNonNull(callId, "callId");
+            Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+            Objects.requireNonNull(by, "by");
+            comment = comment == null ? "" : comment;
+            if (approved && by.equals(EXPIRY)) {
+                throw new IllegalArgumentException("an expired approval is a denial, never an approval");
+            }
         }
     }
 }

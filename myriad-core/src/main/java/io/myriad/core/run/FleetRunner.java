@@ -2,6 +2,7 @@ package io.myriad.core.run;
 
 import io.myriad.core.budget.BudgetLedger;
 import io.myriad.core.budget.BudgetRefusal;
+import io.myriad.core.fleet.ApprovalSpec;
 import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.fleet.TaskSpec;
 import io.myriad.core.gateway.ModelGateway;
@@ -55,17 +56,34 @@ public final class FleetRunner {
 
         /** A run could not be driven (fenced, internal error); it is counted as failed. */
         default void runAbandoned(String runId, RuntimeException cause) {}
+
+        /**
+         * The first time in an execution that a run needed an approval and the queue of pending
+         * approvals was full ({@code maxPending}): the run waits for a slot.
+         */
+        default void approvalsThrottled(String runId, int maxPending) {}
     }
 
     /**
      * The counts at the end of an execution. {@code inDoubt}: runs waiting for a person's
      * decision on a tool call whose outcome is unknown; {@code interrupted}: runs left unfinished
-     * by a graceful shutdown (they resume on the next start).
+     * by a graceful shutdown (they resume on the next start); {@code awaitingApproval}: runs
+     * waiting for an approval to be decided; {@code throttled}: runs that needed an approval
+     * while the fleet's queue of pending approvals was full (they ask when the next run starts).
      */
     public record Summary(
             int tasks, int succeeded, int failed, int cancelled, int limited, int stuck, int inDoubt, int interrupted,
             int resumed, long steps, long modelCalls, long tokens, double costUsd, long wallMillis,
-            Map<String, Integer> failureReasons, List<String> sampleFailures, List<String> sampleInDoubt) {
+            Map<String, Integer> failureReasons, List<String> sampleFailures, List<String> sampleInDoubt,
+            int awaitingApproval, int throttled, List<String> sampleAwaitingApproval) {
+
+        /** A summary without approvals. */
+        public Summary(int tasks, int succeeded, int failed, int cancelled, int limited, int stuck, int inDoubt,
+                int interrupted, int resumed, long steps, long modelCalls, long tokens, double costUsd, long wallMillis,
+                Map<String, Integer> failureReasons, List<String> sampleFailures, List<String> sampleInDoubt) {
+            this(tasks, succeeded, failed, cancelled, limited, stuck, inDoubt, interrupted, resumed, steps, modelCalls,
+                    tokens, costUsd, wallMillis, failureReasons, sampleFailures, sampleInDoubt, 0, 0, List.of());
+        }
 
         /** Runs in a final state. */
         public int finals() {
@@ -153,6 +171,12 @@ public final class FleetRunner {
         }
         Tally tally = new Tally();
         Semaphore slots = new Semaphore(fleet.concurrency());
+        Parking parking = new Parking(fleet.approvals(), listener, tally);
+        for (RunRepository.RunRow row : repository.runs(execution.id())) {
+            if (row.status().state() == RunState.AWAITING_APPROVAL) {
+                parking.holding.add(row.runId());
+            }
+        }
         CountDownLatch done = new CountDownLatch(fleet.tasks().size());
         // Each sweep walks every active run: sweeping once per threshold keeps a million runs cheap.
         var passivator = timer.scheduleWithFixedDelay(this::passivateIdle,
@@ -161,7 +185,8 @@ public final class FleetRunner {
             for (TaskSpec task : fleet.tasks()) {
                 String runId = runId(execution.id(), task.id());
                 RunStatus status = known.get(runId);
-                if (status != null && (status.state().isFinal() || status.state().awaitsHuman())) {
+                // A run awaiting approval is driven: its step finds the decision, or journals the expiry, or parks it.
+                if (status != null && (status.state().isFinal() || status.state() == RunState.IN_DOUBT)) {
                     tally.count(runId, status);
                     listener.runFinished(runId, status);
                     done.countDown();
@@ -170,15 +195,25 @@ public final class FleetRunner {
                 if (!acquire(slots)) {
                     break;
                 }
-                Ending ending = new Ending(tally, listener, slots, done, status != null);
+                Ending ending = new Ending(tally, listener, slots, done, status != null, parking);
                 submit(fleet, task, () -> begin(fleet, execution, task, runId, ending));
             }
+            long nextPoll = 0;
             while (!done.await(50, TimeUnit.MILLISECONDS)) {
                 if (draining.get() && clock.millis() >= drainDeadline) {
                     break;
                 }
                 if (draining.get() && active.isEmpty() && inFlightBegins.sum() == 0) {
                     break;
+                }
+                if (parking.parked() && System.nanoTime() >= nextPoll) {
+                    nextPoll = System.nanoTime() + POLL_NANOS;
+                    if (!draining.get()) {
+                        parking.poll(fleet, slots);
+                    }
+                    if (done.getCount() == parking.awaiting.size() + parking.throttled.size()) {
+                        break; // only parked runs are left: nothing else will free a slot or decide
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -187,7 +222,113 @@ public final class FleetRunner {
         } finally {
             passivator.cancel(false);
         }
+        parking.countLeft();
         return tally.summary(fleet.tasks().size(), clock.millis() - begin);
+    }
+
+    /** How often a running execution looks for decisions on its runs awaiting approval. */
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    /** A run parked without a thread: awaiting an approval, or a slot in the approval queue. */
+    private record Parked(RunHandle handle, AgentRuntime agent, Ending ending, long expiresAt) {}
+
+    /**
+     * The approval gate of one execution and the runs it parked. A run holds a slot from its
+     * request until the decision (or expiry) is seen; {@code holding} is guarded by itself.
+     */
+    private final class Parking implements ApprovalGate {
+        final ApprovalSpec spec;
+        final Listener listener;
+        final Tally tally;
+        final Set<String> holding = ConcurrentHashMap.newKeySet();
+        private final Object reserving = new Object();
+        final Map<String, Parked> awaiting = new ConcurrentHashMap<>();
+        final Map<String, Parked> throttled = new ConcurrentHashMap<>();
+        final AtomicBoolean told = new AtomicBoolean();
+
+        Parking(ApprovalSpec spec, Listener listener, Tally tally) {
+            this.spec = spec;
+            this.listener = listener;
+            this.tally = tally;
+        }
+
+        @Override
+        public Duration expireAfter() {
+            return spec.expireAfter();
+        }
+
+        @Override
+        public boolean tryReserve(String runId) {
+            synchronized (reserving) {
+                if (holding.contains(runId) || holding.size() < spec.maxPending()) {
+                    holding.add(runId);
+                    return true;
+                }
+            }
+            if (told.compareAndSet(false, true)) {
+                listener.approvalsThrottled(runId, spec.maxPending());
+            }
+            return false;
+        }
+
+        @Override
+        public void release(String runId) {
+            holding.remove(runId);
+        }
+
+        boolean hasRoom() {
+            return holding.size() < spec.maxPending();
+        }
+
+        boolean parked() {
+            return !awaiting.isEmpty() || !throttled.isEmpty();
+        }
+
+        void awaitApproval(Parked p) {
+            holding.add(p.handle().runId);
+            awaiting.put(p.handle().runId, p);
+        }
+
+        /** Drives again the runs whose approval was decided (or expired) and, with room, the throttled ones. */
+        void poll(FleetSpec fleet, Semaphore slots) {
+            long now = clock.millis();
+            for (Parked p : List.copyOf(awaiting.values())) {
+                boolean due = now >= p.expiresAt() || repository.run(p.handle().runId)
+                        .map(r -> r.status().state() != RunState.AWAITING_APPROVAL).orElse(false);
+                if (due && slots.tryAcquire()) {
+                    awaiting.remove(p.handle().runId);
+                    release(p.handle().runId);
+                    resume(fleet, p);
+                }
+            }
+            for (Parked p : List.copyOf(throttled.values())) {
+                if (hasRoom() && slots.tryAcquire()) {
+                    throttled.remove(p.handle().runId);
+                    resume(fleet, p);
+                }
+            }
+        }
+
+        private void resume(FleetSpec fleet, Parked p) {
+            RunHandle h = p.handle();
+            h.passivate();
+            active.add(h);
+            submit(fleet, h.task, () -> step(h, p.agent(), fleet, p.ending()));
+        }
+
+        /** Counts the runs still parked when the execution stops. */
+        void countLeft() {
+            for (Parked p : awaiting.values()) {
+                RunStatus status = repository.run(p.handle().runId).map(RunRepository.RunRow::status)
+                        .orElse(p.handle().fold(journal).status());
+                // Counted as awaiting even when decided in the last instant: the next start continues it.
+                tally.countAwaiting(p.handle().runId, status);
+                p.ending().listener.runFinished(p.handle().runId, status);
+            }
+            tally.throttled.add(throttled.size());
+            awaiting.clear();
+            throttled.clear();
+        }
     }
 
     /** A slot for one more run, or false when the runner drains. */
@@ -210,13 +351,31 @@ public final class FleetRunner {
         final Semaphore slots;
         final CountDownLatch done;
         final boolean resumed;
+        final Parking parking;
 
-        Ending(Tally tally, Listener listener, Semaphore slots, CountDownLatch done, boolean resumed) {
+        Ending(Tally tally, Listener listener, Semaphore slots, CountDownLatch done, boolean resumed, Parking parking) {
             this.tally = tally;
             this.listener = listener;
             this.slots = slots;
             this.done = done;
             this.resumed = resumed;
+            this.parking = parking;
+        }
+
+        /**
+         * The run waits for an approval ({@code throttled}: for a slot to ask one): it holds no
+         * thread and no concurrency slot; the execution's poll drives it again.
+         */
+        void parkedForApproval(RunHandle h, AgentRuntime agent, RunFold fold, boolean throttled) {
+            active.remove(h);
+            h.passivate();
+            if (throttled) {
+                parking.throttled.put(h.runId, new Parked(h, agent, this, Long.MAX_VALUE));
+            } else {
+                long expiresAt = fold.awaitingApproval().map(RunEvent.ApprovalRequested::expiresAt).orElse(Long.MAX_VALUE);
+                parking.awaitApproval(new Parked(h, agent, this, expiresAt));
+            }
+            slots.release();
         }
 
         void finished(RunHandle h, RunStatus status) {
@@ -295,20 +454,29 @@ public final class FleetRunner {
         try {
             h.working();
             RunFold fold = h.fold(journal);
-            switch (loop.next(h.runId, fold, agent, stopping::get, draining::get)) {
+            switch (loop.next(h.runId, fold, agent, stopping::get, draining::get, ending.parking)) {
                 case FINAL -> {
+                    ending.parking.release(h.runId);
                     ending.finished(h, fold.status());
                     return;
                 }
                 case AWAITS_HUMAN -> {
-                    ending.parked(h, fold.status(), false);
+                    if (fold.state() == RunState.AWAITING_APPROVAL) {
+                        ending.parkedForApproval(h, agent, fold, false);
+                    } else {
+                        ending.parked(h, fold.status(), false);
+                    }
+                    return;
+                }
+                case THROTTLED -> {
+                    ending.parkedForApproval(h, agent, fold, true);
                     return;
                 }
                 case PAUSED -> {
                     interrupt(h, fold, ending);
                     return;
                 }
-                case MODEL -> { }
+                case MODEL -> ending.parking.release(h.runId);
             }
             long estimate = h.lastPromptTokens + Math.max(256, agent.spec().maxOutputTokens());
             h.waiting(clock.millis());
@@ -397,6 +565,9 @@ public final class FleetRunner {
         final LongAdder inDoubt = new LongAdder();
         final LongAdder interrupted = new LongAdder();
         final List<String> inDoubtSamples = Collections.synchronizedList(new ArrayList<>());
+        final LongAdder awaitingApproval = new LongAdder();
+        final LongAdder throttled = new LongAdder();
+        final List<String> approvalSamples = Collections.synchronizedList(new ArrayList<>());
         final LongAdder resumed = new LongAdder();
         final LongAdder steps = new LongAdder();
         final LongAdder modelCalls = new LongAdder();
@@ -421,6 +592,12 @@ public final class FleetRunner {
                     stuck.increment();
                     failure(runId, status.detail());
                 }
+                case AWAITING_APPROVAL -> {
+                    awaitingApproval.increment();
+                    if (approvalSamples.size() < 5) {
+                        approvalSamples.add(runId + " " + status.detail());
+                    }
+                }
                 case IN_DOUBT -> {
                     inDoubt.increment();
                     if (inDoubtSamples.size() < 5) {
@@ -431,6 +608,17 @@ public final class FleetRunner {
                     failed.increment();
                     failure(runId, status.detail());
                 }
+            }
+        }
+
+        void countAwaiting(String runId, RunStatus status) {
+            steps.add(status.steps());
+            modelCalls.add(status.modelCalls());
+            tokens.add(status.tokens());
+            cost.add(status.costUsd());
+            awaitingApproval.increment();
+            if (approvalSamples.size() < 5) {
+                approvalSamples.add(runId + " " + status.detail());
             }
         }
 
@@ -452,10 +640,12 @@ public final class FleetRunner {
         Summary summary(int tasks, long wall) {
             int finals = succeeded.intValue() + failed.intValue() + cancelled.intValue() + limited.intValue() + stuck.intValue();
             // Runs neither final nor in doubt were interrupted (a graceful shutdown), started or not.
-            int left = Math.max(interrupted.intValue(), tasks - finals - inDoubt.intValue());
+            int left = Math.max(interrupted.intValue(),
+                    tasks - finals - inDoubt.intValue() - awaitingApproval.intValue() - throttled.intValue());
             return new Summary(tasks, succeeded.intValue(), failed.intValue(), cancelled.intValue(), limited.intValue(),
                     stuck.intValue(), inDoubt.intValue(), left, resumed.intValue(), steps.sum(), modelCalls.sum(), tokens.sum(),
-                    cost.sum(), wall, Map.copyOf(reasons), List.copyOf(samples), List.copyOf(inDoubtSamples));
+                    cost.sum(), wall, Map.copyOf(reasons), List.copyOf(samples), List.copyOf(inDoubtSamples),
+                    awaitingApproval.intValue(), throttled.intValue(), List.copyOf(approvalSamples));
         }
     }
 

@@ -60,6 +60,14 @@ public final class RunFold {
     private int idleResponses;
     private String inDoubtCallId;
     private int interruptions;
+    /** The approval the run waits for, while {@link RunState#AWAITING_APPROVAL}. */
+    private RunEvent.ApprovalRequested awaitingApproval;
+    /** Approval decisions on calls of the current response, by call id. */
+    private final Map<String, RunEvent.ApprovalDecided> approvals = new LinkedHashMap<>();
+    /** Approvals requested for calls of the current response (at most one per call). */
+    private final Set<String> approvalsRequested = new HashSet<>();
+    /** Milliseconds spent waiting for approvals: not counted against {@code max_wall}. */
+    private long approvalWaitMillis;
 
     /** Folds a whole journal. */
     public static RunFold of(List<RunEvent> events) {
@@ -105,6 +113,8 @@ public final class RunFold {
                 costUsd += e.costUsd();
                 conversation.add(e.message());
                 calls.clear();
+                approvals.clear();
+                approvalsRequested.clear();
                 responseProductive = false;
                 List<ToolCall> toolCalls = e.message().toolCalls();
                 for (int i = 0; i < toolCalls.size(); i++) {
@@ -125,6 +135,11 @@ public final class RunFold {
                 Call c = calls.get(e.callId());
                 if (c == null || c.status() != CallStatus.CLEARED) {
                     c = requireCall(e.callId(), CallStatus.PENDING, kind);
+                }
+                RunEvent.ApprovalDecided decided = approvals.get(e.callId());
+                if (approvalsRequested.contains(e.callId()) && (decided == null || !decided.approved())) {
+                    throw new IllegalTransitionException("tool_call_started for call " + e.callId()
+                            + " whose approval was " + (decided == null ? "not decided" : "denied"));
                 }
                 calls.put(e.callId(), new Call(c.call(), c.index(), CallStatus.STARTED, c.idempotencyKey()));
             }
@@ -158,6 +173,32 @@ public final class RunFold {
             case RunEvent.RunStuck e -> detail = e.reason() + ": " + e.message();
             case RunEvent.RunInterrupted e -> interruptions++;
             case RunEvent.RunBudgetExhausted e -> detail = e.scope() + "_" + e.resource() + ": " + e.message();
+            case RunEvent.ApprovalRequested e -> {
+                Call c = requireCall(e.callId(), CallStatus.PENDING, kind);
+                if (!c.idempotencyKey().equals(e.idempotencyKey())) {
+                    throw new IllegalTransitionException("approval_requested for call " + e.callId() + " with idempotency key "
+                            + e.idempotencyKey() + ", but the call's key is " + c.idempotencyKey());
+                }
+                if (!approvalsRequested.add(e.callId())) {
+                    throw new IllegalTransitionException("approval_requested twice for call " + e.callId());
+                }
+                awaitingApproval = e;
+                detail = "awaiting_approval: " + e.tool() + " (call " + e.callId() + ", rule " + e.rule() + ")";
+            }
+            case RunEvent.ApprovalDecided e -> {
+                if (!e.callId().equals(awaitingApproval.callId()) || !e.idempotencyKey().equals(awaitingApproval.idempotencyKey())) {
+                    throw new IllegalTransitionException("approval_decided for call " + e.callId() + " (key " + e.idempotencyKey()
+                            + ") but the approval awaited is for call " + awaitingApproval.callId() + " (key "
+                            + awaitingApproval.idempotencyKey() + ")");
+                }
+                approvals.put(e.callId(), e);
+                approvalWaitMillis += Math.max(0, e.at() - awaitingApproval.at());
+                awaitingApproval = null;
+                detail = "";
+            }
+        }
+        if (target != RunState.AWAITING_APPROVAL) {
+            awaitingApproval = null;
         }
         if (target != RunState.IN_DOUBT) {
             inDoubtCallId = null;
@@ -181,6 +222,10 @@ public final class RunFold {
 
     private RunState settle(String callId, CallStatus expected, RunState.EventKind kind, String content, boolean completed) {
         Call c = requireCall(callId, expected, kind);
+        if (kind != RunState.EventKind.TOOL_CALL_REJECTED && c.status() == CallStatus.PENDING && approvalsRequested.contains(callId)
+                && !approvals.get(callId).approved()) {
+            throw new IllegalTransitionException(kind + " for call " + callId + " whose approval was denied");
+        }
         calls.put(callId, new Call(c.call(), c.index(), CallStatus.SETTLED, c.idempotencyKey()));
         toolSteps++;
         conversation.add(new Message.ToolResult(callId, content));
@@ -241,6 +286,21 @@ public final class RunFold {
     /** The call awaiting a human decision, when the run is {@link RunState#IN_DOUBT}. */
     public Optional<Call> inDoubtCall() {
         return inDoubtCallId == null ? Optional.empty() : Optional.ofNullable(calls.get(inDoubtCallId));
+    }
+
+    /** The approval the run waits for, when it is {@link RunState#AWAITING_APPROVAL}. */
+    public Optional<RunEvent.ApprovalRequested> awaitingApproval() {
+        return Optional.ofNullable(awaitingApproval);
+    }
+
+    /** The decision on the approval of a call of the current response, if one was made. */
+    public Optional<RunEvent.ApprovalDecided> approval(String callId) {
+        return Optional.ofNullable(approvals.get(callId));
+    }
+
+    /** Milliseconds the run spent waiting for decided approvals; a person's time is not the run's wall time. */
+    public long approvalWaitMillis() {
+        return approvalWaitMillis;
     }
 
     /** Graceful shutdowns this run went through. */
@@ -335,12 +395,14 @@ public final class RunFold {
     /** A comparable snapshot of everything the fold derived; used to prove replay equivalence. */
     public Snapshot snapshot() {
         return new Snapshot(state, seq, steps(), retries, usage, costUsd, List.copyOf(conversation), calls(), detail,
-                idleResponses, inDoubtCallId, interruptions);
+                idleResponses, inDoubtCallId, interruptions,
+                awaitingApproval == null ? null : awaitingApproval.callId(), List.copyOf(approvals.values()));
     }
 
     /** Everything derived from the events, as a value. */
     public record Snapshot(
             RunState state, long seq, long steps, long retries, Usage usage, double costUsd,
             List<Message> conversation, List<Call> calls, String detail,
-            int idleResponses, String inDoubtCallId, int interruptions) {}
+            int idleResponses, String inDoubtCallId, int interruptions,
+            String awaitingApprovalCallId, List<RunEvent.ApprovalDecided> approvals) {}
 }

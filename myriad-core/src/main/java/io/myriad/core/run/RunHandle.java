@@ -41,6 +41,11 @@ final class RunHandle {
         return f;
     }
 
+    /** Drops the fold: the journal changed under the run (a decision from another process). */
+    void passivate() {
+        fold = null;
+    }
+
     void waiting(long nowMillis) {
         waitingSince = nowMillis;
     }

@@ -53,8 +53,12 @@ import java.util.random.RandomGenerator;
  * after a crash and continue without repeating a completed tool call or a journaled model call.
  *
  * <p>Each valid call is decided by the agent's {@link Policy} before anything else: a denied call
- * (or one that needs an approval, which is not built yet) is journaled as rejected with the rule
- * that decided, and the model reads why; an allowed call's intent names the rule that allowed it.
+ * is journaled as rejected with the rule that decided, and the model reads why; an allowed call's
+ * intent names the rule that allowed it. A call that needs approval journals
+ * {@code approval_requested} and the run waits in {@link RunState#AWAITING_APPROVAL} (no thread);
+ * once approved it proceeds exactly as an allowed call, once denied or expired it is rejected.
+ * Expiry is read from the injected clock whenever the run advances: an expired approval is a
+ * denial, never an approval.
  *
  * <p>A read-only tool needs no durable intent: it is invoked first and only its outcome is
  * journaled, which saves an append and an event per read.
@@ -74,9 +78,13 @@ public final class RunLoop {
     private final Redactor redactor;
     private final BudgetLedger budgets; // null: no budgets
 
+    /** The tenant whose policy rules apply (rules may name a tenant). */
+    private final String tenant;
+
     private RunLoop(Builder b) {
         this.journal = Objects.requireNonNull(b.journal, "journal");
         this.validator = Objects.requireNonNull(b.validator, "validator");
+        this.tenant = Objects.requireNonNull(b.tenant, "tenant");
         this.clock = b.clock;
         this.sleeper = b.sleeper;
         this.random = b.random;
@@ -157,7 +165,47 @@ public final class RunLoop {
         /** A person's decision on a call in doubt ({@link RunState#IN_DOUBT}); nothing runs until then. */
         AWAITS_HUMAN,
         /** Nothing now: the engine is shutting down; the run resumes on the next start. */
-        PAUSED
+        PAUSED,
+        /**
+         * Nothing now: a call needs an approval and the fleet's queue of pending approvals is full;
+         * nothing was journaled for it. Drive the run again when a slot frees.
+         */
+        THROTTLED
+    }
+
+    /**
+     * Journals the expiry of the approval a run waits for, when its time has passed: a denial
+     * by {@code expiry}. Returns true when it did.
+     */
+    private boolean expire(String runId, RunFold fold) {
+        RunEvent.ApprovalRequested request = fold.awaitingApproval().orElseThrow();
+        long now = now();
+        if (now < request.expiresAt()) {
+            return false;
+        }
+        append(runId, fold, List.of(expiry(request, now)));
+        return true;
+    }
+
+    /** The denial an expired approval becomes. */
+    static RunEvent.ApprovalDecided expiry(RunEvent.ApprovalRequested request, long now) {
+        return new RunEvent.ApprovalDecided(now, request.callId(), request.idempotencyKey(), false,
+                RunEvent.ApprovalDecided.EXPIRY, "approval expired after " + describeWait(request.expiresAt() - request.at()));
+    }
+
+    /** A wait as people write it: 24h, 90m, 30s, 250ms. */
+    static String describeWait(long millis) {
+        Duration d = Duration.ofMillis(Math.max(0, millis));
+        if (d.toMillis() % 1000 != 0) {
+            return d.toMillis() + "ms";
+        }
+        if (d.toSeconds() % 60 != 0) {
+            return d.toSeconds() + "s";
+        }
+        if (d.toMinutes() % 60 != 0) {
+            return d.toMinutes() + "m";
+        }
+        return d.toHours() + "h";
     }
 
     /**
@@ -176,11 +224,24 @@ public final class RunLoop {
      * true the run stops at that boundary, having journaled everything it did.
      */
     public Next next(String runId, RunFold fold, AgentRuntime agent, BooleanSupplier cancelled, BooleanSupplier pausing) {
+        return next(runId, fold, agent, cancelled, pausing, ApprovalGate.UNLIMITED);
+    }
+
+    /**
+     * As {@link #next(String, RunFold, AgentRuntime, BooleanSupplier, BooleanSupplier)}, asking
+     * approvals through {@code approvals}: returns {@link Next#THROTTLED} when a call needs an
+     * approval and the gate has no slot (nothing was journaled for that call).
+     */
+    public Next next(String runId, RunFold fold, AgentRuntime agent, BooleanSupplier cancelled, BooleanSupplier pausing,
+            ApprovalGate approvals) {
         Limits limits = agent.spec().limits();
         while (!fold.state().isFinal()) {
             if (cancelled.getAsBoolean()) {
                 append(runId, fold, List.of(new RunEvent.RunCancelled(now(), "stopped by the operator")));
                 return Next.FINAL;
+            }
+            if (fold.state() == RunState.AWAITING_APPROVAL && expire(runId, fold)) {
+                continue;
             }
             if (fold.state().awaitsHuman()) {
                 return Next.AWAITS_HUMAN;
@@ -194,7 +255,11 @@ public final class RunLoop {
                         return Next.MODEL;
                     }
                 }
-                case ACTING -> settleCalls(runId, fold, agent, limits, cancelled, pausing);
+                case ACTING -> {
+                    if (settleCalls(runId, fold, agent, limits, cancelled, pausing, approvals)) {
+                        return Next.THROTTLED;
+                    }
+                }
                 case ANSWERED -> judgeAnswer(runId, fold, agent, fold.lastAnswer().orElseThrow().content());
                 default -> throw new IllegalTransitionException("run " + runId + " cannot be driven from " + fold.state());
             }
@@ -221,7 +286,8 @@ public final class RunLoop {
     private boolean limitReached(String runId, RunFold fold, Limits limits) {
         String limit = null;
         String message = null;
-        long elapsed = now() - fold.started().map(RunEvent.RunStarted::at).orElse(now());
+        // Time spent waiting for a person's approval is not the run's own wall time.
+        long elapsed = now() - fold.started().map(RunEvent.RunStarted::at).orElse(now()) - fold.approvalWaitMillis();
         if (fold.steps() + fold.retries() >= limits.maxSteps()) {
             limit = "max_steps";
             message = "reached " + limits.maxSteps() + " steps (model calls, tool calls and retries) without a final answer;"
@@ -444,21 +510,27 @@ public final class RunLoop {
         return changed ? new Message.Assistant(message.content(), calls) : message;
     }
 
-    private void settleCalls(String runId, RunFold fold, AgentRuntime agent, Limits limits,
-            BooleanSupplier cancelled, BooleanSupplier pausing) {
+    /** Settles the calls of the last response in order; true when it stopped on a full approval queue. */
+    private boolean settleCalls(String runId, RunFold fold, AgentRuntime agent, Limits limits,
+            BooleanSupplier cancelled, BooleanSupplier pausing, ApprovalGate approvals) {
         if (!cancelled.getAsBoolean() && !pausing.getAsBoolean() && settleTogether(runId, fold, agent, limits)) {
-            return;
+            return false;
         }
         for (RunFold.Call call : fold.calls()) {
             if (fold.state() != RunState.ACTING || cancelled.getAsBoolean() || pausing.getAsBoolean()) {
-                return;
+                return false;
             }
             switch (call.status()) {
                 case SETTLED -> { }
-                case PENDING -> settlePending(runId, fold, agent, limits, call);
+                case PENDING -> {
+                    if (!settlePending(runId, fold, agent, limits, call, approvals)) {
+                        return true;
+                    }
+                }
                 case STARTED, CLEARED -> settleInDoubt(runId, fold, agent, call);
             }
         }
+        return false;
     }
 
     /**
@@ -526,36 +598,47 @@ public final class RunLoop {
         return true;
     }
 
-    private void settlePending(String runId, RunFold fold, AgentRuntime agent, Limits limits, RunFold.Call call) {
+    /**
+     * Decides, journals and invokes one pending call. Returns false only when the call needs an
+     * approval and the gate has no slot for it (nothing journaled).
+     */
+    private boolean settlePending(String runId, RunFold fold, AgentRuntime agent, Limits limits, RunFold.Call call,
+            ApprovalGate approvals) {
         ToolCall tc = call.call();
         Tool tool = agent.tools().get(tc.name());
         if (tool == null) {
             reject(runId, fold, tc, "unknown tool '" + tc.name() + "'; the tools you may call are: "
                     + String.join(", ", agent.tools().keySet().stream().sorted().toList()));
-            return;
+            return true;
         }
         JsonNode args;
         try {
             args = tc.arguments().isBlank() ? JSON.createObjectNode() : JSON.readTree(tc.arguments());
         } catch (JsonProcessingException e) {
             reject(runId, fold, tc, "arguments are not valid JSON: " + e.getOriginalMessage());
-            return;
+            return true;
         }
         List<String> problems = validator.validate(tool.definition().parameters(), args);
         if (!problems.isEmpty()) {
             reject(runId, fold, tc, "invalid arguments for " + tc.name() + ": " + String.join("; ", problems));
-            return;
+            return true;
         }
         Decision decision = decide(fold, agent, tool, tc, args);
         switch (decision.effect()) {
             case DENY -> {
                 reject(runId, fold, tc, decision.explanation());
-                return;
+                return true;
             }
             case NEEDS_APPROVAL -> {
-                reject(runId, fold, tc, decision.explanation() + "; needs approval (approvals are not built yet),"
-                        + " so the call was not made");
-                return;
+                var decided = fold.approval(tc.id());
+                if (decided.isEmpty()) {
+                    return requestApproval(runId, fold, tc, call, decision, approvals);
+                }
+                if (!decided.get().approved()) {
+                    reject(runId, fold, tc, denialReason(decided.get()));
+                    return true;
+                }
+                // Approved for this call and idempotency key: it proceeds as an allowed call.
             }
             case ALLOW -> { }
         }
@@ -563,32 +646,58 @@ public final class RunLoop {
             append(runId, fold, List.of(new RunEvent.RunLimited(now(), "max_steps",
                     "reached " + limits.maxSteps() + " steps (model calls, tool calls and retries) without a final answer;"
                             + " raise limits.max_steps if the task needs more")));
-            return;
+            return true;
         }
         int same = fold.sameOutcomes(tc);
         if (same >= limits.maxRepeats()) {
             append(runId, fold, List.of(new RunEvent.RunStuck(now(), "repeated_call",
                     "called " + tc.name() + " with the same arguments " + (same + 1) + " times and it answered the same "
                             + same + " times; stopped before repeating it again (limits.max_repeats is " + limits.maxRepeats() + ")")));
-            return;
+            return true;
         }
         if (!admitTools(runId, fold, limits, 1)) {
-            return;
+            return true; // the run ended: budget exhausted
         }
         if (tool.effect() != Effect.READ_ONLY) {
             String rule = agent.policy().enforced() ? decision.ruleId() : null;
             append(runId, fold, List.of(new RunEvent.ToolCallStarted(now(), tc.id(), tc.name(), call.idempotencyKey(), rule)));
         }
         append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
+        return true;
     }
 
-    /** The agent's policy on one validated call; the run's tenant is the default one until tenants exist. */
-    private static Decision decide(RunFold fold, AgentRuntime agent, Tool tool, ToolCall tc, JsonNode args) {
+    /** Journals an approval request when the gate has a slot; false (nothing journaled) when it has none. */
+    private boolean requestApproval(String runId, RunFold fold, ToolCall tc, RunFold.Call call, Decision decision,
+            ApprovalGate approvals) {
+        if (!approvals.tryReserve(runId)) {
+            return false;
+        }
+        long now = now();
+        try {
+            append(runId, fold, List.of(new RunEvent.ApprovalRequested(now, tc.id(), tc.name(), call.idempotencyKey(),
+                    decision.ruleId(), now + approvals.expireAfter().toMillis())));
+        } catch (RuntimeException e) {
+            approvals.release(runId);
+            throw e;
+        }
+        return true;
+    }
+
+    /** What the model reads about a denied or expired approval. */
+    static String denialReason(RunEvent.ApprovalDecided d) {
+        if (d.by().equals(RunEvent.ApprovalDecided.EXPIRY)) {
+            return (d.comment().isBlank() ? "approval expired" : d.comment()) + ": denied; the call was not made";
+        }
+        return "denied by " + d.by() + (d.comment().isBlank() ? "" : ": " + d.comment()) + "; the call was not made";
+    }
+
+    /** The agent's policy on one validated call of a run of this loop's tenant. */
+    private Decision decide(RunFold fold, AgentRuntime agent, Tool tool, ToolCall tc, JsonNode args) {
         if (!agent.policy().enforced()) {
             return NO_POLICY;
         }
         String fleet = fold.started().map(RunEvent.RunStarted::fleet).orElse("");
-        return agent.policy().decide(new Request(Request.DEFAULT_TENANT, fleet, agent.spec().name(), tc.name(), tool.effect(), args));
+        return agent.policy().decide(new Request(tenant, fleet, agent.spec().name(), tc.name(), tool.effect(), args));
     }
 
     private static final Decision NO_POLICY = Policy.NONE.decide(
@@ -791,6 +900,14 @@ public final class RunLoop {
 
         public Builder journal(Journal journal) {
             this.journal = journal;
+            return this;
+        }
+
+        private String tenant = Request.DEFAULT_TENANT;
+
+        /** The tenant of the runs, matched by policy rules that name one (default {@code default}). */
+        public Builder tenant(String tenant) {
+            this.tenant = tenant;
             return this;
         }
 

@@ -27,6 +27,7 @@ import java.util.Set;
  *   ACTING ──tool_call_in_doubt──▶ IN_DOUBT ──tool_call_resolved (done | retry)──▶ ACTING or AWAITING_MODEL
  *   ACTING ──tool_call_resolved (by the tool's reconcile)──▶ ACTING or AWAITING_MODEL
  *   IN_DOUBT ──tool_call_resolved (fail), run_failed──▶ FAILED
+ *   ACTING ──approval_requested──▶ AWAITING_APPROVAL ──approval_decided (approved | denied | expired)──▶ ACTING
  * </pre>
  *
  * <p>{@code IN_DOUBT} is a durable wait for a person: a call of a tool that may not be repeated
@@ -52,7 +53,8 @@ public enum RunState {
     LIMITED,
     IN_DOUBT,
     STUCK,
-    BUDGET_EXHAUSTED;
+    BUDGET_EXHAUSTED,
+    AWAITING_APPROVAL;
 
     /** The kinds of event, one per {@link RunEvent} record. */
     public enum EventKind {
@@ -72,7 +74,9 @@ public enum RunState {
         TOOL_CALL_RESOLVED,
         RUN_STUCK,
         RUN_INTERRUPTED,
-        RUN_BUDGET_EXHAUSTED;
+        RUN_BUDGET_EXHAUSTED,
+        APPROVAL_REQUESTED,
+        APPROVAL_DECIDED;
 
         public static EventKind of(RunEvent event) {
             return switch (event) {
@@ -93,6 +97,8 @@ public enum RunState {
                 case RunEvent.RunStuck e -> RUN_STUCK;
                 case RunEvent.RunInterrupted e -> RUN_INTERRUPTED;
                 case RunEvent.RunBudgetExhausted e -> RUN_BUDGET_EXHAUSTED;
+                case RunEvent.ApprovalRequested e -> APPROVAL_REQUESTED;
+                case RunEvent.ApprovalDecided e -> APPROVAL_DECIDED;
             };
         }
     }
@@ -121,7 +127,11 @@ public enum RunState {
         // run_failed that follows it.
         TABLE.get(ACTING).put(EventKind.TOOL_CALL_RESOLVED, ACTING);
         TABLE.get(IN_DOUBT).put(EventKind.TOOL_CALL_RESOLVED, ACTING);
-        for (RunState s : EnumSet.of(AWAITING_MODEL, ACTING, ANSWERED, IN_DOUBT)) {
+        // A call that needs approval waits in AWAITING_APPROVAL; the decision returns the run to
+        // ACTING with the call still pending (approved: it proceeds; denied: it is rejected).
+        TABLE.get(ACTING).put(EventKind.APPROVAL_REQUESTED, AWAITING_APPROVAL);
+        TABLE.get(AWAITING_APPROVAL).put(EventKind.APPROVAL_DECIDED, ACTING);
+        for (RunState s : EnumSet.of(AWAITING_MODEL, ACTING, ANSWERED, IN_DOUBT, AWAITING_APPROVAL)) {
             TABLE.get(s).put(EventKind.RUN_FAILED, FAILED);
             TABLE.get(s).put(EventKind.RUN_CANCELLED, CANCELLED);
             TABLE.get(s).put(EventKind.RUN_INTERRUPTED, s);
@@ -150,9 +160,12 @@ public enum RunState {
                 || this == BUDGET_EXHAUSTED;
     }
 
-    /** True for a run that cannot go on until a person decides (see {@link #IN_DOUBT}). */
+    /**
+     * True for a run that cannot go on until a person decides (see {@link #IN_DOUBT}), or until
+     * an approval is decided or expires ({@link #AWAITING_APPROVAL}).
+     */
     public boolean awaitsHuman() {
-        return this == IN_DOUBT;
+        return this == IN_DOUBT || this == AWAITING_APPROVAL;
     }
 
     /** The lower-case name used in the CLI, the API and JSON. */

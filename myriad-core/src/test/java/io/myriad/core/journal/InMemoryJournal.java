@@ -81,8 +81,10 @@ public final class InMemoryJournal implements Journal, RunRepository {
     }
 
     @Override
-    public java.util.Optional<RunRow> run(String runId) {
-        return java.util.Optional.empty();
+    public synchronized java.util.Optional<RunRow> run(String runId) {
+        RunStatus status = statuses.get(runId);
+        return status == null ? java.util.Optional.empty()
+                : java.util.Optional.of(new RunRow(runId, "", "", "", "", runs.getOrDefault(runId, List.of()).size(), status));
     }
 
     @Override

@@ -158,6 +158,50 @@ class FleetRunnerTest {
         }
     }
 
+    @Test
+    void aRunningExecutionContinuesARunAsSoonAsItsApprovalIsDecidedElsewhere() throws Exception {
+        InMemoryJournal journal = new InMemoryJournal();
+        var tool = new RunLoopTest.CountingTool("count", Effect.IRREVERSIBLE);
+        var approver = new AgentSpec("a", "count", ModelSpec.Simulated.DEFAULT, List.of("count"), Limits.DEFAULT, null, 0, null);
+        AgentRuntime needsApproval = AgentRuntime.bind(approver, new RunLoopTest.ScriptedModel(RunLoopTest.callThenAnswer("count", 1)),
+                "scripted", ModelSpec.Pricing.FREE, List.of(tool)).withPolicy(io.myriad.core.policy.Policy.of(List.of(
+                io.myriad.core.policy.Rule.of("ask", io.myriad.core.policy.Decision.Effect.NEEDS_APPROVAL, "count", List.of()))));
+        HeldModel held = new HeldModel();
+        var slow = new AgentSpec("b", "count", ModelSpec.Simulated.DEFAULT, List.of(), Limits.DEFAULT, null, 0, null);
+        AgentRuntime busy = AgentRuntime.bind(slow, held, "held", ModelSpec.Pricing.FREE, List.of());
+        RunLoop loop = RunLoop.builder().journal(journal).validator(RunLoopTest.REQUIRED_ONLY).workspaceRoot(workspaces).build();
+        ModelGateway scripted = ModelGateway.builder().provider(needsApproval.provider()).maxConcurrency(10).executor(virtualThreads)
+                .timer(timer).build();
+        ModelGateway waiting = ModelGateway.builder().provider(held).maxConcurrency(10).executor(virtualThreads).timer(timer).build();
+        FleetRunner runner = FleetRunner.builder().loop(loop).journal(journal).repository(journal)
+                .agents(n -> n.equals("a") ? needsApproval : busy).gateways(p -> p == held ? waiting : scripted)
+                .executor(virtualThreads).timer(timer).build();
+        var fleet = new FleetSpec("f", 4, Map.of("a", approver, "b", slow),
+                List.of(new TaskSpec("pay", "a", "pay", 0), new TaskSpec("slow", "b", "wait", 0)), List.of(), "test", "d");
+        var execution = new RunRepository.Execution("f-1", "f", "d", "test", 0, 0, 2);
+
+        CompletableFuture<FleetRunner.Summary> summary = CompletableFuture.supplyAsync(
+                () -> runner.run(fleet, execution, FleetRunner.Listener.NONE), virtualThreads);
+        awaitCondition(() -> RunFold.of(journal.events("f-1:pay")).state() == RunState.AWAITING_APPROVAL);
+        assertThat(tool.invocations).hasValue(0);
+
+        // Another terminal approves; the running execution sees it and continues the run, no restart.
+        String callId = RunFold.of(journal.events("f-1:pay")).awaitingApproval().orElseThrow().callId();
+        Approvals.decide(journal, java.time.InstantSource.system(), "f-1:pay", callId, true, "key:k_1", "ok");
+        awaitCondition(() -> RunFold.of(journal.events("f-1:pay")).state() == RunState.SUCCEEDED);
+        assertThat(tool.invocations).hasValue(1);
+        assertThat(summary).isNotDone();
+
+        awaitCondition(() -> held.requests.get() == 1);
+        held.releaseAll();
+        awaitCondition(() -> held.requests.get() == 2);
+        held.releaseAll();
+        FleetRunner.Summary s = summary.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(s.succeeded()).isEqualTo(2);
+        assertThat(s.awaitingApproval()).isZero();
+        assertThat(tool.invocations).hasValue(1);
+    }
+
     private static void awaitCondition(java.util.function.BooleanSupplier condition) throws InterruptedException {
         for (int i = 0; i < 10_000; i++) {
             if (condition.getAsBoolean()) {

@@ -191,6 +191,7 @@ class GoldenJournalsTest {
         scenarios.put("in-doubt-reconciled", r -> r.inDoubt(new Reconciliation.NotDone("no ledger line"), null));
         scenarios.put("interrupted-then-resumed", Recorder::interrupted);
         scenarios.put("budget-exhausted", Recorder::budgetExhausted);
+        scenarios.put("approvals-granted-denied-expired", Recorder::approvals);
         for (var e : scenarios.entrySet()) {
             Recorder r = new Recorder(workspaces);
             e.getValue().accept(r);
@@ -321,6 +322,25 @@ class GoldenJournalsTest {
                         "paid, receipt 7", "alice", "checked the bank");
                 loop(journal).drive("f-1:t1", RunFold.of(journal.events("f-1:t1")), agent, () -> false);
             }
+        }
+
+        /** Three calls that need approval: one approved (made once), one denied, one expired. */
+        void approvals() {
+            var tool = new CountingTool("pay", Effect.IRREVERSIBLE);
+            AgentRuntime agent = agent(callThenAnswer("pay", 3), Limits.DEFAULT, tool).withPolicy(io.myriad.core.policy.Policy.of(
+                    List.of(io.myriad.core.policy.Rule.of("payments", io.myriad.core.policy.Decision.Effect.NEEDS_APPROVAL, "pay",
+                            List.of()))));
+            loop(journal).start("f-1:t1", started(), agent, () -> false);
+            java.util.function.Supplier<String> waiting = () -> RunFold.of(journal.events("f-1:t1")).awaitingApproval()
+                    .orElseThrow().callId();
+            Approvals.decide(journal, () -> Instant.ofEpochMilli(now.addAndGet(60_000)), "f-1:t1", waiting.get(), true,
+                    "key:k_1", "within budget");
+            loop(journal).drive("f-1:t1", RunFold.of(journal.events("f-1:t1")), agent, () -> false);
+            Approvals.decide(journal, () -> Instant.ofEpochMilli(now.addAndGet(60_000)), "f-1:t1", waiting.get(), false,
+                    "key:k_1", "too expensive");
+            loop(journal).drive("f-1:t1", RunFold.of(journal.events("f-1:t1")), agent, () -> false);
+            now.addAndGet(java.time.Duration.ofHours(24).toMillis());
+            loop(journal).drive("f-1:t1", RunFold.of(journal.events("f-1:t1")), agent, () -> false);
         }
 
         void interrupted() {

@@ -77,6 +77,28 @@ class RunStateMachineProperties {
             assertThat(unsettled).as(s + " without pending calls").isTrue();
         }
         assertThat(fold.inDoubtCall().isPresent()).as("a call in doubt iff IN_DOUBT").isEqualTo(s == RunState.IN_DOUBT);
+        assertThat(fold.awaitingApproval().isPresent()).as("an approval awaited iff AWAITING_APPROVAL")
+                .isEqualTo(s == RunState.AWAITING_APPROVAL);
+        if (s == RunState.AWAITING_APPROVAL) {
+            assertThat(unsettled).as(s + " without pending calls").isTrue();
+        }
+        // A call sent for approval is invoked only after an approval of it: never when denied or expired.
+        java.util.Map<String, Boolean> approval = new java.util.HashMap<>();
+        for (RunEvent e : accepted) {
+            switch (e) {
+                case RunEvent.ApprovalRequested r -> approval.put(r.callId(), false);
+                case RunEvent.ApprovalDecided d -> {
+                    assertThat(approval).containsKey(d.callId());
+                    assertThat(d.approved() && d.by().equals("expiry")).as("an expiry never approves").isFalse();
+                    approval.put(d.callId(), d.approved());
+                }
+                case RunEvent.ToolCallStarted st -> assertThat(approval.getOrDefault(st.callId(), true))
+                        .as("started without an approval: " + st.callId()).isTrue();
+                case RunEvent.ToolCallCompleted c -> assertThat(approval.getOrDefault(c.callId(), true))
+                        .as("completed without an approval: " + c.callId()).isTrue();
+                default -> { }
+            }
+        }
         if (s == RunState.AWAITING_MODEL || s == RunState.ANSWERED) {
             assertThat(unsettled).as(s + " with pending calls").isFalse();
         }
@@ -126,7 +148,12 @@ class RunStateMachineProperties {
                         .as((t, i, d) -> new RunEvent.ToolCallResolved(t, i, d, "r", "human:x", "")),
                 at.map(t -> new RunEvent.RunStuck(t, "repeated_call", "loop")),
                 at.map(t -> new RunEvent.RunInterrupted(t, "shutdown")),
-                at.map(t -> new RunEvent.RunBudgetExhausted(t, "tenant", "acme", "usd", 4.99, 5, 0.02, "exhausted")));
+                at.map(t -> new RunEvent.RunBudgetExhausted(t, "tenant", "acme", "usd", 4.99, 5, 0.02, "exhausted")),
+                Combinators.combine(at, id, Arbitraries.of("k-", "f-1/t/m1/c0", "f-1/t/m2/c1"))
+                        .as((t, i, k) -> new RunEvent.ApprovalRequested(t, i, "tool", k.equals("k-") ? k + i : k, "r", t + 100)),
+                Combinators.combine(at, id, Arbitraries.of("k-", "f-1/t/m1/c0", "f-1/t/m2/c1"), Arbitraries.of(true, false))
+                        .as((t, i, k, ok) -> new RunEvent.ApprovalDecided(t, i, k.equals("k-") ? k + i : k, ok, "key:k_1", "")),
+                Combinators.combine(at, id).as((t, i) -> new RunEvent.ApprovalDecided(t, i, "f-1/t/m1/c0", false, "expiry", "")));
     }
 
     /** Runs as a well-behaved driver would journal them, with random choices at each point. */
@@ -171,6 +198,14 @@ class RunStateMachineProperties {
                     RunFold.Call call = fold.calls().stream()
                             .filter(c -> c.status() != RunFold.CallStatus.SETTLED).findFirst().orElseThrow();
                     String id = call.call().id();
+                    if (call.status() == RunFold.CallStatus.PENDING && choice % 11 == 4 && fold.approval(id).isEmpty()) {
+                        yield new RunEvent.ApprovalRequested(t, id, call.call().name(), call.idempotencyKey(), "needs-a-person", t + 500);
+                    }
+                    if (call.status() == RunFold.CallStatus.PENDING && fold.approval(id).isPresent()) {
+                        yield fold.approval(id).get().approved()
+                                ? new RunEvent.ToolCallStarted(t, id, call.call().name(), call.idempotencyKey(), "needs-a-person")
+                                : new RunEvent.ToolCallRejected(t, id, "denied");
+                    }
                     if (call.status() == RunFold.CallStatus.PENDING) {
                         yield choice % 5 == 0 ? new RunEvent.ToolCallRejected(t, id, "invalid")
                                 : choice % 5 == 1 ? new RunEvent.ToolCallCompleted(t, id, "read-only result", choice)
@@ -192,6 +227,16 @@ class RunStateMachineProperties {
                     }
                     yield choice % 5 == 0 ? new RunEvent.RunInterrupted(t, "shutdown")
                             : new RunEvent.ToolCallResolved(t, id, choice % 3 == 1 ? "done" : "retry", "paid", "human:x", "");
+                }
+                case AWAITING_APPROVAL -> {
+                    RunEvent.ApprovalRequested r = fold.awaitingApproval().orElseThrow();
+                    yield switch (choice % 5) {
+                        case 0 -> new RunEvent.ApprovalDecided(t, r.callId(), r.idempotencyKey(), true, "key:k_1", "ok");
+                        case 1 -> new RunEvent.ApprovalDecided(t, r.callId(), r.idempotencyKey(), false, "key:k_1", "no");
+                        case 2 -> new RunEvent.ApprovalDecided(t, r.callId(), r.idempotencyKey(), false, "expiry", "expired");
+                        case 3 -> new RunEvent.RunInterrupted(t, "shutdown");
+                        default -> new RunEvent.RunCancelled(t, "stop");
+                    };
                 }
                 default -> throw new IllegalStateException(fold.state().name());
             };

@@ -1,0 +1,345 @@
+package io.myriad.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.myriad.core.auth.Permission;
+import io.myriad.core.auth.Principal;
+import io.myriad.core.journal.JournalRecord;
+import io.myriad.core.journal.RunEvent;
+import io.myriad.core.journal.RunRepository;
+import io.myriad.core.model.ToolCall;
+import io.myriad.core.run.Approvals;
+import io.myriad.core.run.RunFold;
+import io.myriad.core.run.RunState;
+import io.myriad.store.SqliteStore;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.Predicate;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code myriad approvals}: the tool calls that wait for a person's approval, and the decisions.
+ * An approval's id is {@code <run id>#<call id>}; a unique prefix will do.
+ */
+@Command(name = "approvals", mixinStandardHelpOptions = true,
+        description = {"Tool calls a policy rule sent for approval (effect needs_approval). The run waits, holding",
+                "no thread, until someone with the approver role approves or denies the call, or until the",
+                "approval expires (approvals.expire_after in the fleet file): an expired approval is a denial."},
+        subcommands = {ApprovalsCommand.Ls.class, ApprovalsCommand.Show.class, ApprovalsCommand.Approve.class,
+                ApprovalsCommand.Deny.class})
+final class ApprovalsCommand {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int DEFAULT_LIMIT = 50;
+
+    private ApprovalsCommand() {}
+
+    /** One pending approval, read from its run's journal. */
+    record Pending(RunRepository.RunRow row, RunEvent.ApprovalRequested request, ToolCall call) {
+        String id() {
+            return row.runId() + "#" + request.callId();
+        }
+
+        boolean expired(long now) {
+            return now >= request.expiresAt();
+        }
+    }
+
+    static Optional<Pending> pending(SqliteStore store, RunRepository.RunRow row) {
+        RunFold fold = fold(store, row.runId());
+        return fold.awaitingApproval().map(r -> new Pending(row, r, call(fold, r.callId())));
+    }
+
+    private static RunFold fold(SqliteStore store, String runId) {
+        return RunFold.of(store.read(runId).stream().map(JournalRecord::event).toList());
+    }
+
+    private static ToolCall call(RunFold fold, String callId) {
+        return fold.calls().stream().map(RunFold.Call::call).filter(c -> c.id().equals(callId)).findFirst()
+                .orElse(new ToolCall(callId, "?", ""));
+    }
+
+    /** The run and call an id names: {@code RUN#CALL}, or a prefix of one pending approval's id. */
+    record Target(RunRepository.RunRow row, String callId) {}
+
+    /**
+     * Finds what {@code id} names among the runs {@code who} may view: approvals of other
+     * tenants are treated as absent, so neither a miss nor an ambiguity reveals them.
+     */
+    static Target target(SqliteStore store, String id, Principal who) {
+        Predicate<String> visible = who.scope(Permission.VIEW);
+        int hash = id.lastIndexOf('#');
+        if (hash > 0) {
+            String runId = id.substring(0, hash);
+            String call = id.substring(hash + 1);
+            Optional<RunRepository.RunRow> row = store.run(runId).filter(r -> visible.test(r.tenant()));
+            if (row.isPresent()) {
+                List<String> calls = requested(store, runId).stream().map(RunEvent.ApprovalRequested::callId)
+                        .filter(c -> c.startsWith(call)).distinct().toList();
+                if (calls.size() == 1) {
+                    return new Target(row.get(), calls.getFirst());
+                }
+                if (calls.size() > 1 && !calls.contains(call)) {
+                    throw new IllegalArgumentException("approval id " + id + " is ambiguous: " + calls.stream()
+                            .map(c -> runId + "#" + c).toList());
+                }
+                if (calls.contains(call)) {
+                    return new Target(row.get(), call);
+                }
+            }
+            throw new IllegalArgumentException("no approval " + id + " (list them: myriad approvals ls)");
+        }
+        List<RunRepository.RunRow> matches = store.runsInState(RunState.AWAITING_APPROVAL, null, Integer.MAX_VALUE).stream()
+                .filter(r -> r.runId().startsWith(id) && visible.test(r.tenant())).limit(6).toList();
+        if (matches.isEmpty()) {
+            throw new IllegalArgumentException("no pending approval starts with '" + id
+                    + "' (list them: myriad approvals ls; a decided one is named in full: RUN#CALL)");
+        }
+        if (matches.size() > 1) {
+            throw new IllegalArgumentException("'" + id + "' names more than one pending approval: "
+                    + matches.stream().limit(5).map(RunRepository.RunRow::runId).toList() + "; give more of the id");
+        }
+        RunEvent.ApprovalRequested request = pending(store, matches.getFirst()).map(Pending::request)
+                .orElseThrow(() -> new IllegalArgumentException("no pending approval starts with '" + id + "'"));
+        return new Target(matches.getFirst(), request.callId());
+    }
+
+    /** Every approval requested in a run, oldest first. */
+    private static List<RunEvent.ApprovalRequested> requested(SqliteStore store, String runId) {
+        List<RunEvent.ApprovalRequested> out = new ArrayList<>();
+        for (JournalRecord r : store.read(runId)) {
+            if (r.event() instanceof RunEvent.ApprovalRequested a) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    /** The decision on an approval of a run's call, if one was journaled. */
+    private static Optional<RunEvent.ApprovalDecided> decided(SqliteStore store, String runId, String callId) {
+        return store.read(runId).stream().map(JournalRecord::event)
+                .filter(e -> e instanceof RunEvent.ApprovalDecided d && d.callId().equals(callId))
+                .map(RunEvent.ApprovalDecided.class::cast).findFirst();
+    }
+
+    static String describe(RunEvent.ApprovalDecided d) {
+        if (d.by().equals(RunEvent.ApprovalDecided.EXPIRY)) {
+            return "expired (" + d.comment() + "): denied at " + Instant.ofEpochMilli(d.at());
+        }
+        return (d.approved() ? "approved" : "denied") + " by " + d.by() + " at " + Instant.ofEpochMilli(d.at())
+                + (d.comment().isBlank() ? "" : ": " + d.comment());
+    }
+
+    /** {@code myriad approvals ls}. */
+    @Command(name = "ls", mixinStandardHelpOptions = true, description = "Lists the pending approvals, oldest run id first.")
+    static final class Ls implements Callable<Integer> {
+        @Mixin
+        DataDir data;
+
+        @Mixin
+        Caller caller;
+
+        @Option(names = "--execution", paramLabel = "ID", description = "Only the approvals of this execution.")
+        String execution;
+
+        @Option(names = "--all", description = "Every pending approval (default: the first " + DEFAULT_LIMIT + ").")
+        boolean all;
+
+        @Option(names = "--json", description = "One JSON array.")
+        boolean json;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            var store = RunsCommand.openExisting(data, spec.commandLine().getErr());
+            if (store.isEmpty()) {
+                return Main.EXIT_BAD_INPUT;
+            }
+            try (SqliteStore s = store.get()) {
+                Principal who = caller.principal(s);
+                Predicate<String> visible = who.scope(Permission.VIEW);
+                long now = System.currentTimeMillis();
+                List<Pending> rows = s.runsInState(RunState.AWAITING_APPROVAL, execution, all ? Integer.MAX_VALUE : DEFAULT_LIMIT)
+                        .stream().filter(r -> visible.test(r.tenant())).map(r -> pending(s, r)).flatMap(Optional::stream).toList();
+                if (json) {
+                    ArrayNode arr = JSON.createArrayNode();
+                    rows.forEach(p -> arr.add(json(p, now)));
+                    out.println(arr);
+                    return Main.EXIT_OK;
+                }
+                Table t = new Table("ID", "TOOL", "RULE", "REQUESTED", "EXPIRES", "ARGUMENTS");
+                for (Pending p : rows) {
+                    String args = p.call().arguments().replace('\n', ' ');
+                    t.add(p.id(), p.request().tool(), p.request().rule(), Instant.ofEpochMilli(p.request().at()).toString(),
+                            p.expired(now) ? "EXPIRED" : Instant.ofEpochMilli(p.request().expiresAt()).toString(),
+                            args.length() > 60 ? args.substring(0, 60) + "…" : args);
+                }
+                t.print(out);
+                if (rows.isEmpty()) {
+                    out.println("(no pending approvals)");
+                }
+                return Main.EXIT_OK;
+            }
+        }
+    }
+
+    static ObjectNode json(Pending p, long now) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", p.id());
+        o.put("run", p.row().runId());
+        o.put("execution", p.row().execution());
+        o.put("fleet", p.row().fleet());
+        o.put("tenant", p.row().tenant());
+        o.put("call", p.request().callId());
+        o.put("tool", p.request().tool());
+        o.put("arguments", p.call().arguments());
+        o.put("rule", p.request().rule());
+        o.put("idempotency_key", p.request().idempotencyKey());
+        o.put("requested_at", Instant.ofEpochMilli(p.request().at()).toString());
+        o.put("expires_at", Instant.ofEpochMilli(p.request().expiresAt()).toString());
+        o.put("expired", p.expired(now));
+        return o;
+    }
+
+    /** {@code myriad approvals show}. */
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows one approval: the call, the rule, the decision.")
+    static final class Show implements Callable<Integer> {
+        @Parameters(paramLabel = "ID", description = "RUN#CALL, or a unique prefix of a pending one (see: myriad approvals ls).")
+        String id;
+
+        @Mixin
+        DataDir data;
+
+        @Mixin
+        Caller caller;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            var store = RunsCommand.openExisting(data, spec.commandLine().getErr());
+            if (store.isEmpty()) {
+                return Main.EXIT_BAD_INPUT;
+            }
+            try (SqliteStore s = store.get()) {
+                Principal who = caller.principal(s);
+                Target t = target(s, id, who);
+                who.require(Permission.VIEW, t.row().tenant());
+                RunEvent.ApprovalRequested request = requested(s, t.row().runId()).stream()
+                        .filter(r -> r.callId().equals(t.callId())).findFirst().orElseThrow();
+                RunFold fold = fold(s, t.row().runId());
+                String arguments = fold.conversation().stream()
+                        .filter(m -> m instanceof io.myriad.core.model.Message.Assistant)
+                        .flatMap(m -> ((io.myriad.core.model.Message.Assistant) m).toolCalls().stream())
+                        .filter(c -> c.id().equals(t.callId())).map(ToolCall::arguments).findFirst().orElse("");
+                out.println("approval   " + t.row().runId() + "#" + t.callId());
+                out.println("run        " + t.row().runId() + "  (fleet " + t.row().fleet() + ", tenant " + t.row().tenant()
+                        + ", " + fold.state().label() + ")");
+                out.println("tool       " + request.tool());
+                out.println("arguments  " + arguments);
+                out.println("rule       " + request.rule());
+                out.println("key        " + request.idempotencyKey());
+                out.println("requested  " + Instant.ofEpochMilli(request.at()));
+                out.println("expires    " + Instant.ofEpochMilli(request.expiresAt()));
+                Optional<RunEvent.ApprovalDecided> d = decided(s, t.row().runId(), t.callId());
+                out.println("decision   " + d.map(ApprovalsCommand::describe).orElse(
+                        System.currentTimeMillis() >= request.expiresAt() ? "none: expired (a denial when the run next advances)"
+                                : "pending: myriad approvals approve|deny " + t.row().runId() + "#" + t.callId() + " --comment TEXT"));
+                return Main.EXIT_OK;
+            }
+        }
+    }
+
+    /** What approve and deny share. */
+    abstract static class Decide implements Callable<Integer> {
+        @Parameters(paramLabel = "ID", description = "RUN#CALL, or a unique prefix of a pending one (see: myriad approvals ls).")
+        String id;
+
+        @Option(names = "--comment", paramLabel = "TEXT", required = true, description = "Why; journaled and audited with the decision.")
+        String comment;
+
+        @Mixin
+        DataDir data;
+
+        @Mixin
+        Caller caller;
+
+        @Spec
+        CommandSpec spec;
+
+        abstract boolean approve();
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            var store = RunsCommand.openExisting(data, err);
+            if (store.isEmpty()) {
+                return Main.EXIT_BAD_INPUT;
+            }
+            try (SqliteStore s = store.get()) {
+                Principal who = caller.principal(s);
+                Target t = target(s, id, who);
+                who.require(Permission.APPROVE, t.row().tenant());
+                String full = t.row().runId() + "#" + t.callId();
+                Optional<RunEvent.ApprovalDecided> before = decided(s, t.row().runId(), t.callId());
+                if (before.isPresent()) {
+                    err.println("myriad: approval " + full + " was already decided: " + describe(before.get()));
+                    return Main.EXIT_BAD_INPUT;
+                }
+                Approvals.Outcome outcome;
+                try {
+                    outcome = Approvals.decide(s, InstantSource.system(), t.row().runId(), t.callId(), approve(),
+                            who.actor(), comment);
+                } catch (Approvals.RefusedException e) {
+                    err.println("myriad: " + e.getMessage());
+                    return Main.EXIT_BAD_INPUT;
+                }
+                if (outcome.expired()) {
+                    err.println("myriad: approval " + full + " expired at " + Instant.ofEpochMilli(outcome.request().expiresAt())
+                            + " (" + outcome.decided().comment() + "); recorded as a denial, the call will not be made");
+                    return Main.EXIT_BAD_INPUT;
+                }
+                out.println("approval " + full + ": " + (approve() ? "approved" : "denied") + " by " + who.actor()
+                        + " (" + outcome.request().tool() + ")");
+                out.println("the run continues: at once if its fleet is running, otherwise with: myriad run <fleet file>");
+                return Main.EXIT_OK;
+            }
+        }
+    }
+
+    /** {@code myriad approvals approve}. */
+    @Command(name = "approve", mixinStandardHelpOptions = true,
+            description = "Approves one call: it is made once, with its idempotency key, when the run continues.")
+    static final class Approve extends Decide {
+        @Override
+        boolean approve() {
+            return true;
+        }
+    }
+
+    /** {@code myriad approvals deny}. */
+    @Command(name = "deny", mixinStandardHelpOptions = true,
+            description = "Denies one call: the agent reads that it was denied, by whom and why, and goes on.")
+    static final class Deny extends Decide {
+        @Override
+        boolean approve() {
+            return false;
+        }
+    }
+}
