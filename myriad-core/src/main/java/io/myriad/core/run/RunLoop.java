@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -161,10 +162,33 @@ public final class RunLoop {
      * true the run stops at that boundary, having journaled everything it did.
      */
     public Next next(String runId, RunFold fold, AgentRuntime agent, BooleanSupplier cancelled, BooleanSupplier pausing) {
+        return next(runId, fold, agent, () -> cancelled.getAsBoolean() ? Optional.of("stopped by the operator") : Optional.empty(),
+                pausing);
+    }
+
+    /**
+     * Why a run must stop at once, when it must: checked before every tool call, again just
+     * before the call leaves (after its intent is journaled), and every
+     * {@link #KILL_CHECK_INTERVAL} while a tool call runs; the call is then cancelled (its
+     * thread interrupted: the sandbox kills its processes) and the run journals
+     * {@code run_cancelled} with this reason.
+     */
+    @FunctionalInterface
+    public interface Stop {
+        /** Empty while the run may go on; the reason journaled in {@code run_cancelled} otherwise. */
+        Optional<String> reason();
+    }
+
+    /** How often a running tool call checks whether its run was killed. */
+    static final Duration KILL_CHECK_INTERVAL = Duration.ofMillis(100);
+
+    /** Like {@link #next(String, RunFold, AgentRuntime, BooleanSupplier, BooleanSupplier)}, cancelled with a reason. */
+    public Next next(String runId, RunFold fold, AgentRuntime agent, Stop stop, BooleanSupplier pausing) {
         Limits limits = agent.spec().limits();
         while (!fold.state().isFinal()) {
-            if (cancelled.getAsBoolean()) {
-                append(runId, fold, List.of(new RunEvent.RunCancelled(now(), "stopped by the operator")));
+            Optional<String> why = stop.reason();
+            if (why.isPresent()) {
+                cancel(runId, fold, why.get());
                 return Next.FINAL;
             }
             if (fold.state().awaitsHuman()) {
@@ -179,7 +203,14 @@ public final class RunLoop {
                         return Next.MODEL;
                     }
                 }
-                case ACTING -> settleCalls(runId, fold, agent, limits, cancelled, pausing);
+                case ACTING -> {
+                    try {
+                        settleCalls(runId, fold, agent, limits, stop, pausing);
+                    } catch (Killed k) {
+                        cancel(runId, fold, k.getMessage());
+                        return Next.FINAL;
+                    }
+                }
                 case ANSWERED -> judgeAnswer(runId, fold, agent, fold.lastAnswer().orElseThrow().content());
                 default -> throw new IllegalTransitionException("run " + runId + " cannot be driven from " + fold.state());
             }
@@ -356,18 +387,18 @@ public final class RunLoop {
     }
 
     private void settleCalls(String runId, RunFold fold, AgentRuntime agent, Limits limits,
-            BooleanSupplier cancelled, BooleanSupplier pausing) {
-        if (!cancelled.getAsBoolean() && !pausing.getAsBoolean() && settleTogether(runId, fold, agent, limits)) {
+            Stop stop, BooleanSupplier pausing) {
+        if (stop.reason().isEmpty() && !pausing.getAsBoolean() && settleTogether(runId, fold, agent, limits)) {
             return;
         }
         for (RunFold.Call call : fold.calls()) {
-            if (fold.state() != RunState.ACTING || cancelled.getAsBoolean() || pausing.getAsBoolean()) {
+            if (fold.state() != RunState.ACTING || stop.reason().isPresent() || pausing.getAsBoolean()) {
                 return;
             }
             switch (call.status()) {
                 case SETTLED -> { }
-                case PENDING -> settlePending(runId, fold, agent, limits, call);
-                case STARTED, CLEARED -> settleInDoubt(runId, fold, agent, call);
+                case PENDING -> settlePending(runId, fold, agent, limits, call, stop);
+                case STARTED, CLEARED -> settleInDoubt(runId, fold, agent, call, stop);
             }
         }
     }
@@ -406,7 +437,8 @@ public final class RunLoop {
         for (int i = 0; i < calls.size(); i++) {
             RunFold.Call call = calls.get(i);
             JsonNode a = args.get(i);
-            FutureTask<RunEvent> task = new FutureTask<>(() -> invoke(runId, agent.tools().get(call.call().name()), a, call.call(), call));
+            FutureTask<RunEvent> task = new FutureTask<>(() -> invoke(runId, agent.tools().get(call.call().name()), a, call.call(),
+                    call, NOT_STOPPED));
             toolThreads.newThread(task).start();
             running.add(task);
         }
@@ -429,7 +461,7 @@ public final class RunLoop {
         return true;
     }
 
-    private void settlePending(String runId, RunFold fold, AgentRuntime agent, Limits limits, RunFold.Call call) {
+    private void settlePending(String runId, RunFold fold, AgentRuntime agent, Limits limits, RunFold.Call call, Stop stop) {
         ToolCall tc = call.call();
         Tool tool = agent.tools().get(tc.name());
         if (tool == null) {
@@ -475,11 +507,14 @@ public final class RunLoop {
                             + same + " times; stopped before repeating it again (limits.max_repeats is " + limits.maxRepeats() + ")")));
             return;
         }
+        if (stop.reason().isPresent()) {
+            return; // killed while deciding: no intent, no call; the loop journals the cancellation
+        }
         if (tool.effect() != Effect.READ_ONLY) {
             String rule = agent.policy().enforced() ? decision.ruleId() : null;
             append(runId, fold, List.of(new RunEvent.ToolCallStarted(now(), tc.id(), tc.name(), call.idempotencyKey(), rule)));
         }
-        append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
+        append(runId, fold, List.of(invoke(runId, tool, args, tc, call, stop)));
     }
 
     /** The agent's policy on one validated call; the run's tenant is the default one until tenants exist. */
@@ -500,7 +535,7 @@ public final class RunLoop {
      * it; otherwise the tool is asked to reconcile, and when it cannot tell, the run waits for a
      * person. Never a silent retry.
      */
-    private void settleInDoubt(String runId, RunFold fold, AgentRuntime agent, RunFold.Call call) {
+    private void settleInDoubt(String runId, RunFold fold, AgentRuntime agent, RunFold.Call call, Stop stop) {
         ToolCall tc = call.call();
         Tool tool = agent.tools().get(tc.name());
         if (tool == null) {
@@ -518,11 +553,11 @@ public final class RunLoop {
             // Cleared for one more attempt: journal the intent again, so a crash during this
             // attempt leaves the call in doubt again instead of invoking it a third time.
             append(runId, fold, List.of(new RunEvent.ToolCallStarted(now(), tc.id(), tc.name(), call.idempotencyKey())));
-            append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
+            append(runId, fold, List.of(invoke(runId, tool, args, tc, call, stop)));
             return;
         }
         if (call.status() == RunFold.CallStatus.CLEARED || tool.effect().safeToRetry()) {
-            append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
+            append(runId, fold, List.of(invoke(runId, tool, args, tc, call, stop)));
             return;
         }
         Reconciliation answer;
@@ -558,7 +593,7 @@ public final class RunLoop {
      * reads; otherwise the call stays started and goes in doubt, so a person (or recovery)
      * decides, exactly as after a crash during the call.
      */
-    private RunEvent invoke(String runId, Tool tool, JsonNode args, ToolCall tc, RunFold.Call call) {
+    private RunEvent invoke(String runId, Tool tool, JsonNode args, ToolCall tc, RunFold.Call call, Stop stop) {
         long begin = now();
         int max = tool.maxOutputChars() > 0 ? tool.maxOutputChars() : Tool.DEFAULT_MAX_OUTPUT_CHARS;
         ToolContext context = context(runId, tc, call);
@@ -566,8 +601,13 @@ public final class RunLoop {
         Duration timeout = tool.timeout() != null && tool.timeout().isPositive() ? tool.timeout() : Tool.DEFAULT_TIMEOUT;
         String stopped;
         try {
+            // The last check before an effect leaves: a kill seen from here on cancels the call below.
+            Optional<String> killed = stop.reason();
+            if (killed.isPresent()) {
+                throw new Killed(killed.get() + "; tool call " + tc.id() + " (" + tc.name() + ") was not made");
+            }
             toolThreads.newThread(task).start();
-            ToolResult result = task.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            ToolResult result = awaitUnlessKilled(task, timeout, stop, tc);
             if (result == null) {
                 return new RunEvent.ToolCallFailed(now(), tc.id(), "tool " + tc.name() + " returned no result", now() - begin);
             }
@@ -608,6 +648,45 @@ public final class RunLoop {
                         + " and was stopped, but it may still take effect; its outcome is unknown. Check its effect"
                         + " (idempotency key " + call.idempotencyKey() + "), then decide: myriad runs resolve "
                         + runId + " --retry | --done RESULT | --fail");
+    }
+
+    /** Waits for the call like {@code task.get(timeout)}, cancelling it as soon as the run is killed. */
+    private static ToolResult awaitUnlessKilled(FutureTask<ToolResult> task, Duration timeout, Stop stop, ToolCall tc)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        if (stop == NOT_STOPPED) {
+            return task.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new TimeoutException();
+            }
+            try {
+                return task.get(Math.min(left, KILL_CHECK_INTERVAL.toNanos()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException slice) {
+                Optional<String> killed = stop.reason();
+                if (killed.isPresent()) {
+                    task.cancel(true); // interrupts the tool: the sandbox kills the command's processes
+                    throw new Killed(killed.get() + "; tool call " + tc.id() + " (" + tc.name()
+                            + ") was running and was stopped, its effect may be partial");
+                }
+            }
+        }
+    }
+
+    private static final Stop NOT_STOPPED = Optional::empty;
+
+    /** A run was killed during a tool call, or just before one; the message is the cancel reason. */
+    private static final class Killed extends RuntimeException {
+        Killed(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    /** Journals {@code run_cancelled} with {@code reason}: the run is final. */
+    public void cancel(String runId, RunFold fold, String reason) {
+        append(runId, fold, List.of(new RunEvent.RunCancelled(now(), reason)));
     }
 
     private static String describe(Duration d) {
