@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Runs fleets of autonomous AI agents: durable, governed, fast.",
         subcommands = {RunCommand.class, RunsCommand.class, PolicyCommand.class, AuditCommand.class, SimServerCommand.class,
-                BenchCommand.class,
+                BenchCommand.class, ControlCommands.Kill.class, ControlCommands.Pause.class, ControlCommands.Resume.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static final int EXIT_OK = 0;
