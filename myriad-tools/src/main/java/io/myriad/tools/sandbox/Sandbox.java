@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code --die-with-parent} is tied to the thread that forked bubblewrap, so every
  *       sandbox is forked from one long-lived platform thread ({@link Launcher}), never from the
  *       caller's virtual thread. The sandboxes then die with the JVM, however it ends.
- *   <li>Output is read to its end by two virtual threads whatever its size; only the first
+ *   <li>Output is read to its end by two small platform threads whatever its size; only the first
  *       {@link Limits#maxOutputBytes()} are kept, so the child never blocks on a full pipe.
  * </ul>
  *
@@ -52,6 +52,15 @@ public final class Sandbox implements AutoCloseable {
         /** Not at all: a plain child process in the workspace. Only for trusted agents. */
         NONE
     }
+
+    /**
+     * Output readers are platform threads with small stacks, not virtual threads: a read from a
+     * pipe blocks its carrier (the JDK compensates with extra carriers, at most 256), so a few
+     * hundred commands running at once would leave no carrier for anything else in the engine,
+     * including the steps that notice a kill. Measured: 1,000 sandboxed {@code sleep}s starved
+     * every step of a {@code myriad run} process.
+     */
+    private static final Thread.Builder.OfPlatform READERS = Thread.ofPlatform().daemon(true).stackSize(256 * 1024);
 
     /** How long to wait for the output to end once the command's processes are killed. */
     private static final Duration DRAIN_GRACE = Duration.ofSeconds(5);
@@ -165,8 +174,8 @@ public final class Sandbox implements AutoCloseable {
         closeStdin(process);
         CappedOutput out = new CappedOutput(process.getInputStream(), limits.maxOutputBytes());
         CappedOutput err = new CappedOutput(process.getErrorStream(), limits.maxOutputBytes());
-        Thread outReader = Thread.ofVirtual().name("sandbox-stdout").start(out);
-        Thread errReader = Thread.ofVirtual().name("sandbox-stderr").start(err);
+        Thread outReader = READERS.name("myriad-sandbox-stdout").start(out);
+        Thread errReader = READERS.name("myriad-sandbox-stderr").start(err);
         boolean timedOut = false;
         try {
             if (!process.waitFor(limit.toNanos(), TimeUnit.NANOSECONDS)) {
@@ -213,12 +222,22 @@ public final class Sandbox implements AutoCloseable {
         return cmd;
     }
 
-    /** Kills the command and everything it started. */
-    private static void kill(Process process, Optional<PidsCgroup.Group> group) {
-        List<ProcessHandle> tree = process.descendants().toList();
+    /**
+     * Kills the command and everything it started. With a cgroup, its member list is the tree;
+     * in bubblewrap, killing the outer process takes the PID namespace down with it. Only an
+     * unconfined command needs {@link Process#descendants()}, which scans every process of the
+     * machine: a thousand commands killed at once would spend seconds there.
+     */
+    private void kill(Process process, Optional<PidsCgroup.Group> group) {
+        if (group.isPresent()) {
+            group.get().killAll();
+            process.destroyForcibly();
+            group.get().remove();
+            return;
+        }
+        List<ProcessHandle> tree = mode == Mode.NONE ? process.descendants().toList() : List.of();
         process.destroyForcibly();
         tree.forEach(ProcessHandle::destroyForcibly);
-        group.ifPresent(PidsCgroup.Group::remove);
     }
 
     /** Waits for the end of both outputs; closes them if something still holds them open. */
