@@ -208,7 +208,7 @@ final class RunCommand implements Callable<Integer> {
                     .gateways(p -> gateways.computeIfAbsent(p, provider -> ModelGateway.builder().provider(provider)
                             .maxConcurrency(fleet.concurrency()).rateLimiter(RateLimiter.create())
                             .resilience(fleet.resilience()).executor(executor).timer(timer).build()))
-                    .executor(StepExecutor.create(executor, STEP_THREADS)).timer(timer)
+                    .executor(StepExecutor.create(executor, STEP_THREADS)).timer(timer).tenant(fleet.tenant())
                     .build();
             stop.onSignal(runner::drain);
             store.pause(fleet.tenant(), fleet.name()).ifPresent(p -> {

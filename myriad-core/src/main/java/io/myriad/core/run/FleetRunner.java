@@ -133,7 +133,14 @@ public final class FleetRunner {
         kills.add(new Kill(scope, reason));
         for (Map.Entry<RunHandle, Ending> e : active.entrySet()) {
             RunHandle h = e.getKey();
-            if (killReason(h.runId).isPresent() && h.enter()) {
+            if (killReason(h.runId).isEmpty()) {
+                continue;
+            }
+            Runnable cancel = h.cancelTool;
+            if (cancel != null) {
+                cancel.run(); // the step journals the cancellation as soon as the call returns
+            }
+            if (h.enter()) {
                 parked.remove(h);
                 Ending ending = e.getValue();
                 submit(e.getValue().fleet, h.task, () -> cancelTaken(h, ending));
@@ -153,6 +160,22 @@ public final class FleetRunner {
         } catch (RuntimeException e) {
             ending.abandoned(h, e);
         }
+    }
+
+    /** The run loop's view of a run's kill: its reason, and where to register a tool call's canceller. */
+    private RunLoop.Stop stopFor(RunHandle h) {
+        return new RunLoop.Stop() {
+            @Override
+            public Optional<String> reason() {
+                return killReason(h.runId);
+            }
+
+            @Override
+            public Registration onKill(Runnable cancel) {
+                h.cancelTool = cancel;
+                return () -> h.cancelTool = null;
+            }
+        };
     }
 
     /** Why the run must stop now, if it must: a kill that covers it, or {@link #stop()}. */
@@ -412,7 +435,7 @@ public final class FleetRunner {
         try {
             h.working();
             RunFold fold = h.fold(journal);
-            switch (loop.next(h.runId, fold, agent, () -> killReason(h.runId), () -> draining.get() || paused.get())) {
+            switch (loop.next(h.runId, fold, agent, stopFor(h), () -> draining.get() || paused.get())) {
                 case FINAL -> {
                     ending.finished(h, fold.status());
                     return;

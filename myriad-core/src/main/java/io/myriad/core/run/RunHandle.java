@@ -21,6 +21,8 @@ final class RunHandle {
     private volatile RunFold fold;
     private volatile long waitingSince;
     volatile long lastPromptTokens;
+    /** Cancels the tool call in flight, while one is (set and cleared by the step, run by a kill). */
+    volatile Runnable cancelTool;
     /** IDLE, STEPPING or ENDED: who may touch the fold; a kill takes an idle run over. */
     private final java.util.concurrent.atomic.AtomicInteger owner = new java.util.concurrent.atomic.AtomicInteger(IDLE);
     private static final int IDLE = 0;

@@ -167,20 +167,31 @@ public final class RunLoop {
     }
 
     /**
-     * Why a run must stop at once, when it must: checked before every tool call, again just
-     * before the call leaves (after its intent is journaled), and every
-     * {@link #KILL_CHECK_INTERVAL} while a tool call runs; the call is then cancelled (its
-     * thread interrupted: the sandbox kills its processes) and the run journals
-     * {@code run_cancelled} with this reason.
+     * Why a run must stop at once, when it must: checked before every tool call and again just
+     * before the call leaves (after its intent is journaled). While a tool call runs, the
+     * canceller registered with {@link #onKill} cancels it (its thread is interrupted: the
+     * sandbox kills its processes); the run then journals {@code run_cancelled} with the reason.
      */
     @FunctionalInterface
     public interface Stop {
         /** Empty while the run may go on; the reason journaled in {@code run_cancelled} otherwise. */
         Optional<String> reason();
-    }
 
-    /** How often a running tool call checks whether its run was killed. */
-    static final Duration KILL_CHECK_INTERVAL = Duration.ofMillis(100);
+        /**
+         * Registers {@code cancel} to run when the run is killed while a tool call is in flight
+         * (from the killing thread); closing the registration removes it. The default ignores it.
+         */
+        default Registration onKill(Runnable cancel) {
+            return () -> { };
+        }
+
+        /** A registered canceller; {@link #close} removes it. */
+        @FunctionalInterface
+        interface Registration extends AutoCloseable {
+            @Override
+            void close();
+        }
+    }
 
     /** Like {@link #next(String, RunFold, AgentRuntime, BooleanSupplier, BooleanSupplier)}, cancelled with a reason. */
     public Next next(String runId, RunFold fold, AgentRuntime agent, Stop stop, BooleanSupplier pausing) {
@@ -650,28 +661,17 @@ public final class RunLoop {
                         + runId + " --retry | --done RESULT | --fail");
     }
 
-    /** Waits for the call like {@code task.get(timeout)}, cancelling it as soon as the run is killed. */
+    /** Waits for the call like {@code task.get(timeout)}; a kill meanwhile cancels it (and interrupts the tool). */
     private static ToolResult awaitUnlessKilled(FutureTask<ToolResult> task, Duration timeout, Stop stop, ToolCall tc)
             throws InterruptedException, ExecutionException, TimeoutException {
-        if (stop == NOT_STOPPED) {
+        try (Stop.Registration registered = stop.onKill(() -> task.cancel(true))) {
+            if (stop.reason().isPresent()) {
+                task.cancel(true); // killed between the last check and the registration
+            }
             return task.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new TimeoutException();
-            }
-            try {
-                return task.get(Math.min(left, KILL_CHECK_INTERVAL.toNanos()), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException slice) {
-                Optional<String> killed = stop.reason();
-                if (killed.isPresent()) {
-                    task.cancel(true); // interrupts the tool: the sandbox kills the command's processes
-                    throw new Killed(killed.get() + "; tool call " + tc.id() + " (" + tc.name()
-                            + ") was running and was stopped, its effect may be partial");
-                }
-            }
+        } catch (java.util.concurrent.CancellationException e) {
+            throw new Killed(stop.reason().orElse("stopped by the operator") + "; tool call " + tc.id() + " (" + tc.name()
+                    + ") was running and was stopped, its effect may be partial");
         }
     }
 

@@ -70,6 +70,20 @@ final class PidsCgroup {
             return dir.resolve("cgroup.procs");
         }
 
+        /** Kills every process still in the group and removes it if the kernel has reaped them; true when it is gone. */
+        boolean tryRemove() {
+            if (!Files.exists(dir)) {
+                return true;
+            }
+            killAll();
+            try {
+                Files.deleteIfExists(dir);
+                return true;
+            } catch (IOException e) {
+                return false; // still busy: the killed tasks are not reaped yet
+            }
+        }
+
         /** Kills every process still in the group, then removes it; gives up after a while. */
         void remove() {
             for (int attempt = 0; attempt < 200 && Files.exists(dir); attempt++) {

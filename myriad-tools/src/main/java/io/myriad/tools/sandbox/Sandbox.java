@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  *       jobs, daemons and a fork bomb's children alike.
  *   <li>On timeout or cancel Myriad kills the outer bubblewrap process; {@code --die-with-parent}
  *       makes its init die with it, which tears the namespace down. When running as root the
- *       command's cgroup is also emptied and removed.
+ *       command's cgroup is also emptied (at once) and removed (by the reaper thread, once the
+ *       kernel has reaped its processes, so a cancelled caller returns at once).
  *   <li>{@code --die-with-parent} is tied to the thread that forked bubblewrap, so every
  *       sandbox is forked from one long-lived platform thread ({@link Launcher}), never from the
  *       caller's virtual thread. The sandboxes then die with the JVM, however it ends.
@@ -73,6 +74,7 @@ public final class Sandbox implements AutoCloseable {
     private final Path prlimit;
     private final Path shell;
     private final Launcher launcher = new Launcher();
+    private final Reaper reaper = new Reaper();
 
     private Sandbox(Builder b) {
         this.mode = b.mode;
@@ -149,7 +151,7 @@ public final class Sandbox implements AutoCloseable {
         try {
             return execute(ws, command, limit, group);
         } finally {
-            group.ifPresent(PidsCgroup.Group::remove);
+            group.ifPresent(reaper::remove);
         }
     }
 
@@ -183,8 +185,9 @@ public final class Sandbox implements AutoCloseable {
                 kill(process, group);
             }
         } catch (InterruptedException e) {
+            // Cancelled (a run killed): signal every process and return at once; the reaper
+            // removes the cgroup, and the readers end when the pipes close.
             kill(process, group);
-            drain(process, outReader, errReader);
             Thread.currentThread().interrupt();
             throw new SandboxException("the command was cancelled; it and every process it "
                     + "started were killed", false);
@@ -230,9 +233,9 @@ public final class Sandbox implements AutoCloseable {
      */
     private void kill(Process process, Optional<PidsCgroup.Group> group) {
         if (group.isPresent()) {
-            group.get().killAll();
+            // bubblewrap's init dies with the outer process and takes its PID namespace along;
+            // the reaper kills anything left in the cgroup (no file I/O on the caller's thread).
             process.destroyForcibly();
-            group.get().remove();
             return;
         }
         List<ProcessHandle> tree = mode == Mode.NONE ? process.descendants().toList() : List.of();
@@ -270,6 +273,7 @@ public final class Sandbox implements AutoCloseable {
     @Override
     public void close() {
         launcher.close();
+        reaper.close();
     }
 
     private static Optional<Path> onPath(String program) {
