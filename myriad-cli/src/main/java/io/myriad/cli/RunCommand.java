@@ -146,13 +146,15 @@ final class RunCommand implements Callable<Integer> {
             }
             RunRepository.Execution ex = execution.get();
             store.createTenant(fleet.tenant(), System.currentTimeMillis(), who.actor());
+            // Controls recorded from here on apply to this process (read before the pause flag: none is missed).
+            long controlsSeen = store.head();
             store.appendAudit(List.of(new AuditEntry(System.currentTimeMillis(), fleet.tenant(),
                     who.actor(), "fleet.started", ex.id(), JSON.createObjectNode().put("fleet", fleet.name())
                             .put("source", fleet.source()).put("digest", fleet.digest()).put("tasks", fleet.tasks().size())
                             .put("policy_rules", fleet.policy().rules().size()).put("policy_digest", fleet.policy().digest())
                             .toString()))).join();
             err.println("tenant " + fleet.tenant() + ", " + Access.describe(who));
-            exit = run(fleet, ex, store, wiring, secrets, out, err, stop);
+            exit = run(fleet, ex, store, wiring, secrets, out, err, stop, controlsSeen);
             store.appendAudit(List.of(new AuditEntry(System.currentTimeMillis(), fleet.tenant(),
                     who.actor(), "fleet.finished", ex.id(), JSON.createObjectNode().put("fleet", fleet.name())
                             .put("exit", exit).put("interrupted", stop.signalled()).toString()))).join();
@@ -181,7 +183,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int run(FleetSpec fleet, RunRepository.Execution execution, SqliteStore store, Wiring wiring,
-                    Secrets secrets, PrintWriter out, PrintWriter err, GracefulStop stop) {
+                    Secrets secrets, PrintWriter out, PrintWriter err, GracefulStop stop, long controlsSeen) {
         Map<String, AgentRuntime> runtimes = new LinkedHashMap<>();
         wiring.prices(PriceTable.withOverrides(store.priceOverrides()));
         fleet.agents().forEach((name, agent) -> runtimes.put(name, wiring.runtime(agent).withPolicy(fleet.policy())));
@@ -212,6 +214,7 @@ final class RunCommand implements Callable<Integer> {
         RunLoop loop = loopBuilder.build();
         FleetRunner.Summary summary;
         Progress progress = null;
+        ControlWatcher watcher = null;
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
              ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                      Thread.ofPlatform().name("myriad-timer").daemon(true).factory())) {
@@ -225,6 +228,12 @@ final class RunCommand implements Callable<Integer> {
                     .executor(StepExecutor.create(executor, STEP_THREADS)).timer(timer).tenant(fleet.tenant())
                     .build();
             stop.onSignal(runner::drain);
+            store.pause(fleet.tenant(), fleet.name()).ifPresent(p -> {
+                runner.pause();
+                err.println("myriad: fleet " + fleet.name() + " is paused (by " + p.actor() + "); waiting for `myriad resume --fleet "
+                        + fleet.name() + "` (Ctrl-C exits; the work is kept)");
+            });
+            watcher = ControlWatcher.start(store, runner, fleet.tenant(), fleet.name(), execution.id(), controlsSeen, timer, err);
             progress = Progress.start(err, fleet.tasks().size(), System.console() != null && !json,
                     () -> String.format(java.util.Locale.ROOT, "%,d in progress, %,d waiting for the model%s",
                             runner.activeRuns(), gateways.values().stream().mapToInt(g -> g.queued() + g.inFlight()).sum(),
@@ -250,6 +259,9 @@ final class RunCommand implements Callable<Integer> {
                 }
             });
         } finally {
+            if (watcher != null) {
+                watcher.close();
+            }
             if (progress != null) {
                 progress.stop();
             }

@@ -170,10 +170,25 @@ class TenantIsolationTest {
                     .containsAnyOf("no approval " + betaApproval + " ", "no pending approval starts with")
                     .doesNotContain("more than one", "ambiguous");
         }
+        var killRun = as(alphaOwner, "kill", "fb-1:t1");
+        assertThat(killRun.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(killRun.err()).contains("no run fb-1:t1 among the runs you may see");
+        for (String[] cmd : List.of(
+                new String[] {"kill", "--fleet", "fb", "--tenant", "beta"},
+                new String[] {"kill", "--tenant", "beta"},
+                new String[] {"kill", "--all"},
+                new String[] {"pause", "--fleet", "fb", "--tenant", "beta"},
+                new String[] {"resume", "--fleet", "fb", "--tenant", "beta"})) {
+            assertThat(as(alphaOwner, cmd).exit()).as(String.join(" ", cmd)).isEqualTo(Main.EXIT_DENIED);
+        }
         var spend = as(alphaOwner, "run", betaFleet.toString(), "--new");
         assertThat(spend.exit()).isEqualTo(Main.EXIT_DENIED);
         assertThat(spend.err()).contains("may not run in tenant beta");
         assertThat(betaEvents()).isEqualTo(before);
+        try (SqliteStore s = SqliteStore.open(Path.of(data, "myriad.db"))) {
+            assertThat(s.since(0)).as("no control was recorded").isEmpty();
+            assertThat(s.pause("beta", "fb")).isEmpty();
+        }
         try (SqliteStore s = SqliteStore.open(Path.of(data, "myriad.db"))) {
             assertThat(s.execution("fb-2")).isEmpty();
         }

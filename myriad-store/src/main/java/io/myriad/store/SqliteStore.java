@@ -12,6 +12,10 @@ import io.myriad.core.audit.AuditVerification;
 import io.myriad.core.auth.AccessStore;
 import io.myriad.core.auth.Role;
 import io.myriad.core.auth.TenantScope;
+import io.myriad.core.control.Action;
+import io.myriad.core.control.Control;
+import io.myriad.core.control.Controls;
+import io.myriad.core.control.Scope;
 import io.myriad.core.journal.EventCodec;
 import io.myriad.core.journal.Journal;
 import io.myriad.core.journal.JournalRecord;
@@ -53,8 +57,8 @@ import java.util.function.Consumer;
  * append go in that append's transaction, control actions through {@link #appendAudit}; the
  * writer assigns each its seq and chains its hash to the last one.
  */
-public final class SqliteStore implements Journal, RunRepository, AuditLog, AccessStore, BudgetStore {
-    private static final int SCHEMA_VERSION = 6;
+public final class SqliteStore implements Journal, RunRepository, AuditLog, AccessStore, BudgetStore, Controls {
+    private static final int SCHEMA_VERSION = 7;
 
     /** How hard SQLite works to make each commit survive a power loss. */
     public enum Sync {
@@ -232,6 +236,14 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
                 c.setAutoCommit(false);
                 BudgetSql.migrate(s);
                 s.execute("PRAGMA user_version=6");
+                c.commit();
+                c.setAutoCommit(true);
+            }
+            if (version < 7) {
+                // Operator controls (kill, pause, resume).
+                c.setAutoCommit(false);
+                ControlSql.create(s);
+                s.execute("PRAGMA user_version=7");
                 c.commit();
                 c.setAutoCommit(true);
             }
@@ -875,6 +887,58 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         } finally {
             readers.add(c);
         }
+    }
+
+    // ---------------------------------------------------------------- controls
+
+    @Override
+    public Control record(long at, String actor, Action action, Scope scope, String reason) {
+        if (action != Action.KILL && !(scope instanceof Scope.Fleet)) {
+            throw new IllegalArgumentException(action.label() + " applies to a fleet, not to " + scope.describe());
+        }
+        adminLock.lock();
+        try {
+            adminConnection.setAutoCommit(false);
+            Control control = ControlSql.insert(adminConnection, at, actor, action, scope, reason);
+            adminConnection.commit();
+            return control;
+        } catch (SQLException e) {
+            rollbackQuietly(adminConnection);
+            throw new MyriadException("cannot record the " + action.label() + " of " + scope.describe() + ": "
+                    + e.getMessage() + " (nothing was changed; try again)", true, e);
+        } finally {
+            autoCommitQuietly(adminConnection);
+            adminLock.unlock();
+        }
+    }
+
+    @Override
+    public List<Control> since(long seq) {
+        return query("SELECT " + ControlSql.COLS + " FROM controls WHERE seq > ? ORDER BY seq", ps -> ps.setLong(1, seq),
+                ControlSql::read);
+    }
+
+    @Override
+    public long head() {
+        return query("SELECT coalesce(max(seq), 0) FROM controls", ps -> { }, rs -> rs.getLong(1));
+    }
+
+    @Override
+    public Optional<Control> pause(String tenant, String fleet) {
+        return query("SELECT c.seq, c.at, c.actor, c.action, c.scope, c.value, c.tenant, c.reason"
+                        + " FROM paused p JOIN controls c ON c.seq = p.seq WHERE p.tenant=? AND p.fleet=?",
+                ps -> {
+                    ps.setString(1, tenant);
+                    ps.setString(2, fleet);
+                }, ControlSql::first);
+    }
+
+    /** The runs a scope covers that are not final (in doubt included), by run id; a scan of the summary rows. */
+    public List<RunRow> unfinishedRuns(Scope scope) {
+        String finals = java.util.Arrays.stream(RunState.values()).filter(RunState::isFinal)
+                .map(st -> "'" + st.name() + "'").collect(java.util.stream.Collectors.joining(","));
+        return query("SELECT " + RUN_COLS + RUNS + "WHERE " + ControlSql.where(scope) + " AND r.state NOT IN (" + finals
+                + ") ORDER BY r.run_id", ps -> ControlSql.bind(ps, scope), SqliteStore::runRows);
     }
 
     // ---------------------------------------------------------------- plumbing

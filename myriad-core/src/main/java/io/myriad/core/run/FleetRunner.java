@@ -3,6 +3,7 @@ package io.myriad.core.run;
 import io.myriad.core.budget.BudgetLedger;
 import io.myriad.core.budget.BudgetRefusal;
 import io.myriad.core.fleet.ApprovalSpec;
+import io.myriad.core.control.Scope;
 import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.fleet.TaskSpec;
 import io.myriad.core.gateway.ModelGateway;
@@ -20,8 +21,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -104,7 +107,16 @@ public final class FleetRunner {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean draining = new AtomicBoolean();
     private volatile long drainDeadline = Long.MAX_VALUE;
-    private final Set<RunHandle> active = ConcurrentHashMap.newKeySet();
+    /** Runs in progress, with their bookkeeping (a kill ends them from outside their steps). */
+    private final Map<RunHandle, Ending> active = new ConcurrentHashMap<>();
+    /** Kills seen so far (operator controls); checked before every tool call and model dispatch. */
+    private final List<Kill> kills = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean paused = new AtomicBoolean();
+    /** Runs stopped by a pause at a step boundary, each with how to go on. */
+    private final Map<RunHandle, Runnable> parked = new ConcurrentHashMap<>();
+    private volatile String fleetName = "";
+
+    private record Kill(Scope scope, String reason) {}
     private final LongAdder passivations = new LongAdder();
 
     private FleetRunner(Builder b) {
@@ -129,6 +141,109 @@ public final class FleetRunner {
         return executionId + ":" + taskId;
     }
 
+    /**
+     * Kills the runs {@code scope} covers, now and for the rest of this runner's life: none of
+     * them starts another tool call or sends another model call; a tool call in flight is
+     * cancelled (a sandboxed command's processes are killed) within {@link RunLoop}'s check
+     * interval; a run waiting for the model or paused is cancelled at once and a response that
+     * arrives later is ignored. Each run journals {@code run_cancelled} with {@code reason}.
+     */
+    public void kill(Scope scope, String reason) {
+        Objects.requireNonNull(scope, "scope");
+        Objects.requireNonNull(reason, "reason");
+        kills.add(new Kill(scope, reason));
+        for (Map.Entry<RunHandle, Ending> e : active.entrySet()) {
+            RunHandle h = e.getKey();
+            if (killReason(h.runId).isEmpty()) {
+                continue;
+            }
+            Runnable cancel = h.cancelTool;
+            if (cancel != null) {
+                cancel.run(); // the step journals the cancellation as soon as the call returns
+            }
+            if (h.enter()) {
+                parked.remove(h);
+                Ending ending = e.getValue();
+                submit(e.getValue().fleet, h.task, () -> cancelTaken(h, ending));
+            }
+        }
+    }
+
+    /** Cancels a run a kill took over while it waited (for the model, a timer or a resume). */
+    private void cancelTaken(RunHandle h, Ending ending) {
+        try {
+            RunFold fold = h.fold(journal);
+            if (!fold.state().isFinal()) {
+                loop.cancel(h.runId, fold, killReason(h.runId).orElse("killed")
+                        + (fold.state() == RunState.AWAITING_MODEL ? "; its model call was abandoned" : ""));
+            }
+            ending.finished(h, fold.status());
+        } catch (RuntimeException e) {
+            ending.abandoned(h, e);
+        }
+    }
+
+    /** The run loop's view of a run's kill: its reason, and where to register a tool call's canceller. */
+    private RunLoop.Stop stopFor(RunHandle h) {
+        return new RunLoop.Stop() {
+            @Override
+            public Optional<String> reason() {
+                return killReason(h.runId);
+            }
+
+            @Override
+            public Registration onKill(Runnable cancel) {
+                h.cancelTool = cancel;
+                return () -> h.cancelTool = null;
+            }
+        };
+    }
+
+    /** Why the run must stop now, if it must: a kill that covers it, or {@link #stop()}. */
+    Optional<String> killReason(String runId) {
+        if (stopping.get()) {
+            return Optional.of("stopped by the operator");
+        }
+        for (Kill k : kills) {
+            if (k.scope().covers(tenant, fleetName, runId)) {
+                return Optional.of(k.reason());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Pauses every run: each stops at its next step boundary (a tool call in flight finishes and
+     * is journaled; a model call not yet sent stays unsent) and waits, holding no thread, until
+     * {@link #resume()}. Nothing is cancelled.
+     */
+    public void pause() {
+        paused.set(true);
+    }
+
+    /** Drives the paused runs again from where they stopped. */
+    public void resume() {
+        paused.set(false);
+        parked.keySet().forEach(this::release);
+    }
+
+    /** True while paused. */
+    public boolean paused() {
+        return paused.get();
+    }
+
+    /** Runs waiting for a resume now. */
+    public int parkedRuns() {
+        return parked.size();
+    }
+
+    private void release(RunHandle h) {
+        Runnable go = parked.remove(h);
+        if (go != null) {
+            go.run();
+        }
+    }
+
     /** Asks every run to stop at its next step; they finish as cancelled. */
     public void stop() {
         stopping.set(true);
@@ -144,6 +259,7 @@ public final class FleetRunner {
     public void drain(Duration grace) {
         drainDeadline = clock.millis() + grace.toMillis();
         draining.set(true);
+        parked.keySet().forEach(this::release); // paused runs journal run_interrupted too
     }
 
     /** True once {@link #drain} was called. */
@@ -164,6 +280,7 @@ public final class FleetRunner {
     /** Drives every task of the execution to a final state and returns the counts. */
     public Summary run(FleetSpec fleet, RunRepository.Execution execution, Listener listener) {
         long begin = clock.millis();
+        fleetName = fleet.name();
         loop.openExecution(execution.tenant(), execution.id(), fleet.budget(), execution.startedAt());
         Map<String, RunStatus> known = new ConcurrentHashMap<>();
         for (RunRepository.RunRow row : repository.runs(execution.id())) {
@@ -195,7 +312,7 @@ public final class FleetRunner {
                 if (!acquire(slots)) {
                     break;
                 }
-                Ending ending = new Ending(tally, listener, slots, done, status != null, parking);
+                Ending ending = new Ending(fleet, tally, listener, slots, done, status != null, parking);
                 submit(fleet, task, () -> begin(fleet, execution, task, runId, ending));
             }
             long nextPoll = 0;
@@ -312,7 +429,7 @@ public final class FleetRunner {
         private void resume(FleetSpec fleet, Parked p) {
             RunHandle h = p.handle();
             h.passivate();
-            active.add(h);
+            active.put(h, p.ending());
             submit(fleet, h.task, () -> step(h, p.agent(), fleet, p.ending()));
         }
 
@@ -346,6 +463,7 @@ public final class FleetRunner {
 
     /** Finishes the bookkeeping of one run, exactly once. */
     private final class Ending {
+        final FleetSpec fleet;
         final Tally tally;
         final Listener listener;
         final Semaphore slots;
@@ -353,7 +471,9 @@ public final class FleetRunner {
         final boolean resumed;
         final Parking parking;
 
-        Ending(Tally tally, Listener listener, Semaphore slots, CountDownLatch done, boolean resumed, Parking parking) {
+        Ending(FleetSpec fleet, Tally tally, Listener listener, Semaphore slots, CountDownLatch done, boolean resumed,
+               Parking parking) {
+            this.fleet = fleet;
             this.tally = tally;
             this.listener = listener;
             this.slots = slots;
@@ -379,6 +499,7 @@ public final class FleetRunner {
         }
 
         void finished(RunHandle h, RunStatus status) {
+            h.end();
             active.remove(h);
             if (resumed) {
                 tally.resumed.increment();
@@ -391,6 +512,7 @@ public final class FleetRunner {
 
         /** The run stopped at a step boundary: waiting for a person, or the runner drains. */
         void parked(RunHandle h, RunStatus status, boolean interrupted) {
+            h.end();
             active.remove(h);
             if (interrupted) {
                 tally.interrupted.increment();
@@ -405,6 +527,15 @@ public final class FleetRunner {
         }
 
         void abandoned(RunHandle h, RuntimeException e) {
+            if (e instanceof JournalFenceException && killReason(h.runId).isPresent()) {
+                // Killed, and `myriad kill` cancelled the run itself first: that is this run's end.
+                RunStatus status = repository.run(h.runId).map(RunRepository.RunRow::status).orElse(null);
+                if (status != null && status.state() == RunState.CANCELLED) {
+                    finished(h, status);
+                    return;
+                }
+            }
+            h.end();
             active.remove(h);
             tally.abandoned(h.runId, e);
             listener.runAbandoned(h.runId, e);
@@ -433,7 +564,7 @@ public final class FleetRunner {
             }
             // A resumed run starts out passivated: its first step loads the fold from the journal.
             h = new RunHandle(runId, task, fold);
-            active.add(h);
+            active.put(h, ending);
             step(h, agent, fleet, ending);
         } catch (RuntimeException e) {
             ending.abandoned(h != null ? h : new RunHandle(runId, task, null), e);
@@ -449,12 +580,26 @@ public final class FleetRunner {
         }
     }
 
+    /** Thrown by a queued model call's request supplier when its run was killed or paused: not sent. */
+    private static final class Held extends RuntimeException {
+        Held(String why) {
+            super(why, null, false, false);
+        }
+    }
+
     /** Moves the run forward on this thread until it waits for the model or is final. */
     private void step(RunHandle h, AgentRuntime agent, FleetSpec fleet, Ending ending) {
+        if (!h.enter()) {
+            return; // a kill took the run over
+        }
+        stepTaken(h, agent, fleet, ending);
+    }
+
+    private void stepTaken(RunHandle h, AgentRuntime agent, FleetSpec fleet, Ending ending) {
         try {
             h.working();
             RunFold fold = h.fold(journal);
-            switch (loop.next(h.runId, fold, agent, stopping::get, draining::get, ending.parking)) {
+            switch (loop.next(h.runId, fold, agent, stopFor(h), () -> draining.get() || paused.get(), ending.parking)) {
                 case FINAL -> {
                     ending.parking.release(h.runId);
                     ending.finished(h, fold.status());
@@ -473,7 +618,11 @@ public final class FleetRunner {
                     return;
                 }
                 case PAUSED -> {
-                    interrupt(h, fold, ending);
+                    if (draining.get()) {
+                        interrupt(h, fold, ending);
+                    } else {
+                        park(h, agent, fleet, ending);
+                    }
                     return;
                 }
                 case MODEL -> ending.parking.release(h.runId);
@@ -483,10 +632,18 @@ public final class FleetRunner {
             ModelGateway gateway = gateways.apply(loop.modelFor(fold, agent).provider());
             // A retry on this model: the gateway's retry budget decides when it may go.
             boolean retry = fold.retriesOnModel() > 0;
+            h.leave(); // from here a kill may take the run over; the call below then never leaves
             gateway.submit(new ModelGateway.Call(tenant, fleet.name(), h.task.priority(), estimate,
                             () -> {
                                 if (draining.get()) {
                                     throw new Abandoned();
+                                }
+                                // The last check before the call leaves the process.
+                                if (killReason(h.runId).isPresent()) {
+                                    throw new Held("not sent: the run was killed");
+                                }
+                                if (paused.get()) {
+                                    throw new Held("not sent: the fleet is paused");
                                 }
                                 RunFold f = h.fold(journal);
                                 ModelRequest request = loop.request(h.runId, f, agent);
@@ -506,12 +663,35 @@ public final class FleetRunner {
         ending.parked(h, fold.status(), true);
     }
 
+    /** Parks a run stopped by a pause until {@link #resume()} (or a drain or a kill). */
+    private void park(RunHandle h, AgentRuntime agent, FleetSpec fleet, Ending ending) {
+        h.waiting(clock.millis());
+        parked.put(h, () -> submit(fleet, h.task, () -> step(h, agent, fleet, ending)));
+        h.leave();
+        if (!paused.get() || draining.get()) {
+            release(h); // resumed (or draining) while it parked
+        }
+    }
+
     private void answered(RunHandle h, AgentRuntime agent, FleetSpec fleet, Ending ending, ModelGateway.Outcome outcome) {
+        if (!h.enter()) {
+            return; // killed while the call was out: its answer is ignored
+        }
         try {
             h.working();
             RunFold fold = h.fold(journal);
             BudgetLedger.Reservation held = h.held;
             h.held = null;
+            if (killReason(h.runId).isPresent()) {
+                loop.release(held);
+                stepTaken(h, agent, fleet, ending); // cancels before anything else; a response is ignored
+                return;
+            }
+            if (outcome.response() == null && outcome.failure().getCause() instanceof Held) {
+                loop.release(held);
+                park(h, agent, fleet, ending); // paused before the call left; it goes on resume
+                return;
+            }
             if (outcome.response() != null) {
                 loop.settle(held, fold, agent, outcome.response());
                 h.lastPromptTokens = outcome.response().usage().promptTokens();
@@ -527,11 +707,12 @@ public final class FleetRunner {
                 long wait = loop.onModelFailure(h.runId, fold, agent, outcome.failure());
                 if (wait > 0) {
                     h.waiting(clock.millis());
+                    h.leave();
                     timer.schedule(() -> submit(fleet, h.task, () -> step(h, agent, fleet, ending)), wait, TimeUnit.MILLISECONDS);
                     return;
                 }
             }
-            step(h, agent, fleet, ending);
+            stepTaken(h, agent, fleet, ending);
         } catch (RuntimeException e) {
             ending.abandoned(h, e);
         }
@@ -548,7 +729,7 @@ public final class FleetRunner {
 
     private void passivateIdle() {
         long threshold = clock.millis() - passivateAfter.toMillis();
-        for (RunHandle h : active) {
+        for (RunHandle h : active.keySet()) {
             if (h.passivateIfIdleSince(threshold)) {
                 passivations.increment();
             }

@@ -23,6 +23,13 @@ final class RunHandle {
     volatile long lastPromptTokens;
     /** The budget held for the model call in flight; set when it is dispatched, taken when it ends. */
     volatile io.myriad.core.budget.BudgetLedger.Reservation held;
+    /** Cancels the tool call in flight, while one is (set and cleared by the step, run by a kill). */
+    volatile Runnable cancelTool;
+    /** IDLE, STEPPING or ENDED: who may touch the fold; a kill takes an idle run over. */
+    private final java.util.concurrent.atomic.AtomicInteger owner = new java.util.concurrent.atomic.AtomicInteger(IDLE);
+    private static final int IDLE = 0;
+    private static final int STEPPING = 1;
+    private static final int ENDED = 2;
 
     RunHandle(String runId, TaskSpec task, RunFold fold) {
         this.runId = runId;
@@ -52,6 +59,21 @@ final class RunHandle {
 
     void working() {
         waitingSince = 0;
+    }
+
+    /** Takes the run for one step; false when another step or a kill holds it, or it ended. */
+    boolean enter() {
+        return owner.compareAndSet(IDLE, STEPPING);
+    }
+
+    /** Gives the run back before handing it to a model call, a timer or a pause. */
+    void leave() {
+        owner.compareAndSet(STEPPING, IDLE);
+    }
+
+    /** The run is done in this runner (final, parked or abandoned): nothing may take it again. */
+    void end() {
+        owner.set(ENDED);
     }
 
     /** Drops the fold if the run has been waiting since before {@code threshold}; true if it did. */

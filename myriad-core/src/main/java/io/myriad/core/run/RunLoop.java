@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -224,20 +225,63 @@ public final class RunLoop {
      * true the run stops at that boundary, having journaled everything it did.
      */
     public Next next(String runId, RunFold fold, AgentRuntime agent, BooleanSupplier cancelled, BooleanSupplier pausing) {
-        return next(runId, fold, agent, cancelled, pausing, ApprovalGate.UNLIMITED);
+        return next(runId, fold, agent, stopOf(cancelled), pausing, ApprovalGate.UNLIMITED);
+    }
+
+    /** As {@link #next(String, RunFold, AgentRuntime, Stop, BooleanSupplier, ApprovalGate)}, cancelled by a flag. */
+    public Next next(String runId, RunFold fold, AgentRuntime agent, BooleanSupplier cancelled, BooleanSupplier pausing,
+            ApprovalGate approvals) {
+        return next(runId, fold, agent, stopOf(cancelled), pausing, approvals);
+    }
+
+    private static Stop stopOf(BooleanSupplier cancelled) {
+        return () -> cancelled.getAsBoolean() ? Optional.of("stopped by the operator") : Optional.empty();
     }
 
     /**
-     * As {@link #next(String, RunFold, AgentRuntime, BooleanSupplier, BooleanSupplier)}, asking
-     * approvals through {@code approvals}: returns {@link Next#THROTTLED} when a call needs an
-     * approval and the gate has no slot (nothing was journaled for that call).
+     * Why a run must stop at once, when it must: checked before every tool call and again just
+     * before the call leaves (after its intent is journaled). While a tool call runs, the
+     * canceller registered with {@link #onKill} cancels it (its thread is interrupted: the
+     * sandbox kills its processes); the run then journals {@code run_cancelled} with the reason.
      */
-    public Next next(String runId, RunFold fold, AgentRuntime agent, BooleanSupplier cancelled, BooleanSupplier pausing,
+    @FunctionalInterface
+    public interface Stop {
+        /** Empty while the run may go on; the reason journaled in {@code run_cancelled} otherwise. */
+        Optional<String> reason();
+
+        /**
+         * Registers {@code cancel} to run when the run is killed while a tool call is in flight
+         * (from the killing thread); closing the registration removes it. The default ignores it.
+         */
+        default Registration onKill(Runnable cancel) {
+            return () -> { };
+        }
+
+        /** A registered canceller; {@link #close} removes it. */
+        @FunctionalInterface
+        interface Registration extends AutoCloseable {
+            @Override
+            void close();
+        }
+    }
+
+    /** Like {@link #next(String, RunFold, AgentRuntime, BooleanSupplier, BooleanSupplier)}, cancelled with a reason. */
+    public Next next(String runId, RunFold fold, AgentRuntime agent, Stop stop, BooleanSupplier pausing) {
+        return next(runId, fold, agent, stop, pausing, ApprovalGate.UNLIMITED);
+    }
+
+    /**
+     * Moves a run forward, cancelled with {@code stop}'s reason, asking approvals through
+     * {@code approvals}: returns {@link Next#THROTTLED} when a call needs an approval and the
+     * gate has no slot (nothing was journaled for that call).
+     */
+    public Next next(String runId, RunFold fold, AgentRuntime agent, Stop stop, BooleanSupplier pausing,
             ApprovalGate approvals) {
         Limits limits = agent.spec().limits();
         while (!fold.state().isFinal()) {
-            if (cancelled.getAsBoolean()) {
-                append(runId, fold, List.of(new RunEvent.RunCancelled(now(), "stopped by the operator")));
+            Optional<String> why = stop.reason();
+            if (why.isPresent()) {
+                cancel(runId, fold, why.get());
                 return Next.FINAL;
             }
             if (fold.state() == RunState.AWAITING_APPROVAL && expire(runId, fold)) {
@@ -256,8 +300,13 @@ public final class RunLoop {
                     }
                 }
                 case ACTING -> {
-                    if (settleCalls(runId, fold, agent, limits, cancelled, pausing, approvals)) {
-                        return Next.THROTTLED;
+                    try {
+                        if (settleCalls(runId, fold, agent, limits, stop, pausing, approvals)) {
+                            return Next.THROTTLED;
+                        }
+                    } catch (Killed k) {
+                        cancel(runId, fold, k.getMessage());
+                        return Next.FINAL;
                     }
                 }
                 case ANSWERED -> judgeAnswer(runId, fold, agent, fold.lastAnswer().orElseThrow().content());
@@ -512,22 +561,22 @@ public final class RunLoop {
 
     /** Settles the calls of the last response in order; true when it stopped on a full approval queue. */
     private boolean settleCalls(String runId, RunFold fold, AgentRuntime agent, Limits limits,
-            BooleanSupplier cancelled, BooleanSupplier pausing, ApprovalGate approvals) {
-        if (!cancelled.getAsBoolean() && !pausing.getAsBoolean() && settleTogether(runId, fold, agent, limits)) {
+            Stop stop, BooleanSupplier pausing, ApprovalGate approvals) {
+        if (stop.reason().isEmpty() && !pausing.getAsBoolean() && settleTogether(runId, fold, agent, limits)) {
             return false;
         }
         for (RunFold.Call call : fold.calls()) {
-            if (fold.state() != RunState.ACTING || cancelled.getAsBoolean() || pausing.getAsBoolean()) {
+            if (fold.state() != RunState.ACTING || stop.reason().isPresent() || pausing.getAsBoolean()) {
                 return false;
             }
             switch (call.status()) {
                 case SETTLED -> { }
                 case PENDING -> {
-                    if (!settlePending(runId, fold, agent, limits, call, approvals)) {
+                    if (!settlePending(runId, fold, agent, limits, call, approvals, stop)) {
                         return true;
                     }
                 }
-                case STARTED, CLEARED -> settleInDoubt(runId, fold, agent, call);
+                case STARTED, CLEARED -> settleInDoubt(runId, fold, agent, call, stop);
             }
         }
         return false;
@@ -575,7 +624,8 @@ public final class RunLoop {
         for (int i = 0; i < calls.size(); i++) {
             RunFold.Call call = calls.get(i);
             JsonNode a = args.get(i);
-            FutureTask<RunEvent> task = new FutureTask<>(() -> invoke(runId, agent.tools().get(call.call().name()), a, call.call(), call));
+            FutureTask<RunEvent> task = new FutureTask<>(() -> invoke(runId, agent.tools().get(call.call().name()), a, call.call(),
+                    call, NOT_STOPPED));
             toolThreads.newThread(task).start();
             running.add(task);
         }
@@ -603,7 +653,7 @@ public final class RunLoop {
      * approval and the gate has no slot for it (nothing journaled).
      */
     private boolean settlePending(String runId, RunFold fold, AgentRuntime agent, Limits limits, RunFold.Call call,
-            ApprovalGate approvals) {
+            ApprovalGate approvals, Stop stop) {
         ToolCall tc = call.call();
         Tool tool = agent.tools().get(tc.name());
         if (tool == null) {
@@ -655,6 +705,9 @@ public final class RunLoop {
                             + same + " times; stopped before repeating it again (limits.max_repeats is " + limits.maxRepeats() + ")")));
             return true;
         }
+        if (stop.reason().isPresent()) {
+            return true; // killed while deciding: no intent, no call; the loop journals the cancellation
+        }
         if (!admitTools(runId, fold, limits, 1)) {
             return true; // the run ended: budget exhausted
         }
@@ -662,7 +715,7 @@ public final class RunLoop {
             String rule = agent.policy().enforced() ? decision.ruleId() : null;
             append(runId, fold, List.of(new RunEvent.ToolCallStarted(now(), tc.id(), tc.name(), call.idempotencyKey(), rule)));
         }
-        append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
+        append(runId, fold, List.of(invoke(runId, tool, args, tc, call, stop)));
         return true;
     }
 
@@ -709,7 +762,7 @@ public final class RunLoop {
      * it; otherwise the tool is asked to reconcile, and when it cannot tell, the run waits for a
      * person. Never a silent retry.
      */
-    private void settleInDoubt(String runId, RunFold fold, AgentRuntime agent, RunFold.Call call) {
+    private void settleInDoubt(String runId, RunFold fold, AgentRuntime agent, RunFold.Call call, Stop stop) {
         ToolCall tc = call.call();
         Tool tool = agent.tools().get(tc.name());
         if (tool == null) {
@@ -727,11 +780,11 @@ public final class RunLoop {
             // Cleared for one more attempt: journal the intent again, so a crash during this
             // attempt leaves the call in doubt again instead of invoking it a third time.
             append(runId, fold, List.of(new RunEvent.ToolCallStarted(now(), tc.id(), tc.name(), call.idempotencyKey())));
-            append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
+            append(runId, fold, List.of(invoke(runId, tool, args, tc, call, stop)));
             return;
         }
         if (call.status() == RunFold.CallStatus.CLEARED || tool.effect().safeToRetry()) {
-            append(runId, fold, List.of(invoke(runId, tool, args, tc, call)));
+            append(runId, fold, List.of(invoke(runId, tool, args, tc, call, stop)));
             return;
         }
         Reconciliation answer;
@@ -767,7 +820,7 @@ public final class RunLoop {
      * reads; otherwise the call stays started and goes in doubt, so a person (or recovery)
      * decides, exactly as after a crash during the call.
      */
-    private RunEvent invoke(String runId, Tool tool, JsonNode args, ToolCall tc, RunFold.Call call) {
+    private RunEvent invoke(String runId, Tool tool, JsonNode args, ToolCall tc, RunFold.Call call, Stop stop) {
         long begin = now();
         int max = tool.maxOutputChars() > 0 ? tool.maxOutputChars() : Tool.DEFAULT_MAX_OUTPUT_CHARS;
         ToolContext context = context(runId, tc, call);
@@ -775,8 +828,13 @@ public final class RunLoop {
         Duration timeout = tool.timeout() != null && tool.timeout().isPositive() ? tool.timeout() : Tool.DEFAULT_TIMEOUT;
         String stopped;
         try {
+            // The last check before an effect leaves: a kill seen from here on cancels the call below.
+            Optional<String> killed = stop.reason();
+            if (killed.isPresent()) {
+                throw new Killed(killed.get() + "; tool call " + tc.id() + " (" + tc.name() + ") was not made");
+            }
             toolThreads.newThread(task).start();
-            ToolResult result = task.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            ToolResult result = awaitUnlessKilled(task, timeout, stop, tc);
             if (result == null) {
                 return new RunEvent.ToolCallFailed(now(), tc.id(), "tool " + tc.name() + " returned no result", now() - begin);
             }
@@ -817,6 +875,34 @@ public final class RunLoop {
                         + " and was stopped, but it may still take effect; its outcome is unknown. Check its effect"
                         + " (idempotency key " + call.idempotencyKey() + "), then decide: myriad runs resolve "
                         + runId + " --retry | --done RESULT | --fail");
+    }
+
+    /** Waits for the call like {@code task.get(timeout)}; a kill meanwhile cancels it (and interrupts the tool). */
+    private static ToolResult awaitUnlessKilled(FutureTask<ToolResult> task, Duration timeout, Stop stop, ToolCall tc)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        try (Stop.Registration registered = stop.onKill(() -> task.cancel(true))) {
+            if (stop.reason().isPresent()) {
+                task.cancel(true); // killed between the last check and the registration
+            }
+            return task.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.CancellationException e) {
+            throw new Killed(stop.reason().orElse("stopped by the operator") + "; tool call " + tc.id() + " (" + tc.name()
+                    + ") was running and was stopped, its effect may be partial");
+        }
+    }
+
+    private static final Stop NOT_STOPPED = Optional::empty;
+
+    /** A run was killed during a tool call, or just before one; the message is the cancel reason. */
+    private static final class Killed extends RuntimeException {
+        Killed(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    /** Journals {@code run_cancelled} with {@code reason}: the run is final. */
+    public void cancel(String runId, RunFold fold, String reason) {
+        append(runId, fold, List.of(new RunEvent.RunCancelled(now(), reason)));
     }
 
     private static String describe(Duration d) {

@@ -68,7 +68,7 @@ class RetryBudgetProperties {
             double seconds = (now - start) / 1000.0;
             assertThat((double) retries)
                     .as("retries after %d firsts in %.3f s", firsts, seconds)
-                    .isLessThanOrEqualTo(ratio * firsts + floor * seconds + cap);
+                    .isLessThanOrEqualTo(ratio * firsts + floor * seconds + cap + 1e-9); // the bound in doubles can round down
         }
     }
 

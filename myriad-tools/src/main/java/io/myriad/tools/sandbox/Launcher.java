@@ -21,7 +21,31 @@ import java.util.concurrent.LinkedBlockingQueue;
  * guarded by {@code this}.
  */
 final class Launcher implements AutoCloseable {
-    private final BlockingQueue<FutureTask<Process>> queue = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Start> queue = new LinkedBlockingQueue<>();
+
+    /** A queued start; {@code state} decides, once, between starting it and cancelling it. */
+    private static final class Start extends FutureTask<Process> {
+        private static final int QUEUED = 0;
+        private static final int TAKEN = 1;
+        private static final int DROPPED = 2;
+        private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+
+        Start(ProcessBuilder builder) {
+            super(builder::start);
+        }
+
+        @Override
+        public void run() {
+            if (state.compareAndSet(QUEUED, TAKEN)) {
+                super.run();
+            }
+        }
+
+        /** True when the process will never start; false when it is starting or started. */
+        boolean drop() {
+            return state.compareAndSet(QUEUED, DROPPED);
+        }
+    }
     private Thread thread;
     private boolean closed;
 
@@ -46,13 +70,16 @@ final class Launcher implements AutoCloseable {
     }
 
     /**
-     * Starts {@code builder}'s process on the launcher thread. Waits for the start even when
-     * interrupted, so that a started process is never lost: the caller gets it and the interrupt
-     * stays set for the caller to act on.
+     * Starts {@code builder}'s process on the launcher thread. Interrupted while the start still
+     * waits in the queue, it never starts (a killed run starts no command). Interrupted once the
+     * launcher took it, it waits for the start, so that a started process is never lost: the
+     * caller gets it and the interrupt stays set for the caller to act on.
+     *
+     * @throws SandboxException when interrupted before the start was taken (the interrupt is kept)
      */
     Process start(ProcessBuilder builder) throws IOException {
         ensureStarted();
-        FutureTask<Process> task = new FutureTask<>(builder::start);
+        Start task = new Start(builder);
         queue.add(task);
         boolean interrupted = false;
         try {
@@ -61,6 +88,10 @@ final class Launcher implements AutoCloseable {
                     return task.get();
                 } catch (InterruptedException e) {
                     interrupted = true;
+                    if (task.drop()) {
+                        queue.remove(task);
+                        throw new SandboxException("the command was cancelled before it started", false);
+                    }
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof IOException io) {
                         throw io;

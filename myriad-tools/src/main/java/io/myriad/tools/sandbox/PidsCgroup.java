@@ -70,6 +70,20 @@ final class PidsCgroup {
             return dir.resolve("cgroup.procs");
         }
 
+        /** Kills every process still in the group and removes it if the kernel has reaped them; true when it is gone. */
+        boolean tryRemove() {
+            if (!Files.exists(dir)) {
+                return true;
+            }
+            killAll();
+            try {
+                Files.deleteIfExists(dir);
+                return true;
+            } catch (IOException e) {
+                return false; // still busy: the killed tasks are not reaped yet
+            }
+        }
+
         /** Kills every process still in the group, then removes it; gives up after a while. */
         void remove() {
             for (int attempt = 0; attempt < 200 && Files.exists(dir); attempt++) {
@@ -89,7 +103,17 @@ final class PidsCgroup {
             }
         }
 
-        private void killAll() {
+        /** Kills every process in the group: at once through {@code cgroup.kill} (Linux 5.14+), else one by one. */
+        void killAll() {
+            Path kill = dir.resolve("cgroup.kill");
+            if (Files.exists(kill)) {
+                try {
+                    Files.writeString(kill, "1");
+                    return;
+                } catch (IOException e) {
+                    // not writable here: kill the members one by one
+                }
+            }
             try {
                 for (String line : Files.readAllLines(procs())) {
                     if (!line.isBlank()) {

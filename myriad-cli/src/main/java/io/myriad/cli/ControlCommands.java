@@ -1,0 +1,267 @@
+package io.myriad.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.myriad.core.audit.AuditEntry;
+import io.myriad.core.auth.AccessDenied;
+import io.myriad.core.auth.Permission;
+import io.myriad.core.auth.Principal;
+import io.myriad.core.control.Action;
+import io.myriad.core.control.Control;
+import io.myriad.core.control.Scope;
+import io.myriad.core.journal.Journal;
+import io.myriad.core.journal.JournalFenceException;
+import io.myriad.core.journal.JournalRecord;
+import io.myriad.core.journal.RunEvent;
+import io.myriad.core.journal.RunRepository;
+import io.myriad.core.run.RunFold;
+import io.myriad.store.SqliteStore;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code myriad kill}, {@code pause} and {@code resume}: the operator's controls over running work. */
+final class ControlCommands {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ControlCommands() {}
+
+    /** Records a control and its audit record (action {@code control.<action>}, actor the principal). */
+    static Control record(SqliteStore store, Principal who, Action action, Scope scope, String reason) {
+        long now = System.currentTimeMillis();
+        Control c = store.record(now, who.actor(), action, scope, reason);
+        String tenant = switch (scope) {
+            case Scope.Fleet f -> f.tenant();
+            case Scope.Tenant t -> t.tenant();
+            case Scope.Run r -> store.run(r.runId()).map(RunRepository.RunRow::tenant).orElse(Principal.DEFAULT_TENANT);
+            case Scope.All a -> Principal.ALL_TENANTS;
+        };
+        store.appendAudit(List.of(new AuditEntry(now, tenant, who.actor(), action.auditAction(), scope.describe(),
+                JSON.createObjectNode().put("seq", c.seq()).put("scope", scope.kind()).put("value", scope.value())
+                        .put("reason", reason).toString()))).join();
+        return c;
+    }
+
+    /** {@code myriad kill RUN | --fleet NAME [--tenant T] | --tenant T | --all}. */
+    @Command(name = "kill", mixinStandardHelpOptions = true,
+            description = {"Cancels runs at once: a run, a fleet, a tenant or everything.",
+                    "Queued work is dropped, model calls are abandoned, sandboxed commands are killed; each run journals",
+                    "run_cancelled naming who killed it. Live `myriad run` processes apply it within a fraction of a second;",
+                    "runs no process is driving are cancelled by this command. A kill is not a lock: new work can start",
+                    "afterwards (pause a fleet to hold it)."})
+    static final class Kill implements Callable<Integer> {
+        @Parameters(arity = "0..1", paramLabel = "RUN", description = "The run to kill.")
+        String runId;
+
+        @Option(names = "--fleet", paramLabel = "NAME", description = "Kill every run of this fleet (of --tenant, default: default).")
+        String fleet;
+
+        @Option(names = "--tenant", paramLabel = "T", description = "Alone: kill every run of this tenant. With --fleet: the fleet's tenant.")
+        String tenant;
+
+        @Option(names = "--all", description = "Kill every run of every tenant (needs the control permission everywhere).")
+        boolean all;
+
+        @Option(names = "--reason", paramLabel = "TEXT", defaultValue = "", description = "Why; journaled and audited.")
+        String reason;
+
+        @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "1500ms",
+                description = "How long live processes get to cancel their runs before this command cancels what is left"
+                        + " (default ${DEFAULT-VALUE}).")
+        String wait;
+
+        @Mixin
+        DataDir data;
+
+        @Mixin
+        Caller caller;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            long waitMillis = io.myriad.cli.fleet.Durations.parse(wait).toMillis();
+            int given = (runId != null ? 1 : 0) + (fleet != null ? 1 : 0) + (all ? 1 : 0) + (tenant != null && fleet == null ? 1 : 0);
+            if (given != 1 || all && tenant != null || runId != null && tenant != null) {
+                err.println("myriad: kill: name exactly one of RUN, --fleet NAME [--tenant T], --tenant T, --all");
+                return Main.EXIT_BAD_INPUT;
+            }
+            try (SqliteStore store = SqliteStore.open(data.database())) {
+                Principal who = caller.principal(store);
+                Scope scope;
+                if (runId != null) {
+                    Access.run(store, who, runId, Permission.CONTROL);
+                    scope = new Scope.Run(runId);
+                } else if (fleet != null) {
+                    String t = tenant != null ? tenant : Principal.DEFAULT_TENANT;
+                    who.require(Permission.CONTROL, t);
+                    scope = new Scope.Fleet(t, fleet);
+                } else if (tenant != null) {
+                    who.require(Permission.CONTROL, tenant);
+                    scope = new Scope.Tenant(tenant);
+                } else {
+                    if (!who.canEverywhere(Permission.CONTROL)) {
+                        throw new AccessDenied(who.actor() + " may not kill everything: that needs the "
+                                + Permission.CONTROL.label() + " permission in every tenant; kill a tenant or a fleet instead");
+                    }
+                    scope = new Scope.All();
+                }
+                long begin = System.nanoTime();
+                Control c = record(store, who, Action.KILL, scope, reason);
+                List<RunRepository.RunRow> targets = store.unfinishedRuns(scope);
+                List<String> byCommand = new ArrayList<>();
+                List<String> failed = new ArrayList<>();
+                // Runs waiting for a person are driven by no process: cancel them now.
+                for (RunRepository.RunRow row : targets) {
+                    if (row.status().state().awaitsHuman()) {
+                        cancel(store, row.runId(), c.cancelReason(), byCommand, failed);
+                    }
+                }
+                long deadline = System.nanoTime() + waitMillis * 1_000_000;
+                List<RunRepository.RunRow> left = store.unfinishedRuns(scope);
+                while (!left.isEmpty() && System.nanoTime() < deadline) {
+                    sleep(50);
+                    left = store.unfinishedRuns(scope);
+                }
+                for (RunRepository.RunRow row : left) {
+                    cancel(store, row.runId(), c.cancelReason() + " (no live process was driving it)", byCommand, failed);
+                }
+                long took = (System.nanoTime() - begin) / 1_000_000;
+                int byProcesses = targets.size() - byCommand.size() - failed.size();
+                out.printf("killed %s (control #%d by %s): %d run%s cancelled in %d ms (%d by their processes, %d by this command)%n",
+                        scope.describe(), c.seq(), who.actor(), targets.size() - failed.size(), targets.size() == 1 ? "" : "s",
+                        took, Math.max(0, byProcesses), byCommand.size());
+                byCommand.stream().limit(10).forEach(r -> out.println("  cancelled " + r));
+                failed.forEach(r -> err.println("myriad: kill: could not cancel " + r));
+                return failed.isEmpty() ? Main.EXIT_OK : Main.EXIT_PLATFORM;
+            }
+        }
+
+        /** Cancels a run with a fenced append; a live writer that appended first makes it read again and retry. */
+        private static void cancel(SqliteStore store, String runId, String reason, List<String> done, List<String> failed) {
+            for (int attempt = 0; attempt < 5; attempt++) {
+                RunFold fold = RunFold.of(store.read(runId).stream().map(JournalRecord::event).toList());
+                if (fold.state().isFinal()) {
+                    return; // its process got there first
+                }
+                long expected = fold.seq();
+                RunEvent.RunCancelled event = new RunEvent.RunCancelled(System.currentTimeMillis(), reason);
+                fold.apply(event);
+                try {
+                    store.append(new Journal.Append(runId, expected, List.of(event), fold.status())).join();
+                    done.add(runId);
+                    return;
+                } catch (CompletionException e) {
+                    if (!(e.getCause() instanceof JournalFenceException)) {
+                        throw e;
+                    }
+                }
+            }
+            failed.add(runId + ": another process kept appending to it");
+        }
+    }
+
+    /** The fleet a pause or resume names. */
+    static final class FleetArg {
+        @Option(names = "--fleet", required = true, paramLabel = "NAME", description = "The fleet.")
+        String fleet;
+
+        @Option(names = "--tenant", paramLabel = "T", defaultValue = Principal.DEFAULT_TENANT,
+                description = "The fleet's tenant (default ${DEFAULT-VALUE}).")
+        String tenant;
+    }
+
+    /** {@code myriad pause --fleet NAME [--tenant T]}. */
+    @Command(name = "pause", mixinStandardHelpOptions = true,
+            description = {"Pauses a fleet: live processes stop its runs at their next step boundary (work in flight finishes",
+                    "and is journaled, nothing is cancelled) and `myriad run` of it waits, until `myriad resume`."})
+    static final class Pause implements Callable<Integer> {
+        @ArgGroup(exclusive = false, multiplicity = "1")
+        FleetArg target;
+
+        @Option(names = "--reason", paramLabel = "TEXT", defaultValue = "", description = "Why; audited.")
+        String reason;
+
+        @Mixin
+        DataDir data;
+
+        @Mixin
+        Caller caller;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (SqliteStore store = SqliteStore.open(data.database())) {
+                Principal who = caller.principal(store);
+                who.require(Permission.CONTROL, target.tenant);
+                Optional<Control> already = store.pause(target.tenant, target.fleet);
+                if (already.isPresent()) {
+                    spec.commandLine().getOut().println("fleet " + target.fleet + " (tenant " + target.tenant
+                            + ") is already paused (by " + already.get().actor() + "); myriad resume --fleet " + target.fleet);
+                    return Main.EXIT_OK;
+                }
+                Control c = record(store, who, Action.PAUSE, new Scope.Fleet(target.tenant, target.fleet), reason);
+                spec.commandLine().getOut().println("paused fleet " + target.fleet + " (tenant " + target.tenant + ", control #"
+                        + c.seq() + "): its runs stop at their next step boundary and keep their work;"
+                        + " myriad resume --fleet " + target.fleet + " continues them");
+                return Main.EXIT_OK;
+            }
+        }
+    }
+
+    /** {@code myriad resume --fleet NAME [--tenant T]}. */
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = "Resumes a paused fleet: live processes drive its runs again from where they stopped.")
+    static final class Resume implements Callable<Integer> {
+        @ArgGroup(exclusive = false, multiplicity = "1")
+        FleetArg target;
+
+        @Mixin
+        DataDir data;
+
+        @Mixin
+        Caller caller;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (SqliteStore store = SqliteStore.open(data.database())) {
+                Principal who = caller.principal(store);
+                who.require(Permission.CONTROL, target.tenant);
+                if (store.pause(target.tenant, target.fleet).isEmpty()) {
+                    spec.commandLine().getOut().println("fleet " + target.fleet + " (tenant " + target.tenant + ") is not paused");
+                    return Main.EXIT_OK;
+                }
+                Control c = record(store, who, Action.RESUME, new Scope.Fleet(target.tenant, target.fleet), "");
+                spec.commandLine().getOut().println("resumed fleet " + target.fleet + " (tenant " + target.tenant + ", control #"
+                        + c.seq() + ")");
+                return Main.EXIT_OK;
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.myriad.core.MyriadException("interrupted while waiting for the runs to stop", false, e);
+        }
+    }
+}
