@@ -489,6 +489,7 @@ public final class FleetRunner {
         void parkedForApproval(RunHandle h, AgentRuntime agent, RunFold fold, boolean throttled) {
             active.remove(h);
             h.passivate();
+            h.leave(); // the poll's resume takes it again (a kill meanwhile is journaled by `myriad kill`)
             if (throttled) {
                 parking.throttled.put(h.runId, new Parked(h, agent, this, Long.MAX_VALUE));
             } else {
