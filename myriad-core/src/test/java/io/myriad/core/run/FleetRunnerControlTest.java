@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Kill and pause on the fleet runner: nothing leaves after a kill; a pause keeps the work. */
+@org.junit.jupiter.api.Timeout(60)
 class FleetRunnerControlTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int RUNS = 50;
@@ -50,7 +51,8 @@ class FleetRunnerControlTest {
 
     @AfterEach
     void close() {
-        threads.close();
+        // Interrupts a runner a failed test left waiting, instead of waiting for it forever.
+        threads.shutdownNow();
         timer.shutdownNow();
     }
 
@@ -210,7 +212,20 @@ class FleetRunnerControlTest {
         s.runner().pause();
         int requests = model.requests.get();
         model.releaseAll();
-        s.summary().get(10, TimeUnit.SECONDS); // answers that end runs need no further step
+        try {
+            s.summary().get(10, TimeUnit.SECONDS); // answers that end runs need no further step
+        } catch (java.util.concurrent.TimeoutException e) {
+            StringBuilder b = new StringBuilder("runs not final: parked=" + s.runner().parkedRuns() + ", held=" + model.held.size()
+                    + ", requests=" + model.requests.get() + "\n");
+            for (int i = 0; i < RUNS; i++) {
+                var ev = events(i);
+                if (!RunFold.of(ev).state().isFinal()) {
+                    b.append("t").append(i).append(": ").append(ev.stream().map(x -> x.getClass().getSimpleName()).toList()).append("\n");
+                }
+            }
+            System.out.println(b);
+            throw e;
+        }
         assertThat(model.requests).hasValue(requests);
         assertThat(s.summary().get().succeeded()).isEqualTo(RUNS);
     }

@@ -44,7 +44,7 @@ class FleetRunnerTest {
 
     @AfterEach
     void stop() {
-        virtualThreads.close();
+        virtualThreads.shutdownNow(); // interrupts a runner a failed test left waiting
         timer.shutdownNow();
     }
 
