@@ -141,7 +141,7 @@ public final class ShellTool implements Tool {
         });
         Outcome outcome;
         try {
-            outcome = sandbox.run(context.workspace(), command, timeout);
+            outcome = sandbox.run(context.workspace(), command, timeout, context.cancellation()::onCancel);
         } catch (SandboxException e) {
             throw new ToolException(e.getMessage(), e);
         }

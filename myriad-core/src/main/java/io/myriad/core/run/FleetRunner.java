@@ -152,11 +152,20 @@ public final class FleetRunner {
         Objects.requireNonNull(scope, "scope");
         Objects.requireNonNull(reason, "reason");
         kills.add(new Kill(scope, reason));
+        // Signals first (quick syscalls: sandboxed processes die), then interrupts and take-overs:
+        // the threads those wake would otherwise compete with the signals still to send.
+        List<Map.Entry<RunHandle, Ending>> covered = new ArrayList<>();
         for (Map.Entry<RunHandle, Ending> e : active.entrySet()) {
-            RunHandle h = e.getKey();
-            if (killReason(h.runId).isEmpty()) {
-                continue;
+            if (killReason(e.getKey().runId).isPresent()) {
+                covered.add(e);
+                Runnable signal = e.getKey().signalTool;
+                if (signal != null) {
+                    signal.run();
+                }
             }
+        }
+        for (Map.Entry<RunHandle, Ending> e : covered) {
+            RunHandle h = e.getKey();
             Runnable cancel = h.cancelTool;
             if (cancel != null) {
                 cancel.run(); // the step journals the cancellation as soon as the call returns
@@ -164,7 +173,7 @@ public final class FleetRunner {
             if (h.enter()) {
                 parked.remove(h);
                 Ending ending = e.getValue();
-                submit(e.getValue().fleet, h.task, () -> cancelTaken(h, ending));
+                submit(ending.fleet, h.task, () -> cancelTaken(h, ending));
             }
         }
     }
@@ -195,6 +204,16 @@ public final class FleetRunner {
             public Registration onKill(Runnable cancel) {
                 h.cancelTool = cancel;
                 return () -> h.cancelTool = null;
+            }
+
+            @Override
+            public Registration onKill(Runnable signal, Runnable interrupt) {
+                h.signalTool = signal;
+                h.cancelTool = interrupt;
+                return () -> {
+                    h.cancelTool = null;
+                    h.signalTool = null;
+                };
             }
         };
     }

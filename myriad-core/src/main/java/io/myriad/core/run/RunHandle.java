@@ -25,6 +25,8 @@ final class RunHandle {
     volatile io.myriad.core.budget.BudgetLedger.Reservation held;
     /** Cancels the tool call in flight, while one is (set and cleared by the step, run by a kill). */
     volatile Runnable cancelTool;
+    /** Stops the tool call's effect at once (kills its processes) without waiting; run before {@link #cancelTool}. */
+    volatile Runnable signalTool;
     /** IDLE, STEPPING or ENDED: who may touch the fold; a kill takes an idle run over. */
     private final java.util.concurrent.atomic.AtomicInteger owner = new java.util.concurrent.atomic.AtomicInteger(IDLE);
     private static final int IDLE = 0;

@@ -200,6 +200,25 @@ class SandboxIT {
     }
 
     @Test
+    void theKillHandedToTheCallerStopsTheCommandFromAnotherThread() throws Exception {
+        String marker = marker();
+        AtomicReference<Runnable> kill = new AtomicReference<>();
+        AtomicReference<Outcome> outcome = new AtomicReference<>();
+        Thread caller = Thread.ofVirtual().start(() ->
+                outcome.set(sandbox.run(ws, "(exec -a bg-" + marker + " sleep 1000) & exec -a fg-" + marker + " sleep 1000",
+                        T, kill::set)));
+        while (caller.isAlive() && !running(marker)) {
+            Thread.sleep(20);
+        }
+        assertThat(kill.get()).as("the sandbox hands its kill over once the command runs").isNotNull();
+        kill.get().run(); // from this thread, without interrupting the caller
+        caller.join(Duration.ofSeconds(10));
+        assertThat(caller.isAlive()).as("the command ended when killed").isFalse();
+        assertThat(outcome.get().exitCode()).isNotZero();
+        assertNoProcessLeft(marker);
+    }
+
+    @Test
     void aGigabyteOfOutputIsCappedAndDrained() {
         Outcome o = sandbox.run(ws, "head -c 1000000000 /dev/zero | tr '\\0' a; echo end >&2", T);
         assertThat(o.exitCode()).isZero();
