@@ -50,6 +50,8 @@ public final class DeliveryVerifier {
     private static final Pattern GITLINK = Pattern.compile(
             "(?m)^(new file mode|deleted file mode|old mode|new mode) 160000$|^index \\S+ 160000$");
 
+    private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
+
     private final Sandbox sandbox;
     private final Path scratch;
     private final Path deliveries;
@@ -110,6 +112,10 @@ public final class DeliveryVerifier {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(baseCommit, "baseCommit");
         Objects.requireNonNull(patch, "patch");
+        if (!COMMIT.matcher(baseCommit).matches()) {
+            throw new IllegalArgumentException("baseCommit must be a full commit id (40 or 64 "
+                    + "hex digits), got '" + baseCommit + "'");
+        }
         byte[] bytes = patch.getBytes(StandardCharsets.UTF_8);
         if (patch.isBlank()) {
             return new DeliveryResult.Refused("the diff is empty: nothing was changed");
