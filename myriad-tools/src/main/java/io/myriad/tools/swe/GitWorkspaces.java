@@ -17,11 +17,12 @@ import java.util.stream.Stream;
  *
  * <p>Notes:
  * <ul>
- *   <li>A checkout is a {@link Method#SHARED_CLONE} unless told otherwise: as cheap as a worktree
- *       (measured in {@code GitWorkspacesTest}), and the origin's objects are only read, through
- *       {@code objects/info/alternates}. A worktree shares the origin's object store and refs, and
- *       a hard-linked clone shares the object files' inodes: either lets a checkout damage the
- *       origin.
+ *   <li>A checkout is a {@link Method#SHALLOW_CLONE} unless told otherwise: about as cheap as a
+ *       worktree or a shared clone (measured in {@code GitWorkspacesIT}), it holds the base
+ *       commit's objects only, and shares nothing with the origin, so git also works inside the
+ *       sandbox, where the origin is not visible. A worktree shares the origin's object store and
+ *       refs, and a hard-linked clone the object files' inodes: either lets a checkout damage the
+ *       origin. A shared clone is safe but its git is broken inside the sandbox.
  *   <li>At most {@code maxWorkspaces} checkouts exist at once, counting finished ones kept for
  *       inspection; when the bound is reached the oldest kept one is removed, and when every one
  *       is still in use {@link #create} refuses (a retriable error). Directories left under the
@@ -33,7 +34,15 @@ import java.util.stream.Stream;
 public final class GitWorkspaces {
     /** How a checkout is made. */
     public enum Method {
-        /** {@code git clone --shared}: reads the origin's objects, writes its own. */
+        /**
+         * {@code git init} and {@code git fetch --depth 1} of the base commit: self-contained (git
+         * works inside the sandbox, which cannot see the origin), shares nothing with the origin.
+         */
+        SHALLOW_CLONE,
+        /**
+         * {@code git clone --shared}: reads the origin's objects through alternates, writes its
+         * own. Git cannot run on it inside the sandbox, where the origin is not visible.
+         */
         SHARED_CLONE,
         /** {@code git clone --no-hardlinks}: copies every object. Safe, slower, larger. */
         FULL_CLONE,
@@ -140,6 +149,12 @@ public final class GitWorkspaces {
     /** Makes a checkout of {@code sha} at {@code dir} with this instance's method. */
     void checkout(Path repo, String sha, Path dir) {
         switch (method) {
+            case SHALLOW_CLONE -> {
+                git.run(root, "init", "-q", "--", dir.toString());
+                git.run(dir, "fetch", "-q", "--depth", "1", "--no-tags", "--",
+                        repo.toUri().toString(), sha);
+                git.run(dir, "checkout", "-q", "--detach", sha);
+            }
             case SHARED_CLONE -> clone(repo, sha, dir, "--shared");
             case FULL_CLONE -> clone(repo, sha, dir, "--no-hardlinks");
             case WORKTREE -> git.run(repo, "worktree", "add", "-q", "--detach", dir.toString(), sha);
@@ -217,7 +232,7 @@ public final class GitWorkspaces {
         private final Path root;
         private int maxWorkspaces = 64;
         private boolean keep;
-        private Method method = Method.SHARED_CLONE;
+        private Method method = Method.SHALLOW_CLONE;
         private Path git = Path.of("/usr/bin/git");
 
         private Builder(Path root) {
@@ -239,7 +254,7 @@ public final class GitWorkspaces {
             return this;
         }
 
-        /** How checkouts are made; {@link Method#SHARED_CLONE} unless set. */
+        /** How checkouts are made; {@link Method#SHALLOW_CLONE} unless set. */
         public Builder method(Method method) {
             this.method = Objects.requireNonNull(method, "method");
             return this;
