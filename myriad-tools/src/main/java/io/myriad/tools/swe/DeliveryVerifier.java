@@ -28,10 +28,11 @@ import java.util.regex.Pattern;
  *       throw-away index (the checkout's own index is never trusted), untracked files included,
  *       ignored files not.
  *   <li>Guards refuse it without running anything: empty, larger than {@code maxDiffBytes}, a
- *       path with a {@code .git} component, a submodule entry, or (unless the task allows it) a
- *       test file.
+ *       path with a {@code .git} component, a submodule entry, (unless the task allows it) a
+ *       test file, or, once applied to a fresh checkout of the base, files holding more than
+ *       {@code maxWrittenBytes} (a compressed binary diff can be small and write a lot).
  *   <li>In a fresh checkout of the base the set-up and test commands run in the sandbox and the
- *       test must fail; in another fresh checkout with the diff applied they run again and the
+ *       test must fail; in the fresh checkout with the diff applied they run again and the
  *       test must pass. Otherwise the result is {@link DeliveryResult.Unverified} with the
  *       evidence.
  *   <li>A verified diff is committed in that second checkout (its index, so nothing the tests
@@ -56,6 +57,7 @@ public final class DeliveryVerifier {
     private final Path scratch;
     private final Path deliveries;
     private final long maxDiffBytes;
+    private final long maxWrittenBytes;
     private final Predicate<String> testPaths;
     private final Duration timeout;
     private final Git git;
@@ -64,6 +66,7 @@ public final class DeliveryVerifier {
     private DeliveryVerifier(Builder b) {
         this.sandbox = b.sandbox;
         this.maxDiffBytes = b.maxDiffBytes;
+        this.maxWrittenBytes = b.maxWrittenBytes;
         this.testPaths = b.testPaths;
         this.timeout = b.timeout;
         this.git = new Git(b.git);
@@ -148,22 +151,6 @@ public final class DeliveryVerifier {
         }
         Path repo = Git.localPath(task.repository());
         List<Evidence.Step> steps = new ArrayList<>();
-        Path before = freshCheckout(repo, baseCommit, task.id() + "-before");
-        try {
-            Optional<String> failed = runChecks(task, before, Evidence.Phase.SETUP_BEFORE,
-                    Evidence.Phase.TEST_BEFORE, steps);
-            if (failed.isPresent()) {
-                return new DeliveryResult.Unverified(failed.get() + " on the base, before the "
-                        + "diff", new Evidence(files, bytes.length, steps));
-            }
-            if (steps.getLast().passed()) {
-                return new DeliveryResult.Unverified("the test command already passes on the "
-                        + "base: it cannot prove the diff fixes anything",
-                        new Evidence(files, bytes.length, steps));
-            }
-        } finally {
-            GitWorkspaces.delete(before);
-        }
         Path after = freshCheckout(repo, baseCommit, task.id() + "-after");
         try {
             Git.Result applied = git.attempt(after, Map.of(), bytes, "apply", "--index",
@@ -172,6 +159,27 @@ public final class DeliveryVerifier {
                 return new DeliveryResult.Unverified("the diff does not apply to base "
                         + baseCommit + ": " + applied.err().strip(),
                         new Evidence(files, bytes.length, steps));
+            }
+            long written = writtenBytes(after, baseCommit);
+            if (written > maxWrittenBytes) {
+                return new DeliveryResult.Refused("the diff writes files of " + written
+                        + " bytes in all, over the cap of " + maxWrittenBytes + " bytes");
+            }
+            Path before = freshCheckout(repo, baseCommit, task.id() + "-before");
+            try {
+                Optional<String> failed = runChecks(task, before, Evidence.Phase.SETUP_BEFORE,
+                        Evidence.Phase.TEST_BEFORE, steps);
+                if (failed.isPresent()) {
+                    return new DeliveryResult.Unverified(failed.get() + " on the base, before "
+                            + "the diff", new Evidence(files, bytes.length, steps));
+                }
+                if (steps.getLast().passed()) {
+                    return new DeliveryResult.Unverified("the test command already passes on "
+                            + "the base: it cannot prove the diff fixes anything",
+                            new Evidence(files, bytes.length, steps));
+                }
+            } finally {
+                GitWorkspaces.delete(before);
             }
             Optional<String> failed = runChecks(task, after, Evidence.Phase.SETUP_AFTER,
                     Evidence.Phase.TEST_AFTER, steps);
@@ -187,6 +195,30 @@ public final class DeliveryVerifier {
         } finally {
             GitWorkspaces.delete(after);
         }
+    }
+
+    /**
+     * The total size of the files the staged change creates or modifies: a compressed binary
+     * diff can be small and still write a large file, so the diff's own size is not enough.
+     */
+    private long writtenBytes(Path checkout, String baseCommit) {
+        String raw = git.run(checkout, "diff", "--cached", "--raw", "-z", "--no-renames",
+                "--no-abbrev", baseCommit, "--");
+        StringBuilder blobs = new StringBuilder();
+        for (String field : raw.split("\0")) {
+            if (field.startsWith(":")) {
+                String[] meta = field.substring(1).split(" ");
+                if (meta.length >= 4 && !meta[3].chars().allMatch(c -> c == '0')) {
+                    blobs.append(meta[3]).append('\n');
+                }
+            }
+        }
+        if (blobs.isEmpty()) {
+            return 0;
+        }
+        String sizes = git.run(checkout, Map.of(), blobs.toString().getBytes(StandardCharsets.UTF_8),
+                "cat-file", "--batch-check=%(objectsize)");
+        return sizes.lines().mapToLong(Long::parseLong).sum();
     }
 
     /** Runs set-up then test; a failure message when set-up fails. */
@@ -276,6 +308,7 @@ public final class DeliveryVerifier {
         private final Path scratch;
         private final Path deliveries;
         private long maxDiffBytes = 256 * 1024;
+        private long maxWrittenBytes = 4 * 1024 * 1024;
         private Predicate<String> testPaths = TestPaths.javaAndPython();
         private Duration timeout = Duration.ofMinutes(10);
         private Path git = Path.of("/usr/bin/git");
@@ -292,6 +325,18 @@ public final class DeliveryVerifier {
                 throw new IllegalArgumentException("maxDiffBytes must be positive, got " + max);
             }
             this.maxDiffBytes = max;
+            return this;
+        }
+
+        /**
+         * The most bytes the files a diff creates or modifies may hold in all, after the change;
+         * 4 MiB unless set.
+         */
+        public Builder maxWrittenBytes(long max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxWrittenBytes must be positive, got " + max);
+            }
+            this.maxWrittenBytes = max;
             return this;
         }
 

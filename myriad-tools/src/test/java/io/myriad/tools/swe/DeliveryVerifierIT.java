@@ -187,4 +187,21 @@ class DeliveryVerifierIT {
         assertThat(((DeliveryResult.Refused) r).reason()).matches(
                 "the diff is \\d+ bytes, over the cap of 1024 bytes; make a smaller change");
     }
+
+    @Test
+    void aSmallBinaryDiffThatWritesABigFileIsRefused() throws Exception {
+        var sample = SampleRepos.java(tmp, 6);
+        CodingTask task = sample.task("java-6");
+        RunWorkspace run = workOn(sample, task, sample.fix());
+        Files.write(run.dir().resolve("zeros.bin"), new byte[2 * 1024 * 1024]);
+        DeliveryVerifier v = DeliveryVerifier.builder(sandbox, tmp.resolve("scratch"),
+                tmp.resolve("deliveries")).maxDiffBytes(64 * 1024).maxWrittenBytes(1024 * 1024)
+                .build();
+        assertThat(v.diff(run).length()).as("compressed").isLessThan(64 * 1024);
+        DeliveryResult r = v.submit(task, run);
+        assertThat(r).isInstanceOf(DeliveryResult.Refused.class);
+        assertThat(((DeliveryResult.Refused) r).reason()).startsWith("the diff writes files of "
+                + (2 * 1024 * 1024 + sample.fix().get("src/Scaler.java").length())
+                + " bytes in all, over the cap of 1048576 bytes");
+    }
 }
