@@ -25,8 +25,8 @@ import java.util.regex.Pattern;
  * <p>Notes (the order of the checks):
  * <ol>
  *   <li>The diff is computed by git from the run's checkout against its base commit, with a
- *       throw-away index (the checkout's own index is never trusted), untracked files included,
- *       ignored files not.
+ *       throw-away git directory and index (the checkout's own {@code .git} is never trusted),
+ *       untracked files included, ignored files not.
  *   <li>Guards refuse it without running anything: empty, larger than {@code maxDiffBytes}, a
  *       path with a {@code .git} component, a submodule entry, (unless the task allows it) a
  *       test file, or, once applied to a fresh checkout of the base, files holding more than
@@ -95,19 +95,38 @@ public final class DeliveryVerifier {
 
     /**
      * The binary diff from the checkout's base commit to its files as they are now: tracked and
-     * untracked, without ignored files; computed with a throw-away index.
+     * untracked, without ignored files.
+     *
+     * <p>The checkout's own {@code .git} is never used: whatever can write the workspace (a file
+     * tool outside the sandbox) could have put a command in its configuration ({@code
+     * core.fsmonitor}, a filter driver) that git would run here, on the host. The diff is made
+     * with a throw-away git directory of the platform's, a shared bare clone of the task's
+     * repository, and a throw-away index, with the checkout as work tree.
      */
     public String diff(RunWorkspace workspace) {
-        Path index = scratch.resolve("index-" + checkouts.incrementAndGet());
+        long n = checkouts.incrementAndGet();
+        Path gitDir = scratch.resolve("diff-" + n + ".git");
+        Path index = scratch.resolve("diff-" + n + ".index");
         Map<String, String> env = Map.of("GIT_INDEX_FILE", index.toString());
+        String[] trusted = {"--git-dir=" + gitDir, "--work-tree=" + workspace.dir(),
+                "-c", "core.bare=false", "-c", "core.fsmonitor=false"};
         try {
-            git.run(workspace.dir(), env, null, "add", "-A", "--", ".");
-            return git.run(workspace.dir(), env, null, "diff", "--cached", "--binary",
-                    "--no-renames", "--no-ext-diff", "--no-textconv", "--full-index",
-                    workspace.baseCommit(), "--");
+            git.run(scratch, "clone", "-q", "--shared", "--bare", "--",
+                    workspace.repository().toString(), gitDir.toString());
+            git.run(workspace.dir(), env, null, concat(trusted, "add", "-A", "--", "."));
+            return git.run(workspace.dir(), env, null, concat(trusted, "diff", "--cached",
+                    "--binary", "--no-renames", "--no-ext-diff", "--no-textconv", "--full-index",
+                    workspace.baseCommit(), "--"));
         } finally {
             GitWorkspaces.delete(index);
+            GitWorkspaces.delete(gitDir);
         }
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /** Checks {@code patch} (a git diff) against {@code task} at {@code baseCommit}. */
@@ -252,8 +271,8 @@ public final class DeliveryVerifier {
         String patch = git.run(after, "format-patch", "-1", "--stdout", "--binary", sha);
         Path file = deliveries.resolve(task.id() + ".patch");
         try {
-            Path tmp = Files.writeString(deliveries.resolve(task.id() + ".patch.tmp"), patch,
-                    StandardCharsets.UTF_8);
+            Path tmp = Files.writeString(Files.createTempFile(deliveries, task.id() + "-",
+                    ".patch.tmp"), patch, StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {

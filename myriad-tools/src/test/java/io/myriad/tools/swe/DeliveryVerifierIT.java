@@ -177,6 +177,20 @@ class DeliveryVerifierIT {
     }
 
     @Test
+    void aCommandPlantedInTheCheckoutsGitConfigDoesNotRunWhenTheDiffIsMade() throws Exception {
+        var sample = SampleRepos.python(tmp, 8);
+        CodingTask task = sample.task("py-8");
+        RunWorkspace run = workOn(sample, task, sample.fix());
+        Path marker = tmp.resolve("PLANTED-COMMAND-RAN");
+        Files.writeString(run.dir().resolve(".git/config"), "[core]\n\tfsmonitor = \"touch "
+                + marker + "; echo\"\n", java.nio.file.StandardOpenOption.APPEND);
+        String diff = verifier(64 * 1024).diff(run);
+        assertThat(marker).doesNotExist();
+        assertThat(diff).startsWith("diff --git a/scaler.py b/scaler.py")
+                .contains("+    return x * 10");
+    }
+
+    @Test
     void aDiffOverTheCapIsRefused() throws Exception {
         var sample = SampleRepos.java(tmp, 5);
         CodingTask task = sample.task("java-5");
