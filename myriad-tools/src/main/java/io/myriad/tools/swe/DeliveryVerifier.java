@@ -73,6 +73,11 @@ public final class DeliveryVerifier {
         try {
             this.scratch = Files.createDirectories(b.scratch).toRealPath();
             this.deliveries = Files.createDirectories(b.deliveries).toRealPath();
+            try (var left = Files.list(scratch)) {
+                for (Path p : left.toList()) {
+                    GitWorkspaces.delete(p);
+                }
+            }
         } catch (IOException e) {
             throw new SweException("cannot create the verifier's folders: " + e.getMessage(),
                     false, e);
@@ -81,7 +86,8 @@ public final class DeliveryVerifier {
 
     /**
      * @param sandbox    runs the set-up and test commands
-     * @param scratch    where fresh checkouts are made, and removed after each check
+     * @param scratch    where fresh checkouts are made, and removed after each check; this
+     *                   verifier's alone: what an earlier process left there is removed
      * @param deliveries where patch files are written
      */
     public static Builder builder(Sandbox sandbox, Path scratch, Path deliveries) {

@@ -28,7 +28,7 @@ class SampleReposIT {
     }
 
     @Test
-    void verifyTakesOnlyAFullCommitId(@TempDir Path tmp) throws Exception {
+    void verifyTakesOnlyAFullCommitIdAndClearsItsScratchFolder(@TempDir Path tmp) throws Exception {
         var s = SampleRepos.python(tmp, 0);
         try (var sandbox = io.myriad.tools.sandbox.Sandbox.builder().build()) {
             DeliveryVerifier v = DeliveryVerifier.builder(sandbox, tmp.resolve("s"),
@@ -36,6 +36,9 @@ class SampleReposIT {
             assertThatThrownBy(() -> v.verify(s.task("t"), "main", "x"))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("full commit id");
+            Path left = java.nio.file.Files.createDirectories(tmp.resolve("s/t-after-3/.git"));
+            DeliveryVerifier.builder(sandbox, tmp.resolve("s"), tmp.resolve("d")).build();
+            assertThat(left.getParent()).as("left by an earlier process").doesNotExist();
         }
     }
 }
