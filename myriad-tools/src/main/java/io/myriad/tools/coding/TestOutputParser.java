@@ -51,7 +51,8 @@ public final class TestOutputParser {
     public TestReport parse(String output, int exitCode, Duration duration, boolean timedOut) {
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(duration, "duration");
-        List<String> lines = ANSI.matcher(output).replaceAll("").replace("\r\n", "\n").replace('\r', '\n').lines().toList();
+        List<String> lines = ANSI.matcher(output).replaceAll("").replace("\r\n", "\n")
+                .replace('\r', '\n').lines().toList();
         int code = timedOut ? -1 : exitCode;
         for (RunnerFormat format : RunnerFormat.ALL) {
             Optional<RunnerFormat.Parsed> parsed = format.parse(lines);
