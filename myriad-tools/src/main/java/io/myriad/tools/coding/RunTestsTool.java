@@ -29,6 +29,10 @@ import java.util.regex.Pattern;
  * {@link Effect#READ_ONLY}: a test run writes build output and caches ({@code target/},
  * {@code __pycache__}) into the workspace, so it must not run beside the run's edits.
  *
+ * <p>A report is an ordinary result even when tests fail: failing tests are what the agent
+ * came to fix. Only a refusal (every slot busy) is an error result; a bad filter or a sandbox that
+ * cannot start is a {@code ToolException}.
+ *
  * <p>Notes: the command runs as {@code { timeout -k 5 T bash -c CMD; } 2>&1 | tail -c N} under
  * {@code pipefail}: stdout and stderr interleaved as written, the exit code the command's, and
  * the last {@code N} bytes kept, because every runner prints its summary at the end while the
@@ -137,7 +141,7 @@ public final class RunTestsTool implements Tool {
         return ToolDefinition.of(NAME, """
                 Run the task's tests in the workspace (sandboxed, no network) and get a short \
                 report: the verdict (PASSED, FAILED, ERROR, TIMED_OUT), the counts, and the \
-                first failures with their messages. """ + filter, """
+                first failures with their messages.""" + " " + filter, """
                 {
                   "type": "object",
                   "properties": {
