@@ -53,6 +53,7 @@ public final class GitGuard {
     private static final Pattern SEPARATORS = Pattern.compile("&&|\\|\\||[;&|\\n()`{}]|\\$\\(");
     private static final Pattern REDIRECT = Pattern.compile(
             "(?:\\d*|&)>{1,2}\\|?\\s*(\"[^\"]*\"|'[^']*'|[^\\s;&|<>()]+)");
+    private static final Pattern DURATION = Pattern.compile("[0-9.]+[smhd]?");
     private static final Pattern ASSIGNMENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=.*");
 
     private GitGuard() {}
@@ -137,9 +138,15 @@ public final class GitGuard {
         }
         List<String> words = words(REDIRECT.matcher(segment).replaceAll(" "));
         int i = 0;
-        while (i < words.size() && (ASSIGNMENT.matcher(words.get(i)).matches()
-                || WRAPPERS.contains(words.get(i)) || (i > 0 && WRAPPERS.contains(words.get(i - 1))
-                && words.get(i).startsWith("-")))) {
+        boolean wrapped = false; // after sudo, env, nice...: skip their options and numbers
+        while (i < words.size()) {
+            String w = words.get(i);
+            if (WRAPPERS.contains(w)) {
+                wrapped = true;
+            } else if (!ASSIGNMENT.matcher(w).matches()
+                    && !(wrapped && (w.startsWith("-") || DURATION.matcher(w).matches()))) {
+                break;
+            }
             i++;
         }
         if (i >= words.size()) {

@@ -57,7 +57,8 @@ class GitGuardTest {
             "git commit -am wip", "git add -A", "git -C . reset --hard", "git checkout -- a.py",
             "git stash", "git config user.name bot", "git branch -D main", "git tag v1",
             "git apply --index fix.patch", "make && git commit -m x", "echo $(git gc)",
-            "chmod +x \".git/hooks/pre-push\""})
+            "chmod +x \".git/hooks/pre-push\"", "timeout 5 rm -rf .git",
+            "env -i FOO=1 nice -n 5 rm .git/HEAD", "cat list | xargs -0 rm -f .git/x"})
     void commandsWritingIntoGitAreRefused(String command) {
         assertThat(GitGuard.shellRefusal(command)).as(command).get().asString()
                 .startsWith("refused: ").contains(".git");
