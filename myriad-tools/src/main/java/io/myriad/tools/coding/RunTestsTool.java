@@ -37,7 +37,10 @@ import java.util.regex.Pattern;
  * {@code pipefail}: stdout and stderr interleaved as written, the exit code the command's, and
  * the last {@code N} bytes kept, because every runner prints its summary at the end while the
  * sandbox keeps the beginning. The inner {@code timeout} stops the command before the sandbox
- * would, so the tail of a run that timed out is still reported.
+ * would, so the tail of a run that timed out is still reported. Python's bytecode cache goes to
+ * a fresh folder in the sandbox's private {@code /tmp}: a cached {@code .pyc} is trusted when
+ * the source's size and mtime (in whole seconds) match, so an agent's same-size edit made in the
+ * second after a run would otherwise be tested as the old code (seen in {@code RunTestsToolIT}).
  */
 public final class RunTestsTool implements Tool {
     static final String NAME = "run_tests";
@@ -199,13 +202,13 @@ public final class RunTestsTool implements Tool {
         Outcome outcome;
         try (TestSlots.Slot held = slot.get()) {
             outcome = sandbox.run(context.workspace(), wrap(command),
-                    settings.timeout().plus(SANDBOX_MARGIN));
+                    runTime().plus(SANDBOX_MARGIN));
         } catch (SandboxException e) {
             throw new ToolException(e.getMessage(), e);
         }
         boolean timedOut = outcome.timedOut() || ((outcome.exitCode() == 124
                 || outcome.exitCode() == 137)
-                && outcome.duration().compareTo(settings.timeout()) >= 0);
+                && outcome.duration().compareTo(runTime()) >= 0);
         String output = outcome.stdout() + (outcome.stderr().isEmpty() ? ""
                 : "\n" + outcome.stderr());
         TestReport report = parser.parse(output, outcome.exitCode(), outcome.duration(),
@@ -241,10 +244,21 @@ public final class RunTestsTool implements Tool {
     }
 
     String wrap(String command) {
-        long inner = Math.max(1, settings.timeout().toSeconds());
+        long inner = runTime().toSeconds();
         int keep = Math.max(1024, Math.min(sandbox.limits().maxOutputBytes() - 1024, 256 * 1024));
-        return "set -o pipefail; { timeout -k 5 " + inner + " bash -c " + quote(command)
+        return "set -o pipefail; export PYTHONPYCACHEPREFIX=\"$(mktemp -d 2>/dev/null || echo "
+                + "/tmp)\"; { timeout -k 5 " + inner + " bash -c " + quote(command)
                 + "; } 2>&1 | tail -c " + keep;
+    }
+
+    /**
+     * The longest a run may take: the task's timeout, within the sandbox's wall time less the
+     * margin the inner {@code timeout} needs to stop the command and hand over its output.
+     */
+    Duration runTime() {
+        Duration cap = sandbox.limits().wallTime().minus(SANDBOX_MARGIN);
+        Duration t = settings.timeout().compareTo(cap) <= 0 ? settings.timeout() : cap;
+        return t.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : t;
     }
 
     static String quote(String s) {

@@ -13,6 +13,7 @@ import io.myriad.core.tool.ToolResult;
 import io.myriad.tools.sandbox.Sandbox;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -89,8 +90,11 @@ class RunTestsToolIT {
                 "tests: 1 passed, 1 failed, 0 errors, 0 skipped", "exit code: 1",
                 "test_add (test_calc.CalcTest.test_add)", "AssertionError: 0 != 4");
 
-        Files.writeString(ws.resolve("calc.py"), Files.readString(ws.resolve("calc.py"))
-                .replaceFirst("a - b", "a + b"));
+        // A same-size fix with the same mtime: a .pyc cached in the workspace would hide it.
+        Path calc = ws.resolve("calc.py");
+        FileTime mtime = Files.getLastModifiedTime(calc);
+        Files.writeString(calc, Files.readString(calc).replaceFirst("a - b", "a + b"));
+        Files.setLastModifiedTime(calc, mtime);
         ToolResult passing = tool.invoke(JSON.createObjectNode(), context());
         assertThat(passing.content()).contains("verdict: PASSED",
                 "tests: 2 passed, 0 failed, 0 errors, 0 skipped", "exit code: 0")

@@ -3,6 +3,7 @@ package io.myriad.tools.coding;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.myriad.tools.sandbox.Limits;
 import io.myriad.tools.sandbox.Sandbox;
 import java.time.Duration;
 import java.util.Optional;
@@ -33,11 +34,24 @@ class RunTestsToolTest {
             assertThat(tool.command(Optional.empty())).isEqualTo("pytest -q");
             assertThat(tool.command(Optional.of("tests/t.py::test_a[1-2]")))
                     .isEqualTo("pytest -q 'tests/t.py::test_a[1-2]'");
-            assertThat(tool.wrap("echo 'hi'")).startsWith("set -o pipefail; { timeout -k 5 90 "
-                    + "bash -c 'echo '\\''hi'\\'''; } 2>&1 | tail -c ");
+            assertThat(tool.wrap("echo 'hi'")).startsWith("set -o pipefail; ")
+                    .contains("export PYTHONPYCACHEPREFIX=")
+                    .contains("{ timeout -k 5 90 bash -c 'echo '\\''hi'\\'''; } 2>&1 | tail -c ");
             assertThat(tool.timeout()).isGreaterThan(Duration.ofSeconds(90 + 600));
             assertThat(tool.name()).isEqualTo("run_tests");
             assertThat(tool.definition().description()).contains("Optionally pass filter");
+            assertThat(tool.runTime()).isEqualTo(Duration.ofSeconds(90));
+        }
+    }
+
+    @Test
+    void aRunEndsBeforeTheSandboxWouldKillIt() {
+        try (Sandbox sandbox = Sandbox.builder()
+                .limits(Limits.DEFAULTS.withWallTime(Duration.ofSeconds(60))).build()) {
+            RunTestsTool tool = RunTestsTool.create(RunTestsTool.Settings.of("make test"),
+                    sandbox, TestSlots.of(1));
+            assertThat(tool.runTime()).isEqualTo(Duration.ofSeconds(45));
+            assertThat(tool.wrap("make test")).contains("timeout -k 5 45 bash -c");
         }
     }
 
