@@ -184,11 +184,11 @@ public final class Sandbox implements AutoCloseable {
         } catch (IOException e) {
             throw new SandboxException("cannot start the command: " + e.getMessage(), true, e);
         }
-        // The outer process only, by its handle: a signal and nothing else. (Process.destroyForcibly
-        // also closes the output streams, and closing one waits for the reader blocked in it, that
-        // is, for the command to die: a kill of a thousand runs took 1.9 s in that wait alone.)
-        // In bubblewrap the outer process's death takes the PID namespace along; the interrupt
-        // that follows a cancel kills the rest as usual.
+        // The outer process only, a signal and nothing else. (Process.destroyForcibly also closes
+        // the output streams, and closing one waits for the reader blocked in it, that is, for the
+        // command to die: a kill of a thousand runs took 1.9 s in that wait alone.) In bubblewrap
+        // the outer process's death takes the PID namespace along; the interrupt that follows a
+        // cancel kills the rest as usual.
         ProcessHandle handle = process.toHandle();
         onStarted.accept(handle::destroyForcibly);
         closeStdin(process);
