@@ -140,6 +140,32 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
     /** How long a connection waits for another process's lock before SQLite reports SQLITE_BUSY. */
     private static final int DEFAULT_BUSY_TIMEOUT_MILLIS = 10_000;
 
+    /**
+     * Switches to WAL. Switching a new database needs an exclusive lock, and SQLite answers
+     * SQLITE_BUSY at once, without its busy handler, while another connection opens the same new
+     * file: try again for as long as the busy timeout allows.
+     */
+    private static void enterWal(Statement s, int busyTimeoutMillis) throws SQLException {
+        long deadline = System.nanoTime() + busyTimeoutMillis * 1_000_000L;
+        while (true) {
+            try {
+                s.execute("PRAGMA journal_mode=WAL");
+                return;
+            } catch (SQLException e) {
+                boolean busy = e.getErrorCode() == 5 || String.valueOf(e.getMessage()).contains("SQLITE_BUSY");
+                if (!busy || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     private static Connection connect(Path file, Sync sync, int busyTimeoutMillis) throws SQLException {
         var props = new java.util.Properties();
         // The driver would otherwise run "select last_insert_rowid()" after every insert.
@@ -147,7 +173,7 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), props);
         try (Statement s = c.createStatement()) {
             s.execute("PRAGMA busy_timeout=" + busyTimeoutMillis);
-            s.execute("PRAGMA journal_mode=WAL");
+            enterWal(s, busyTimeoutMillis);
             s.execute("PRAGMA synchronous=" + sync.name());
             s.execute("PRAGMA cache_size=-262144");
             s.execute("PRAGMA temp_store=MEMORY");
@@ -163,90 +189,105 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         return c;
     }
 
+    /**
+     * Brings the schema to {@link #SCHEMA_VERSION} in one transaction that holds SQLite's write
+     * lock from the start: two processes opening a new database at once (a fleet starting while
+     * `myriad runs ls` looks) would otherwise both read the old version and both migrate.
+     */
     private static void migrate(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
-            int version;
-            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
-                version = rs.getInt(1);
+            int version = userVersion(s);
+            if (version == SCHEMA_VERSION) {
+                return;
             }
             if (version > SCHEMA_VERSION) {
-                throw new SQLException("the journal was written by a newer Myriad (schema " + version
-                        + ", this version knows " + SCHEMA_VERSION + ")");
+                throw newerSchema(version);
             }
-            if (version < 1) {
-                c.setAutoCommit(false);
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS executions (
-                          id TEXT PRIMARY KEY, fleet TEXT NOT NULL, n INTEGER NOT NULL, digest TEXT NOT NULL,
-                          source TEXT NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL DEFAULT 0,
-                          tasks INTEGER NOT NULL)""");
-                s.execute("CREATE INDEX IF NOT EXISTS executions_by_fleet ON executions(fleet, n)");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS runs (
-                          run_id TEXT PRIMARY KEY, execution TEXT NOT NULL, fleet TEXT NOT NULL, task TEXT NOT NULL,
-                          agent TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, steps INTEGER NOT NULL,
-                          model_calls INTEGER NOT NULL, tokens INTEGER NOT NULL, cost REAL NOT NULL, updated_at INTEGER NOT NULL, detail TEXT NOT NULL
-                        ) WITHOUT ROWID""");
-                s.execute("CREATE INDEX IF NOT EXISTS runs_by_execution ON runs(execution)");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS events (
-                          run_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL,
-                          body TEXT NOT NULL, PRIMARY KEY (run_id, seq))""");
-                s.execute("PRAGMA user_version=1");
-                c.commit();
-                c.setAutoCommit(true);
+            s.execute("BEGIN IMMEDIATE");
+            try {
+                migrate(s, userVersion(s)); // again, under the lock: another process may have migrated meanwhile
+                s.execute("COMMIT");
+            } catch (SQLException e) {
+                try {
+                    s.execute("ROLLBACK");
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
             }
-            if (version < 2) {
-                c.setAutoCommit(false);
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS audit (
-                          seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, tenant TEXT NOT NULL, actor TEXT NOT NULL,
-                          action TEXT NOT NULL, subject TEXT NOT NULL, details TEXT NOT NULL, prev TEXT NOT NULL,
-                          hash TEXT NOT NULL)""");
-                s.execute("PRAGMA user_version=2");
-                c.commit();
-                c.setAutoCommit(true);
-            }
-            if (version < 3) {
-                // Tenants own executions (and so runs); journals written before belong to the default tenant.
-                c.setAutoCommit(false);
-                s.execute("ALTER TABLE executions ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default'");
-                s.execute("CREATE INDEX IF NOT EXISTS executions_by_tenant ON executions(tenant, fleet, n)");
-                s.execute("PRAGMA user_version=3");
-                c.commit();
-                c.setAutoCommit(true);
-            }
-            if (version < 4) {
-                // Tenants and API keys: keys are kept only as their SHA-256.
-                c.setAutoCommit(false);
-                s.execute("CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL, created_by TEXT NOT NULL)");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS api_keys (
-                          id TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,
-                          created_by TEXT NOT NULL, revoked_at INTEGER NOT NULL DEFAULT 0)""");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS grants (
-                          key_id TEXT NOT NULL, tenant TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (key_id, tenant, role))""");
-                s.execute("PRAGMA user_version=4");
-                c.commit();
-                c.setAutoCommit(true);
-            }
-            if (version < 6) {
-                // Budgets: tenant ceilings and price overrides (spend is recomputed from the events).
-                c.setAutoCommit(false);
-                BudgetSql.migrate(s);
-                s.execute("PRAGMA user_version=6");
-                c.commit();
-                c.setAutoCommit(true);
-            }
-            if (version < 7) {
-                // Operator controls (kill, pause, resume).
-                c.setAutoCommit(false);
-                ControlSql.create(s);
-                s.execute("PRAGMA user_version=7");
-                c.commit();
-                c.setAutoCommit(true);
-            }
+        }
+    }
+
+    private static int userVersion(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+            return rs.getInt(1);
+        }
+    }
+
+    private static SQLException newerSchema(int version) {
+        return new SQLException("the journal was written by a newer Myriad (schema " + version
+                + ", this version knows " + SCHEMA_VERSION + ")");
+    }
+
+    private static void migrate(Statement s, int version) throws SQLException {
+        if (version > SCHEMA_VERSION) {
+            throw newerSchema(version);
+        }
+        if (version < 1) {
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS executions (
+                      id TEXT PRIMARY KEY, fleet TEXT NOT NULL, n INTEGER NOT NULL, digest TEXT NOT NULL,
+                      source TEXT NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL DEFAULT 0,
+                      tasks INTEGER NOT NULL)""");
+            s.execute("CREATE INDEX IF NOT EXISTS executions_by_fleet ON executions(fleet, n)");
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS runs (
+                      run_id TEXT PRIMARY KEY, execution TEXT NOT NULL, fleet TEXT NOT NULL, task TEXT NOT NULL,
+                      agent TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, steps INTEGER NOT NULL,
+                      model_calls INTEGER NOT NULL, tokens INTEGER NOT NULL, cost REAL NOT NULL, updated_at INTEGER NOT NULL, detail TEXT NOT NULL
+                    ) WITHOUT ROWID""");
+            s.execute("CREATE INDEX IF NOT EXISTS runs_by_execution ON runs(execution)");
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS events (
+                      run_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL,
+                      body TEXT NOT NULL, PRIMARY KEY (run_id, seq))""");
+            s.execute("PRAGMA user_version=1");
+        }
+        if (version < 2) {
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS audit (
+                      seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, tenant TEXT NOT NULL, actor TEXT NOT NULL,
+                      action TEXT NOT NULL, subject TEXT NOT NULL, details TEXT NOT NULL, prev TEXT NOT NULL,
+                      hash TEXT NOT NULL)""");
+            s.execute("PRAGMA user_version=2");
+        }
+        if (version < 3) {
+            // Tenants own executions (and so runs); journals written before belong to the default tenant.
+            s.execute("ALTER TABLE executions ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default'");
+            s.execute("CREATE INDEX IF NOT EXISTS executions_by_tenant ON executions(tenant, fleet, n)");
+            s.execute("PRAGMA user_version=3");
+        }
+        if (version < 4) {
+            // Tenants and API keys: keys are kept only as their SHA-256.
+            s.execute("CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL, created_by TEXT NOT NULL)");
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS api_keys (
+                      id TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,
+                      created_by TEXT NOT NULL, revoked_at INTEGER NOT NULL DEFAULT 0)""");
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS grants (
+                      key_id TEXT NOT NULL, tenant TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (key_id, tenant, role))""");
+            s.execute("PRAGMA user_version=4");
+        }
+        if (version < 6) {
+            // Budgets: tenant ceilings and price overrides (spend is recomputed from the events).
+            BudgetSql.migrate(s);
+            s.execute("PRAGMA user_version=6");
+        }
+        if (version < 7) {
+            // Operator controls (kill, pause, resume).
+            ControlSql.create(s);
+            s.execute("PRAGMA user_version=7");
         }
     }
 
