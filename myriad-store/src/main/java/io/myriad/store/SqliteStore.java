@@ -422,23 +422,8 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
 
     /** The last {@code limit} records of the tenants in {@code scope}, newest first. */
     public List<AuditRecord> latestAudit(int limit, TenantScope scope) {
-        if (scope.all()) {
-            return latestAudit(limit);
-        }
-        if (scope.none()) {
-            return List.of();
-        }
-        return query("SELECT " + AUDIT_COLS + " FROM audit WHERE tenant IN (" + placeholders(scope.tenants().size())
-                + ") ORDER BY seq DESC LIMIT ?", ps -> {
-                    int i = bindAll(ps, 1, scope.tenants());
-                    ps.setInt(i, limit);
-                }, rs -> {
-                    List<AuditRecord> out = new ArrayList<>();
-                    while (rs.next()) {
-                        out.add(auditRecord(rs));
-                    }
-                    return out;
-                });
+        return scoped(scope, () -> latestAudit(limit), "SELECT " + AUDIT_COLS + " FROM audit", "tenant", "seq DESC", limit,
+                SqliteStore::auditRecord);
     }
 
     @Override
@@ -614,35 +599,40 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
 
     /** The newest runs of the tenants in {@code scope}, newest first, at most {@code limit}. */
     public List<RunRow> recentRuns(int limit, TenantScope scope) {
-        if (scope.all()) {
-            return recentRuns(limit);
-        }
-        if (scope.none()) {
-            return List.of();
-        }
-        return query("SELECT " + RUN_COLS + RUNS + "WHERE e.tenant IN (" + placeholders(scope.tenants().size())
-                + ") ORDER BY r.updated_at DESC, r.run_id LIMIT ?", ps -> {
-                    int i = bindAll(ps, 1, scope.tenants());
-                    ps.setInt(i, limit);
-                }, SqliteStore::runRows);
+        return scoped(scope, () -> recentRuns(limit), "SELECT " + RUN_COLS + RUNS, "e.tenant", "r.updated_at DESC, r.run_id",
+                limit, SqliteStore::runRow);
     }
 
     /** Executions of the tenants in {@code scope}, newest first. */
     public List<Execution> executions(int limit, TenantScope scope) {
+        return scoped(scope, () -> executions(limit), "SELECT " + EXEC_COLS + " FROM executions", "tenant",
+                "started_at DESC, n DESC", limit, SqliteStore::execution);
+    }
+
+    private interface Row<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /**
+     * At most {@code limit} rows of {@code select} whose {@code tenantColumn} is in {@code scope},
+     * in {@code orderBy} order: {@code all} when the scope is every tenant, nothing when it is none.
+     */
+    private <T> List<T> scoped(TenantScope scope, java.util.function.Supplier<List<T>> all, String select,
+            String tenantColumn, String orderBy, int limit, Row<T> row) {
         if (scope.all()) {
-            return executions(limit);
+            return all.get();
         }
         if (scope.none()) {
             return List.of();
         }
-        return query("SELECT " + EXEC_COLS + " FROM executions WHERE tenant IN (" + placeholders(scope.tenants().size())
-                + ") ORDER BY started_at DESC, n DESC LIMIT ?", ps -> {
+        return query(select + " WHERE " + tenantColumn + " IN (" + placeholders(scope.tenants().size()) + ") ORDER BY "
+                + orderBy + " LIMIT ?", ps -> {
                     int i = bindAll(ps, 1, scope.tenants());
                     ps.setInt(i, limit);
                 }, rs -> {
-                    List<Execution> out = new ArrayList<>();
+                    List<T> out = new ArrayList<>();
                     while (rs.next()) {
-                        out.add(execution(rs));
+                        out.add(row.read(rs));
                     }
                     return out;
                 });
