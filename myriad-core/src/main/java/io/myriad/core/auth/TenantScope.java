@@ -11,7 +11,7 @@ public record TenantScope(boolean all, Set<String> tenants) {
     public static final TenantScope ALL = new TenantScope(true, Set.of());
 
     public TenantScope {
-        tenants = Set.copyOf(new TreeSet<>(tenants));
+        tenants = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(tenants)); // in name order, always
     }
 
     public static TenantScope only(Set<String> tenants) {

@@ -208,7 +208,11 @@ class FleetRunnerControlTest {
         Started s = start(tool);
         awaitCondition(() -> model.held.size() == RUNS);
         model.releaseAll();
-        awaitCondition(() -> model.held.size() == RUNS); // second model call of every run, after its tool call
+        try {
+            awaitCondition(() -> model.held.size() == RUNS); // second model call of every run, after its tool call
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + notFinal(s), e);
+        }
         s.runner().pause();
         int requests = model.requests.get();
         model.releaseAll();
@@ -241,6 +245,22 @@ class FleetRunnerControlTest {
         s.runner().kill(new Scope.All(), "killed by local:carol");
         assertThat(s.summary().get(10, TimeUnit.SECONDS).cancelled()).isEqualTo(RUNS);
         assertThat(tool.started).hasValue(0);
+    }
+
+    /** The runs that are not final, with their events: what a timed-out wait leaves behind. */
+    private String notFinal(Started s) {
+        StringBuilder b = new StringBuilder("held=" + model.held.size() + ", requests=" + model.requests.get() + ", parked="
+                + s.runner().parkedRuns() + ", summary done=" + s.summary().isDone() + "\n");
+        if (s.summary().isDone()) {
+            b.append(s.summary().join()).append('\n');
+        }
+        for (int i = 0; i < RUNS; i++) {
+            var ev = events(i);
+            if (ev.isEmpty() || !RunFold.of(ev).state().isFinal()) {
+                b.append("t").append(i).append(": ").append(ev.stream().map(x -> x.getClass().getSimpleName()).toList()).append('\n');
+            }
+        }
+        return b.toString();
     }
 
     private static void awaitCondition(BooleanSupplier condition) throws InterruptedException {
