@@ -250,14 +250,17 @@ public final class Sandbox implements AutoCloseable {
      * machine: a thousand commands killed at once would spend seconds there.
      */
     private void kill(Process process, Optional<PidsCgroup.Group> group) {
+        // By handle: a signal only. Process.destroyForcibly also closes the output streams, which
+        // loses what the readers have not read yet (an unconfined command's last line, under load)
+        // and blocks until the reader blocked in them returns.
         if (group.isPresent()) {
             // bubblewrap's init dies with the outer process and takes its PID namespace along;
             // the reaper kills anything left in the cgroup (no file I/O on the caller's thread).
-            process.destroyForcibly();
+            process.toHandle().destroyForcibly();
             return;
         }
         List<ProcessHandle> tree = mode == Mode.NONE ? process.descendants().toList() : List.of();
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         tree.forEach(ProcessHandle::destroyForcibly);
     }
 

@@ -207,15 +207,18 @@ class SandboxIT {
         Thread caller = Thread.ofVirtual().start(() ->
                 outcome.set(sandbox.run(ws, "(exec -a bg-" + marker + " sleep 1000) & exec -a fg-" + marker + " sleep 1000",
                         T, kill::set)));
-        while (caller.isAlive() && !running(marker)) {
+        // Both sleeps themselves, not the outer command line that names them: bubblewrap must be
+        // set up (its init dies with the outer process only once it runs).
+        while (caller.isAlive() && !(running("^fg-" + marker + " 1000$") && running("^bg-" + marker + " 1000$"))) {
             Thread.sleep(20);
         }
         assertThat(kill.get()).as("the sandbox hands its kill over once the command runs").isNotNull();
         kill.get().run(); // from this thread, without interrupting the caller
-        caller.join(Duration.ofSeconds(10));
-        assertThat(caller.isAlive()).as("the command ended when killed").isFalse();
+        assertNoProcessLeft(marker); // the command and its background process, at once
+        // The caller then collects what the command wrote (its readers may wait out their grace).
+        caller.join(Duration.ofSeconds(30));
+        assertThat(caller.isAlive()).as("the caller returned once the command was killed").isFalse();
         assertThat(outcome.get().exitCode()).isNotZero();
-        assertNoProcessLeft(marker);
     }
 
     @Test
