@@ -33,6 +33,18 @@ final class Access {
                 .orElseThrow(() -> new NotFound("no execution " + executionId + " among those you may see"));
     }
 
+    /**
+     * The tenants where {@code who} holds {@code permission}, for a listing; a principal that
+     * holds it nowhere is refused.
+     */
+    static io.myriad.core.auth.TenantScope scope(Principal who, Permission permission) {
+        io.myriad.core.auth.TenantScope scope = who.scopeOf(permission);
+        if (scope.none()) {
+            who.require(permission, Principal.DEFAULT_TENANT);
+        }
+        return scope;
+    }
+
     /** A line saying who acts, for the start of a command's output; marks a single-user install. */
     static String describe(Principal who) {
         return who.kind() == Principal.Kind.IMPLICIT_OWNER

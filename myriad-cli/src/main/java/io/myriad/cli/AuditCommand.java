@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.myriad.core.audit.AuditRecord;
 import io.myriad.core.auth.Permission;
-import io.myriad.core.auth.Principal;
 import io.myriad.core.auth.TenantScope;
 import io.myriad.core.audit.AuditVerification;
 import io.myriad.store.SqliteStore;
@@ -72,10 +71,7 @@ final class AuditCommand {
                 return Main.EXIT_BAD_INPUT;
             }
             try (SqliteStore s = store.get()) {
-                Principal who = caller.principal(s);
-                if (who.scopeOf(Permission.READ_AUDIT).none()) {
-                    who.require(Permission.READ_AUDIT, Principal.DEFAULT_TENANT);
-                }
+                Access.scope(caller.principal(s), Permission.READ_AUDIT);
                 long t0 = System.nanoTime();
                 AuditVerification v = s.verifyAudit();
                 double seconds = (System.nanoTime() - t0) / 1e9;
@@ -121,7 +117,7 @@ final class AuditCommand {
             try (SqliteStore s = store.get();
                  Writer w = file == null ? new NonClosing(spec.commandLine().getOut())
                          : new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file), StandardCharsets.UTF_8))) {
-                TenantScope scope = readable(caller.principal(s));
+                TenantScope scope = Access.scope(caller.principal(s), Permission.READ_AUDIT);
                 long[] n = {0};
                 s.forEachAudit(0, r -> {
                     if (!scope.contains(r.entry().tenant())) {
@@ -167,7 +163,7 @@ final class AuditCommand {
                 return Main.EXIT_BAD_INPUT;
             }
             try (SqliteStore s = store.get()) {
-                List<AuditRecord> records = s.latestAudit(limit, readable(caller.principal(s)));
+                List<AuditRecord> records = s.latestAudit(limit, Access.scope(caller.principal(s), Permission.READ_AUDIT));
                 Table t = new Table("SEQ", "TIME", "ACTOR", "ACTION", "SUBJECT", "DETAILS");
                 for (AuditRecord r : records) {
                     var e = r.entry();
@@ -182,18 +178,6 @@ final class AuditCommand {
                 return Main.EXIT_OK;
             }
         }
-    }
-
-    /**
-     * The tenants whose records {@code who} may read; with none, the command is refused (the
-     * chain links every tenant's records, so a partial export still carries every hash).
-     */
-    static TenantScope readable(Principal who) {
-        TenantScope scope = who.scopeOf(Permission.READ_AUDIT);
-        if (scope.none()) {
-            who.require(Permission.READ_AUDIT, Principal.DEFAULT_TENANT);
-        }
-        return scope;
     }
 
     static ObjectNode json(AuditRecord r) {

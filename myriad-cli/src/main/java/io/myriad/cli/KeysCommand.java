@@ -160,9 +160,7 @@ final class KeysCommand {
             }
             try (SqliteStore s = store.get()) {
                 Principal who = caller.principal(s);
-                if (who.scopeOf(Permission.MANAGE_ACCESS).none()) {
-                    who.require(Permission.MANAGE_ACCESS, Principal.DEFAULT_TENANT);
-                }
+                Access.scope(who, Permission.MANAGE_ACCESS);
                 List<AccessStore.KeyRow> keys = s.keys().stream().filter(k -> manages(who, k)).toList();
                 if (json) {
                     ArrayNode arr = JSON.createArrayNode();

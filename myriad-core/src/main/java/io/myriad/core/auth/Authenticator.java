@@ -35,9 +35,4 @@ public final class Authenticator {
         return store.keyByHash(ApiKeys.hash(k)).filter(AccessStore.KeyRow::active).map(AccessStore.KeyRow::principal)
                 .orElseThrow(() -> new AccessDenied("unknown or revoked API key"));
     }
-
-    /** Whether callers are authenticated by key (false: single-user install). */
-    public boolean keysRequired() {
-        return store.hasActiveKeys();
-    }
 }
