@@ -104,6 +104,7 @@ public final class FleetRunner {
     private final InstantSource clock;
     private final String tenant;
     private final Duration passivateAfter;
+    private final RunWorkspaces workspaces;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean draining = new AtomicBoolean();
     private volatile long drainDeadline = Long.MAX_VALUE;
@@ -130,6 +131,7 @@ public final class FleetRunner {
         this.clock = b.clock;
         this.tenant = b.tenant;
         this.passivateAfter = b.passivateAfter;
+        this.workspaces = b.workspaces;
     }
 
     public static Builder builder() {
@@ -543,6 +545,7 @@ public final class FleetRunner {
         void finished(RunHandle h, RunStatus status) {
             h.end();
             active.remove(h);
+            release(h.runId, status);
             if (resumed) {
                 tally.resumed.increment();
             }
@@ -607,11 +610,40 @@ public final class FleetRunner {
             // A resumed run starts out passivated: its first step loads the fold from the journal.
             h = new RunHandle(runId, task, fold);
             active.put(h, ending);
+            if (!prepared(h, task, ending)) {
+                return;
+            }
             step(h, agent, fleet, ending);
         } catch (RuntimeException e) {
             ending.abandoned(h != null ? h : new RunHandle(runId, task, null), e);
         } finally {
             inFlightBegins.decrement();
+        }
+    }
+
+    /**
+     * Prepares the run's workspace; when that fails, the run fails with reason {@code workspace}
+     * (journaled, fenced like any append) and false is returned.
+     */
+    private boolean prepared(RunHandle h, TaskSpec task, Ending ending) {
+        try {
+            workspaces.prepare(h.runId, task, ending.resumed);
+            return true;
+        } catch (RuntimeException e) {
+            RunFold fold = h.fold(journal);
+            if (!fold.state().isFinal()) {
+                loop.fail(h.runId, fold, "workspace", "the run's workspace could not be prepared: " + e.getMessage());
+            }
+            ending.finished(h, fold.status());
+            return false;
+        }
+    }
+
+    private void release(String runId, RunStatus status) {
+        try {
+            workspaces.release(runId, status);
+        } catch (RuntimeException e) {
+            // The run's outcome is journaled; a workspace left behind is removed by the next bound sweep.
         }
     }
 
@@ -884,6 +916,7 @@ public final class FleetRunner {
         private InstantSource clock = InstantSource.system();
         private String tenant = "default";
         private Duration passivateAfter = Duration.ofSeconds(5);
+        private RunWorkspaces workspaces = RunWorkspaces.NONE;
 
         private Builder() {}
 
@@ -938,6 +971,12 @@ public final class FleetRunner {
         }
 
         /** How long a run waits before it drops its fold (default 5 s). */
+        /** Prepares each run's workspace before its first step and releases it when final; none by default. */
+        public Builder workspaces(RunWorkspaces workspaces) {
+            this.workspaces = Objects.requireNonNull(workspaces, "workspaces");
+            return this;
+        }
+
         public Builder passivateAfter(Duration passivateAfter) {
             if (passivateAfter.isNegative() || passivateAfter.isZero()) {
                 throw new IllegalArgumentException("passivateAfter must be positive");

@@ -924,6 +924,11 @@ public final class RunLoop {
         append(runId, fold, List.of(new RunEvent.RunCancelled(now(), reason)));
     }
 
+    /** Journals {@code run_failed} with {@code reason} and {@code message}: the run is final. */
+    public void fail(String runId, RunFold fold, String reason, String message) {
+        append(runId, fold, List.of(new RunEvent.RunFailed(now(), reason, cap(message))));
+    }
+
     private static String describe(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
