@@ -77,6 +77,8 @@ import java.util.regex.Pattern;
  * policy_file: policy.yaml     # optional: more rules, the same list in a YAML file
  * tenant: acme                 # optional: the tenant that owns the fleet (default: default)
  * budget: {usd: 5, tokens: 1000000, steps: 5000, tool_calls: 2000, wall: 1h, warn_at: 0.8}
+ * coding: {tasks: swe-tasks.jsonl, agent: engineer}
+ *                              # optional: a fleet of software engineers (see CodingReader); replaces tasks
  *                              # optional: ceilings on each execution of the fleet
  * }</pre>
  *
@@ -100,7 +102,7 @@ public final class FleetLoader {
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> ROOT_KEYS = List.of(
             "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp", "secrets",
-            "shell", "policy", "policy_file", "tenant", "budget", "approvals");
+            "shell", "policy", "policy_file", "tenant", "budget", "approvals", "coding");
     private static final List<String> BUDGET_KEYS = List.of("usd", "tokens", "steps", "tool_calls", "wall", "warn_at");
     private static final List<String> APPROVAL_KEYS = List.of("expire_after", "max_pending");
     /** The longest an approval may stay open. */
@@ -193,13 +195,21 @@ public final class FleetLoader {
         Ceilings budget = f.get("budget").map(n -> budget(n, problems)).orElse(Ceilings.NONE);
         ApprovalSpec approvals = approvals(f, problems);
         TaskReader tasks = new TaskReader(problems, agentNames);
-        f.required("tasks").ifPresent(n -> readTasks(n, file, tasks, digest, problems));
+        Optional<CodingReader.Coding> coding = Optional.empty();
+        if (f.get("coding").isPresent()) {
+            f.get("tasks").ifPresent(n -> problems.at(n, "a coding fleet takes its tasks from coding.tasks (or "
+                    + "coding.samples); remove the fleet's 'tasks' key"));
+            coding = CodingReader.read(f.get("coding").orElseThrow(), file, agents, agentNames, concurrency, digest, problems);
+        } else {
+            f.required("tasks").ifPresent(n -> readTasks(n, file, tasks, digest, problems));
+        }
         if (!problems.isEmpty()) {
             throw problems.exception();
         }
-        return new FleetSpec(name.orElseThrow(), concurrency, agents, tasks.tasks(), http.allowHosts(), source,
+        return new FleetSpec(name.orElseThrow(), concurrency, agents,
+                coding.map(CodingReader.Coding::tasks).orElse(tasks.tasks()), http.allowHosts(), source,
                 HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox, secrets,
-                policy, tenant, budget, approvals);
+                policy, tenant, budget, approvals, coding.map(CodingReader.Coding::spec));
     }
 
     /** The {@code approvals} key; a key left out keeps its default ({@link ApprovalSpec#DEFAULT}). */

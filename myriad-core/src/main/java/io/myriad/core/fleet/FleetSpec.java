@@ -6,6 +6,7 @@ import io.myriad.core.policy.Policy;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A validated fleet file.
@@ -30,6 +31,7 @@ import java.util.Objects;
  * @param budget          the ceilings of each execution of the fleet (fleet key {@code budget});
  *                        {@link Ceilings#NONE} when the file sets none
  * @param approvals       how long approvals stay open and how many may be pending per execution
+ * @param coding          the coding tasks' settings, when the fleet is a fleet of software engineers
  */
 public record FleetSpec(
         String name,
@@ -47,7 +49,8 @@ public record FleetSpec(
         Policy policy,
         String tenant,
         Ceilings budget,
-        ApprovalSpec approvals) {
+        ApprovalSpec approvals,
+        Optional<CodingSpec> coding) {
 
     /** The shell's default confinement. */
     public static final String SANDBOX_BUBBLEWRAP = "bubblewrap";
@@ -74,6 +77,16 @@ public record FleetSpec(
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(budget, "budget");
         Objects.requireNonNull(approvals, "approvals");
+        Objects.requireNonNull(coding, "coding");
+    }
+
+    /** A fleet without coding tasks. */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox,
+                     Map<String, SecretSpec> secrets, Policy policy, String tenant, Ceilings budget, ApprovalSpec approvals) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
+                shellSandbox, secrets, policy, tenant, budget, approvals, Optional.empty());
     }
 
     /** A fleet with a budget of its own and the default approval settings ({@link ApprovalSpec#DEFAULT}). */

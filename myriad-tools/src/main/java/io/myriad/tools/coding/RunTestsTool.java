@@ -13,6 +13,7 @@ import io.myriad.tools.sandbox.SandboxException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -117,24 +118,51 @@ public final class RunTestsTool implements Tool {
         }
     }
 
+    /**
+     * One run's own test command and sandbox, for a fleet whose runs each work on a task of
+     * their own.
+     */
+    public record RunTests(String command, Sandbox sandbox) {
+        public RunTests {
+            Objects.requireNonNull(command, "command");
+            Objects.requireNonNull(sandbox, "sandbox");
+        }
+    }
+
     private final Settings settings;
     private final Sandbox sandbox;
     private final TestSlots slots;
     private final TestOutputParser parser;
     private final ToolDefinition definition;
+    private final Function<ToolContext, Optional<RunTests>> perRun;
 
-    private RunTestsTool(Settings settings, Sandbox sandbox, TestSlots slots) {
+    private RunTestsTool(Settings settings, Sandbox sandbox, TestSlots slots,
+            Function<ToolContext, Optional<RunTests>> perRun) {
         this.settings = settings;
         this.sandbox = sandbox;
         this.slots = slots;
         this.parser = TestOutputParser.create(settings.maxFailures());
         this.definition = definition(settings);
+        this.perRun = perRun;
     }
 
     /** The tool for one task's test command, running in {@code sandbox} under {@code slots}. */
     public static RunTestsTool create(Settings settings, Sandbox sandbox, TestSlots slots) {
         return new RunTestsTool(Objects.requireNonNull(settings, "settings"),
-                Objects.requireNonNull(sandbox, "sandbox"), Objects.requireNonNull(slots, "slots"));
+                Objects.requireNonNull(sandbox, "sandbox"), Objects.requireNonNull(slots, "slots"),
+                context -> Optional.empty());
+    }
+
+    /**
+     * The tool for a fleet of tasks: each run's command and sandbox come from {@code perRun}
+     * (which must share {@code sandbox}'s limits); a run it does not know is refused. Runs take
+     * no filter: {@code settings}' command is only a description.
+     */
+    public static RunTestsTool perRun(Settings settings, Sandbox sandbox, TestSlots slots,
+            Function<ToolContext, Optional<RunTests>> perRun) {
+        return new RunTestsTool(Objects.requireNonNull(settings, "settings"),
+                Objects.requireNonNull(sandbox, "sandbox"), Objects.requireNonNull(slots, "slots"),
+                Objects.requireNonNull(perRun, "perRun"));
     }
 
     private static ToolDefinition definition(Settings s) {
@@ -182,7 +210,10 @@ public final class RunTestsTool implements Tool {
     public ToolResult invoke(JsonNode arguments, ToolContext context) {
         Objects.requireNonNull(arguments, "arguments");
         Objects.requireNonNull(context, "context");
-        String command = command(filter(arguments));
+        Optional<RunTests> own = perRun.apply(context);
+        String command = own.isPresent() && filter(arguments).isEmpty() ? own.get().command()
+                : command(filter(arguments));
+        Sandbox sandbox = own.map(RunTests::sandbox).orElse(this.sandbox);
         sandbox.unavailable().ifPresent(reason -> {
             throw new ToolException("run_tests cannot run: " + reason);
         });

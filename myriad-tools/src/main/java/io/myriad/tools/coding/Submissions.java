@@ -40,11 +40,21 @@ public interface Submissions {
     /**
      * What a submission became.
      *
-     * @param id the submission's id, to find it again
+     * @param id       the submission's id, to find it again
+     * @param message  what the agent reads back
+     * @param accepted false when the submission was refused or not verified: the agent reads the
+     *                 message as an error and may go on working
      */
-    record Receipt(String id) {
+    record Receipt(String id, String message, boolean accepted) {
         public Receipt {
             Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(message, "message");
+        }
+
+        /** A submission recorded, to be verified later. */
+        public Receipt(String id) {
+            this(id, "Submitted (" + id + "). The platform will now verify the workspace; nothing more is "
+                    + "needed from you.", true);
         }
     }
 

@@ -14,7 +14,9 @@ import java.util.Objects;
  * to {@link Submissions}, and the platform verifies it; the tool only records it.
  *
  * <p>Its effect is {@link Effect#IDEMPOTENT}: {@link Submissions} keeps one submission per
- * idempotency key, so a call repeated by recovery records nothing new and answers the same.
+ * idempotency key, so a call repeated by recovery records nothing new (or replaces its own
+ * record) and answers alike. A submission the platform refuses or cannot verify is an error
+ * result: the agent reads why and may go on.
  */
 public final class SubmitTool implements Tool {
     static final String NAME = "submit";
@@ -79,7 +81,6 @@ public final class SubmitTool implements Tool {
         }
         Submissions.Receipt receipt = submissions.submit(new Submissions.Submission(
                 context.runId(), context.idempotencyKey(), explanation, context.workspace()));
-        return ToolResult.ok("Submitted (" + receipt.id() + "). The platform will now verify "
-                + "the workspace; nothing more is needed from you.");
+        return receipt.accepted() ? ToolResult.ok(receipt.message()) : ToolResult.error(receipt.message());
     }
 }

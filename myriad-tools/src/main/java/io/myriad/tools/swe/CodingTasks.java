@@ -18,17 +18,20 @@ import java.util.Set;
 /**
  * Reads coding tasks from JSONL: one JSON object per line, blank lines ignored. Fields:
  * {@code id}, {@code repository}, {@code base}, {@code goal}, {@code testCommand} (strings,
- * required), {@code setupCommand} (string) and {@code allowTestEdits} (boolean, false unless
- * given). Unknown fields and repeated ids are errors, reported with their line number.
+ * required), {@code setupCommand} (string), {@code allowTestEdits} and {@code allowNetwork}
+ * (booleans, false unless given) and {@code simScript} (a list: what the simulated model does). Unknown fields and repeated ids are errors, reported with their line number.
  */
 public final class CodingTasks {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<String> FIELDS = Set.of("id", "repository", "base", "goal",
-            "testCommand", "setupCommand", "allowTestEdits");
+            "testCommand", "setupCommand", "allowTestEdits", "allowNetwork", "simScript");
 
     private CodingTasks() {}
 
-    /** The tasks of a JSONL file, in order. */
+    /**
+     * The tasks of a JSONL file, in order; a relative repository path is taken relative to the
+     * file's folder.
+     */
     public static List<CodingTask> read(Path file) {
         String text;
         try {
@@ -37,7 +40,17 @@ public final class CodingTasks {
             throw new SweException("cannot read the task file " + file + ": " + e.getMessage(),
                     false, e);
         }
-        return parse(file.toString(), text);
+        Path folder = file.toAbsolutePath().getParent();
+        return parse(file.toString(), text).stream().map(t -> relativeTo(folder, t)).toList();
+    }
+
+    private static CodingTask relativeTo(Path folder, CodingTask t) {
+        String repo = t.repository();
+        if (repo.startsWith("file:") || repo.contains("://") || Path.of(repo).isAbsolute()) {
+            return t;
+        }
+        return new CodingTask(t.id(), folder.resolve(repo).normalize().toString(), t.base(), t.goal(),
+                t.testCommand(), t.setupCommand(), t.allowTestEdits(), t.allowNetwork(), t.simScript());
     }
 
     /** The tasks of JSONL text; {@code source} names it in error messages. */
@@ -80,17 +93,27 @@ public final class CodingTasks {
             }
         }
         try {
-            JsonNode allow = node.get("allowTestEdits");
-            if (allow != null && !allow.isBoolean()) {
-                throw new IllegalArgumentException("'allowTestEdits' must be true or false");
+            JsonNode script = node.get("simScript");
+            if (script != null && !script.isArray()) {
+                throw new IllegalArgumentException("'simScript' must be a list of turns, e.g. "
+                        + "[{\"tool\": \"run_tests\", \"args\": {}}, {\"answer\": \"done\"}]");
             }
             return new CodingTask(text(node, "id"), text(node, "repository"), text(node, "base"),
                     text(node, "goal"), text(node, "testCommand"),
                     Optional.ofNullable(text(node, "setupCommand")),
-                    allow != null && allow.booleanValue());
+                    flag(node, "allowTestEdits"), flag(node, "allowNetwork"),
+                    Optional.ofNullable(script).map(JsonNode::toString));
         } catch (IllegalArgumentException e) {
             throw new SweException(where + e.getMessage(), false, e);
         }
+    }
+
+    private static boolean flag(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value != null && !value.isBoolean()) {
+            throw new IllegalArgumentException("'" + field + "' must be true or false");
+        }
+        return value != null && value.booleanValue();
     }
 
     private static String text(JsonNode node, String field) {

@@ -73,7 +73,7 @@ public final class GitWorkspaces {
         this.method = b.method;
         this.git = new Git(b.git);
         try (Stream<Path> old = Files.list(root)) {
-            old.filter(Files::isDirectory)
+            old.filter(p -> Files.isDirectory(p) && !p.getFileName().toString().startsWith("."))
                     .sorted(Comparator.comparing(GitWorkspaces::modified))
                     .forEach(kept::add);
         } catch (IOException e) {
@@ -98,15 +98,52 @@ public final class GitWorkspaces {
      *                      checkout in use (retriable), or git fails
      */
     public RunWorkspace create(CodingTask task, String runId) {
-        Objects.requireNonNull(task, "task");
         Objects.requireNonNull(runId, "runId");
         if (!NAME.matcher(runId).matches()) {
             throw new IllegalArgumentException("run id '" + runId + "' must be letters, digits, "
                     + "'.', '_' or '-', starting with a letter or digit, at most 64");
         }
+        return create(task, runId, task.id() + "--" + runId);
+    }
+
+    /**
+     * Run {@code runId}'s checkout as an earlier process left it at {@code root/<name>} (a run
+     * resumed after a restart keeps its work), or a new one when there is none.
+     */
+    public RunWorkspace open(CodingTask task, String runId, String name) {
+        Objects.requireNonNull(task, "task");
+        Path dir = inside(root.resolve(name));
+        Path marker = marker(dir);
+        synchronized (this) {
+            if (kept.contains(dir) && Files.isDirectory(dir) && Files.isRegularFile(marker)) {
+                try {
+                    String sha = Files.readString(marker).strip();
+                    kept.remove(dir);
+                    RunWorkspace ws = new RunWorkspace(task.id(), runId, dir, Git.localPath(task.repository()), sha);
+                    live.put(dir, ws);
+                    return ws;
+                } catch (IOException e) {
+                    // unreadable: make a new checkout below
+                }
+            }
+        }
+        return create(task, runId, name);
+    }
+
+    /**
+     * Makes run {@code runId}'s checkout of {@code task}'s base at {@code root/<name>}, detached at
+     * the base commit; the base commit is also written beside it, for {@link #open}.
+     */
+    public RunWorkspace create(CodingTask task, String runId, String name) {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(runId, "runId");
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("workspace name '" + name + "' must be letters, digits, "
+                    + "'.', '_' or '-', starting with a letter or digit, at most 64");
+        }
         Path repo = Git.localPath(task.repository());
         String sha = resolve(repo, task.base());
-        Path dir = inside(root.resolve(task.id() + "--" + runId));
+        Path dir = inside(root.resolve(name));
         synchronized (this) {
             if (live.containsKey(dir) || Files.exists(dir) && !kept.contains(dir)) {
                 throw new SweException("workspace " + dir + " already exists: run ids must be "
@@ -125,6 +162,13 @@ public final class GitWorkspaces {
         }
         try {
             checkout(repo, sha, dir);
+            Files.writeString(marker(dir), sha + "\n");
+        } catch (IOException e) {
+            synchronized (this) {
+                live.remove(dir);
+            }
+            delete(dir);
+            throw new SweException("cannot record the base of " + dir + ": " + e.getMessage(), true, e);
         } catch (RuntimeException e) {
             synchronized (this) {
                 live.remove(dir);
@@ -206,7 +250,19 @@ public final class GitWorkspaces {
         return p;
     }
 
+    /** Where the base commit of the checkout at {@code dir} is written, beside it. */
+    private static Path marker(Path dir) {
+        return dir.resolveSibling("." + dir.getFileName() + ".base");
+    }
+
     static void delete(Path dir) {
+        if (dir.getFileName() != null && !dir.getFileName().toString().startsWith(".")) {
+            try {
+                Files.deleteIfExists(marker(dir));
+            } catch (IOException e) {
+                // a stale marker is harmless: it is rewritten with the next checkout of that name
+            }
+        }
         if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
