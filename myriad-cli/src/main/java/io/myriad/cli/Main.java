@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Runs fleets of autonomous AI agents: durable, governed, fast.",
-        subcommands = {RunCommand.class, RunsCommand.class, PolicyCommand.class, ApprovalsCommand.class, AuditCommand.class, KeysCommand.class,
+        subcommands = {RunCommand.class, RunsCommand.class, PolicyCommand.class, ApprovalsCommand.class, DeliveriesCommand.class, AuditCommand.class, KeysCommand.class,
                 TenantsCommand.class, TenantsCommand.Whoami.class, SimServerCommand.class,
                 BenchCommand.class, BudgetsCommand.class, ControlCommands.Kill.class, ControlCommands.Pause.class,
                 ControlCommands.Resume.class,

@@ -16,6 +16,8 @@ import io.myriad.core.control.Action;
 import io.myriad.core.control.Control;
 import io.myriad.core.control.Controls;
 import io.myriad.core.control.Scope;
+import io.myriad.core.delivery.Deliveries;
+import io.myriad.core.delivery.Delivery;
 import io.myriad.core.journal.EventCodec;
 import io.myriad.core.journal.Journal;
 import io.myriad.core.journal.JournalRecord;
@@ -55,10 +57,13 @@ import java.util.function.Consumer;
  * writer; {@code adminLock} guards the connection that creates executions. The audit log
  * ({@code audit} table) is appended by the same writer: the records derived from a journal
  * append go in that append's transaction, control actions through {@link #appendAudit}; the
- * writer assigns each its seq and chains its hash to the last one.
+ * writer assigns each its seq and chains its hash to the last one. Deliveries, like keys,
+ * budgets and controls, are written in a transaction of their own on the admin connection, never
+ * through the writer's queue; SQLite's busy timeout orders them with the writer's commits.
  */
-public final class SqliteStore implements Journal, RunRepository, AuditLog, AccessStore, BudgetStore, Controls {
-    private static final int SCHEMA_VERSION = 7;
+public final class SqliteStore implements Journal, RunRepository, AuditLog, AccessStore, BudgetStore, Controls,
+        Deliveries {
+    private static final int SCHEMA_VERSION = 8;
 
     /** How hard SQLite works to make each commit survive a power loss. */
     public enum Sync {
@@ -288,6 +293,11 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
             // Operator controls (kill, pause, resume).
             ControlSql.create(s);
             s.execute("PRAGMA user_version=7");
+        }
+        if (version < 8) {
+            // Deliveries: the verdicts on coding runs' submissions.
+            DeliverySql.create(s);
+            s.execute("PRAGMA user_version=8");
         }
     }
 
@@ -613,6 +623,9 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         T read(ResultSet rs) throws SQLException;
     }
 
+    /** A condition {@code column = value} of a scoped listing. */
+    private record Filter(String column, String value) {}
+
     /**
      * At most {@code limit} rows of {@code select} whose {@code tenantColumn} is in {@code scope},
      * in {@code orderBy} order: {@code all} when the scope is every tenant, nothing when it is none.
@@ -622,12 +635,27 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         if (scope.all()) {
             return all.get();
         }
+        return scoped(scope, select, tenantColumn, List.of(), orderBy, limit, row);
+    }
+
+    /**
+     * At most {@code limit} rows of {@code select} whose {@code tenantColumn} is in {@code scope}
+     * and that meet every filter, in {@code orderBy} order; nothing when the scope is none.
+     */
+    private <T> List<T> scoped(TenantScope scope, String select, String tenantColumn, List<Filter> filters,
+            String orderBy, int limit, Row<T> row) {
         if (scope.none()) {
             return List.of();
         }
-        return query(select + " WHERE " + tenantColumn + " IN (" + placeholders(scope.tenants().size()) + ") ORDER BY "
+        List<String> where = new ArrayList<>();
+        if (!scope.all()) {
+            where.add(tenantColumn + " IN (" + placeholders(scope.tenants().size()) + ")");
+        }
+        filters.forEach(f -> where.add(f.column() + "=?"));
+        return query(select + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where)) + " ORDER BY "
                 + orderBy + " LIMIT ?", ps -> {
-                    int i = bindAll(ps, 1, scope.tenants());
+                    int i = scope.all() ? 1 : bindAll(ps, 1, scope.tenants());
+                    i = bindAll(ps, i, filters.stream().map(Filter::value).toList());
                     ps.setInt(i, limit);
                 }, rs -> {
                     List<T> out = new ArrayList<>();
@@ -918,6 +946,41 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         } finally {
             readers.add(c);
         }
+    }
+
+    // ---------------------------------------------------------------- deliveries (DeliverySql)
+
+    @Override
+    public void record(Delivery delivery) {
+        Objects.requireNonNull(delivery, "delivery");
+        admin("record the delivery " + delivery.id(), c -> {
+            DeliverySql.upsert(c, delivery);
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<Delivery> delivery(String id, TenantScope scope) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(scope, "scope");
+        return scoped(scope, "SELECT " + DeliverySql.COLS + " FROM deliveries", "tenant", List.of(new Filter("id", id)),
+                "id", 1, DeliverySql::read).stream().findFirst();
+    }
+
+    @Override
+    public List<Delivery> deliveries(TenantScope scope, Optional<String> execution, Optional<Delivery.Verdict> verdict,
+            int limit) {
+        Objects.requireNonNull(scope, "scope");
+        Objects.requireNonNull(execution, "execution");
+        Objects.requireNonNull(verdict, "verdict");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be at least 0, not " + limit);
+        }
+        List<Filter> filters = new ArrayList<>();
+        execution.ifPresent(e -> filters.add(new Filter("execution", e)));
+        verdict.ifPresent(v -> filters.add(new Filter("verdict", v.label())));
+        return scoped(scope, "SELECT " + DeliverySql.COLS + " FROM deliveries", "tenant", filters,
+                "created_at DESC, id DESC", limit, DeliverySql::read);
     }
 
     // ---------------------------------------------------------------- controls
