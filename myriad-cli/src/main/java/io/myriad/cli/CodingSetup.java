@@ -149,6 +149,36 @@ final class CodingSetup implements RunWorkspaces {
         return task;
     }
 
+    /** The deliveries of this execution: how many tasks have a verified one, and the newest verdicts of the rest. */
+    record Tally(int verified, int unverified, int refused, int none) {
+        String describe(int tasks, String execution) {
+            return String.format(java.util.Locale.ROOT, "deliveries: %d of %d tasks verified and delivered, %d unverified, "
+                    + "%d refused, %d without a submission%s", verified, tasks, unverified, refused, none,
+                    verified + unverified + refused > 0 ? "  (myriad deliveries ls --execution " + execution + ")" : "");
+        }
+    }
+
+    Tally tally() {
+        Map<String, Delivery.Verdict> best = new java.util.HashMap<>();
+        // Newest first: a task's verdict is verified if any submission was, else its newest one.
+        for (Delivery d : deliveries.deliveries(io.myriad.core.auth.TenantScope.only(java.util.Set.of(tenant)),
+                Optional.of(execution), Optional.empty(), Integer.MAX_VALUE)) {
+            best.merge(d.taskId(), d.verdict(), (a, b) -> a == Delivery.Verdict.VERIFIED || b == Delivery.Verdict.VERIFIED
+                    ? Delivery.Verdict.VERIFIED : a);
+        }
+        int v = 0;
+        int u = 0;
+        int r = 0;
+        for (Delivery.Verdict verdict : best.values()) {
+            switch (verdict) {
+                case VERIFIED -> v++;
+                case UNVERIFIED -> u++;
+                case REFUSED -> r++;
+            }
+        }
+        return new Tally(v, u, r, tasks.size() - best.size());
+    }
+
     /** Verifies a submission and records the verdict; the agent reads the receipt. */
     private Submissions.Receipt submit(Submissions.Submission submission) {
         RunWorkspace ws = live.get(submission.runId());

@@ -185,6 +185,19 @@ final class RunCommand implements Callable<Integer> {
     private int run(FleetSpec fleet, RunRepository.Execution execution, SqliteStore store, Wiring wiring,
                     Secrets secrets, PrintWriter out, PrintWriter err, GracefulStop stop, long controlsSeen) {
         Map<String, AgentRuntime> runtimes = new LinkedHashMap<>();
+        CodingSetup coding = null;
+        if (fleet.coding().isPresent()) {
+            var spec = fleet.coding().get();
+            try {
+                coding = CodingSetup.start(fleet, spec, data.resolve(), data.workspaces(), execution.id(), store,
+                        () -> runtimes.get(spec.agent()).modelName(), err);
+            } catch (io.myriad.tools.swe.SweException e) {
+                err.println("myriad: coding: " + e.getMessage());
+                err.println("myriad: the fleet's coding tasks could not be prepared; nothing was run");
+                return Main.EXIT_PLATFORM;
+            }
+            wiring.addTools(coding.tools());
+        }
         wiring.prices(PriceTable.withOverrides(store.priceOverrides()));
         fleet.agents().forEach((name, agent) -> runtimes.put(name, wiring.runtime(agent).withPolicy(fleet.policy())));
         boolean simulated = wiring.anySimulated(fleet);
@@ -206,7 +219,7 @@ final class RunCommand implements Callable<Integer> {
         RunLoop.Builder loopBuilder = RunLoop.builder()
                 .journal(store)
                 .validator(JsonSchemaValidator.create())
-                .workspaceRoot(data.workspaces())
+                .workspaceRoot(coding != null ? coding.workspaceRoot() : data.workspaces())
                 .retry(fleet.resilience().retryPolicy())
                 .redactor(secrets.redactor())
                 .tenant(fleet.tenant());
@@ -226,6 +239,7 @@ final class RunCommand implements Callable<Integer> {
                             .maxConcurrency(fleet.concurrency()).rateLimiter(RateLimiter.create())
                             .resilience(fleet.resilience()).executor(executor).timer(timer).build()))
                     .executor(StepExecutor.create(executor, STEP_THREADS)).timer(timer).tenant(fleet.tenant())
+                    .workspaces(coding != null ? coding : io.myriad.core.run.RunWorkspaces.NONE)
                     .build();
             stop.onSignal(runner::drain);
             store.pause(fleet.tenant(), fleet.name()).ifPresent(p -> {
@@ -271,12 +285,18 @@ final class RunCommand implements Callable<Integer> {
         }
         SqliteStore.Size size = store.size();
         new SummaryPrinter(out).print(fleet, execution, summary, model, simulated, size, data.database(), json);
+        boolean allDelivered = true;
+        if (coding != null) {
+            CodingSetup.Tally delivered = coding.tally();
+            allDelivered = delivered.verified() == fleet.tasks().size();
+            (json ? err : out).println(delivered.describe(fleet.tasks().size(), execution.id()));
+        }
         if (summary.inDoubt() > 0 || summary.awaitingApproval() > 0 || summary.throttled() > 0) {
             return Main.EXIT_NEEDS_DECISION;
         }
         if (stop.signalled()) {
             return Main.EXIT_OK; // a graceful shutdown: the rest resumes on the next start
         }
-        return summary.succeeded() == summary.tasks() ? Main.EXIT_OK : Main.EXIT_TASKS_FAILED;
+        return summary.succeeded() == summary.tasks() && allDelivered ? Main.EXIT_OK : Main.EXIT_TASKS_FAILED;
     }
 }

@@ -36,7 +36,7 @@ final class Wiring implements AutoCloseable {
     /** An MCP server {@code env} value that names a secret. */
     private static final String SECRET_PREFIX = "secret:";
 
-    private final List<Tool> tools;
+    private List<Tool> tools;
     private final McpServers mcp;
     private final Map<ModelSpec, ModelProvider> providers = new HashMap<>();
     private final String modelUrl;
@@ -49,8 +49,15 @@ final class Wiring implements AutoCloseable {
         this.modelUrl = modelUrl;
     }
 
+    /** The tools only coding fleets have ({@code coding} in the fleet file), with their effect. */
+    static final Map<String, io.myriad.core.tool.Effect> CODING_TOOLS = Map.of(
+            "run_tests", io.myriad.core.tool.Effect.IDEMPOTENT, "submit", io.myriad.core.tool.Effect.IDEMPOTENT);
+
     /** The effect of a built-in or plug-in tool, to judge a hypothetical call without starting anything. */
     static java.util.Optional<io.myriad.core.tool.Effect> knownEffect(String name) {
+        if (CODING_TOOLS.containsKey(name)) {
+            return java.util.Optional.of(CODING_TOOLS.get(name));
+        }
         List<Tool> all = new ArrayList<>(BuiltinTools.create(BuiltinTools.Settings.DEFAULTS, Secrets.none()));
         all.addAll(pluginTools());
         return all.stream().filter(t -> t.name().equals(name)).map(Tool::effect).findFirst();
@@ -59,6 +66,7 @@ final class Wiring implements AutoCloseable {
     /** The names of every tool a fleet may name: built-ins and plug-ins. */
     static Set<String> knownTools() {
         Set<String> names = new LinkedHashSet<>(BuiltinTools.names());
+        names.addAll(new java.util.TreeSet<>(CODING_TOOLS.keySet()));
         pluginTools().forEach(t -> names.add(t.name()));
         return names;
     }
@@ -130,6 +138,13 @@ final class Wiring implements AutoCloseable {
             }
         }
         return expanded;
+    }
+
+    /** Adds tools made for this fleet's execution (a coding fleet's); before any {@link #runtime}. */
+    void addTools(List<Tool> more) {
+        List<Tool> all = new ArrayList<>(tools);
+        all.addAll(more);
+        tools = List.copyOf(all);
     }
 
     /** Tools from jars on the class path that provide {@link ToolProvider}. */

@@ -120,6 +120,8 @@ public final class FleetLoader {
             "max_attempts", "base_delay", "max_delay", "budget_ratio", "budget_min_per_second");
     private static final List<String> BREAKER_KEYS = List.of("failures", "open_for", "max_open_for");
     static final int DEFAULT_CONCURRENCY = 16;
+    /** Tools that exist only in coding fleets: they work on the run's coding task. */
+    private static final Set<String> CODING_TOOLS = Set.of("run_tests", "submit");
 
     private FleetLoader() {}
 
@@ -202,6 +204,11 @@ public final class FleetLoader {
             coding = CodingReader.read(f.get("coding").orElseThrow(), file, agents, agentNames, concurrency, digest, problems);
         } else {
             f.required("tasks").ifPresent(n -> readTasks(n, file, tasks, digest, problems));
+        }
+        if (coding.isEmpty() && f.get("coding").isEmpty()) {
+            agents.values().forEach(a -> a.tools().stream().filter(CODING_TOOLS::contains).findFirst().ifPresent(t ->
+                    problems.at(f.get("agents").orElseThrow(), "agent '" + a.name() + "' lists " + t + ", a tool of coding "
+                            + "fleets: add a coding key (coding: {tasks: FILE} or coding: {samples: N})")));
         }
         if (!problems.isEmpty()) {
             throw problems.exception();
