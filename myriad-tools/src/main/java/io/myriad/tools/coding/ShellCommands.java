@@ -35,6 +35,8 @@ final class ShellCommands {
     private static final Pattern SEPARATORS = Pattern.compile("&&|\\|\\||[;&|\\n()`{}]|\\$\\(");
     private static final Pattern REDIRECT = Pattern.compile(
             "(?:\\d*|&)>{1,2}\\|?\\s*(\"[^\"]*\"|'[^']*'|[^\\s;&|<>()]+)");
+    /** {@code ${NAME}}, read as {@code $NAME} so that its braces do not split the command. */
+    private static final Pattern BRACED_VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
     private static final Pattern DURATION = Pattern.compile("[0-9.]+[smhd]?");
     private static final Pattern ASSIGNMENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=.*");
 
@@ -48,7 +50,8 @@ final class ShellCommands {
     }
 
     private static void parse(String line, int depth, List<Command> out) {
-        for (String part : SEPARATORS.split(line.replace(">|", ">"))) {
+        for (String part : SEPARATORS.split(BRACED_VARIABLE.matcher(line.replace(">|", ">"))
+                .replaceAll("\\$$1"))) {
             String segment = part.strip();
             if (segment.isEmpty()) {
                 continue;
