@@ -1,10 +1,12 @@
 package io.myriad.tools.coding;
 
 import io.myriad.tools.CommandGuard;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -79,7 +81,7 @@ public final class CodingGuards {
 
     private static CommandGuard each(Function<ShellCommands.Command, Optional<String>> check) {
         return (command, context) -> {
-            java.util.Objects.requireNonNull(command, "command");
+            Objects.requireNonNull(command, "command");
             for (ShellCommands.Command c : ShellCommands.parse(command)) {
                 Optional<String> reason = c.hasProgram() ? check.apply(c) : Optional.empty();
                 if (reason.isPresent()) {
@@ -177,7 +179,7 @@ public final class CodingGuards {
         try {
             Path p = WORKSPACE.resolve(o).normalize();
             return WORKSPACE.startsWith(p);
-        } catch (java.nio.file.InvalidPathException e) {
+        } catch (InvalidPathException e) {
             return false;
         }
     }
@@ -185,7 +187,7 @@ public final class CodingGuards {
     private static boolean execsRm(List<String> expression) {
         for (int k = 0; k + 1 < expression.size(); k++) {
             String a = expression.get(k);
-            if ((a.startsWith("-exec") || a.startsWith("-ok"))) {
+            if (a.startsWith("-exec") || a.startsWith("-ok")) {
                 String program = expression.get(k + 1);
                 program = program.substring(program.lastIndexOf('/') + 1);
                 if (program.equals("rm") || program.equals("sudo")) {

@@ -2,6 +2,7 @@ package io.myriad.tools.coding;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -92,9 +93,9 @@ final class ShellCommands {
     }
 
     /** The script a shell runs from its arguments ({@code bash -c 'script'}, {@code eval}). */
-    private static java.util.Optional<String> script(String program, List<String> args) {
+    private static Optional<String> script(String program, List<String> args) {
         if (program.equals("eval") && !args.isEmpty()) {
-            return java.util.Optional.of(String.join(" ", args));
+            return Optional.of(String.join(" ", args));
         }
         if (SHELLS.contains(program)) {
             for (int k = 0; k + 1 < args.size(); k++) {
@@ -103,11 +104,11 @@ final class ShellCommands {
                     break;
                 }
                 if (!a.startsWith("--") && a.indexOf('c') > 0) {
-                    return java.util.Optional.of(args.get(k + 1));
+                    return Optional.of(args.get(k + 1));
                 }
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /** Splits on blanks outside quotes and removes the quotes. */

@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs shell commands confined to a workspace, with bubblewrap.
  *
- * <p>Inside: no network (an empty network namespace, unless {@link Builder#network(boolean)} shares the host's), a read-only view of the system's programs
- * and libraries (see {@link BwrapArgs} for exactly what is visible), the workspace on
+ * <p>Inside: no network (an empty network namespace, unless {@link Builder#network(boolean)}
+ * shares the host's), a read-only view of the system's programs and libraries (see {@link BwrapArgs} for exactly what is visible), the workspace on
  * {@code /workspace} as the only writable place apart from a small private {@code /tmp}, its
  * {@code .git} read-only, an empty environment apart from {@code PATH}, {@code HOME},
  * {@code LANG} and {@code TMPDIR}, no capabilities, its own session and PID namespace, and
