@@ -71,7 +71,7 @@ final class FsEditTool extends WorkspaceWriteTool {
         if (oldText.equals(newText)) {
             throw new ToolException("old_text and new_text are the same; nothing to change");
         }
-        Workspace.Resolved file = Workspace.resolve(context, requested);
+        Workspace.Resolved file = Workspace.resolveForWrite(context, requested);
         if (file.isMarker()) {
             throw new ToolException("'" + requested + "' is reserved by Myriad");
         }

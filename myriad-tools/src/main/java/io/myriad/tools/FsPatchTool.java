@@ -60,7 +60,8 @@ final class FsPatchTool extends WorkspaceWriteTool {
         List<Workspace.Resolved> files = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (UnifiedDiff.FilePatch patch : patches) {
-            Workspace.Resolved file = Workspace.resolve(context, patch.path());
+            patch.oldPath().ifPresent(old -> Workspace.resolveForWrite(context, old));
+            Workspace.Resolved file = Workspace.resolveForWrite(context, patch.path());
             if (file.isMarker()) {
                 throw new ToolException("'" + patch.path() + "' is reserved by Myriad");
             }

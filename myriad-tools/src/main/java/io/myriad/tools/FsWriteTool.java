@@ -85,7 +85,7 @@ final class FsWriteTool extends WorkspaceWriteTool {
                     + "most " + maxContentBytes + " bytes per call. Write the file in parts: the "
                     + "first with a plain write, the rest with append: true");
         }
-        Workspace.Resolved file = Workspace.resolve(context, requested);
+        Workspace.Resolved file = Workspace.resolveForWrite(context, requested);
         if (file.isMarker()) {
             throw new ToolException("'" + requested + "' is reserved by Myriad; choose another "
                     + "file name");

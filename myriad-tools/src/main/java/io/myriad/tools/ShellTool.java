@@ -36,8 +36,10 @@ public final class ShellTool implements Tool {
      * @param limits         what one command may use; {@link Limits#wallTime()} is the longest
      *                       {@code timeout_s} allowed
      * @param defaultTimeout the time limit of a call that names none
+     * @param guard          asked before each command runs; a refused command is not run
      */
-    public record Settings(Sandbox.Mode sandbox, Limits limits, Duration defaultTimeout) {
+    public record Settings(Sandbox.Mode sandbox, Limits limits, Duration defaultTimeout,
+            CommandGuard guard) {
         /** In bubblewrap, default limits, two minutes per command unless the call says. */
         public static final Settings DEFAULTS = new Settings(Sandbox.Mode.BUBBLEWRAP,
                 Limits.DEFAULTS, Duration.ofMinutes(2));
@@ -52,6 +54,7 @@ public final class ShellTool implements Tool {
             Objects.requireNonNull(sandbox, "sandbox");
             Objects.requireNonNull(limits, "limits");
             Objects.requireNonNull(defaultTimeout, "defaultTimeout");
+            Objects.requireNonNull(guard, "guard");
             if (defaultTimeout.compareTo(Duration.ofSeconds(1)) < 0
                     || defaultTimeout.compareTo(limits.wallTime()) > 0) {
                 throw new IllegalArgumentException("defaultTimeout must be between 1 second and "
@@ -59,9 +62,19 @@ public final class ShellTool implements Tool {
             }
         }
 
+        /** Settings that refuse no command ({@link CommandGuard#NONE}). */
+        public Settings(Sandbox.Mode sandbox, Limits limits, Duration defaultTimeout) {
+            this(sandbox, limits, defaultTimeout, CommandGuard.NONE);
+        }
+
         /** These settings with another sandbox mode. */
         public Settings withSandbox(Sandbox.Mode mode) {
-            return new Settings(mode, limits, defaultTimeout);
+            return new Settings(mode, limits, defaultTimeout, guard);
+        }
+
+        /** These settings with another guard, asked before each command. */
+        public Settings withGuard(CommandGuard commandGuard) {
+            return new Settings(sandbox, limits, defaultTimeout, commandGuard);
         }
 
         /** The setting as written in a fleet file: {@code bubblewrap} or {@code none}. */
@@ -132,6 +145,9 @@ public final class ShellTool implements Tool {
         if (command.isBlank()) {
             throw new ToolException("command must not be empty");
         }
+        settings.guard().refusal(command, context).ifPresent(reason -> {
+            throw new ToolException("the command was refused, so nothing was run: " + reason);
+        });
         long max = settings.limits().wallTime().toSeconds();
         long asked = Args.optionalLong(arguments, "timeout_s", 1)
                 .orElse(settings.defaultTimeout().toSeconds());

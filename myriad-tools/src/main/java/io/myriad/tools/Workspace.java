@@ -2,6 +2,7 @@ package io.myriad.tools;
 
 import io.myriad.core.tool.ToolContext;
 import io.myriad.core.tool.ToolException;
+import io.myriad.tools.internal.GitPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -83,6 +84,30 @@ final class Workspace {
             throw outside(requested);
         }
         return new Resolved(root, real, requested);
+    }
+
+    /**
+     * Resolves {@code requested} inside the workspace, for a tool that writes it: as
+     * {@link #resolve(ToolContext, String)} does, and refusing any {@code .git}, as written (any
+     * letter case, once normalised) and as reached through symbolic links.
+     *
+     * @throws ToolException when the path may not be written
+     */
+    static Resolved resolveForWrite(ToolContext context, String requested) {
+        if (!requested.isBlank() && GitPaths.touchesGit(requested)) {
+            throw intoGit(requested);
+        }
+        Resolved resolved = resolve(context, requested);
+        if (GitPaths.touchesGit(resolved.root().relativize(resolved.path()).toString())) {
+            throw intoGit(requested);
+        }
+        return resolved;
+    }
+
+    private static ToolException intoGit(String requested) {
+        return new ToolException("path '" + requested + "' is inside .git, which file tools do "
+                + "not write: .git is the repository's metadata; the platform manages it. Change "
+                + "the files of the working tree instead");
     }
 
     /**

@@ -65,6 +65,27 @@ class ShellToolIT {
     }
 
     @Test
+    void codingGuardsRefuseBeforeTheSandboxRunsAnything() throws Exception {
+        ShellTool tool = new ShellTool(ShellTool.Settings.DEFAULTS.withGuard(
+                io.myriad.tools.coding.CodingGuards.forCoding(false)));
+        java.nio.file.Files.writeString(ws.resolve("keep.txt"), "work");
+        assertThatThrownBy(() -> tool.invoke(Json.parse("""
+                {"command": "touch ran && rm -rf ."}"""), context()))
+                .isInstanceOf(ToolException.class)
+                .hasMessageStartingWith("the command was refused, so nothing was run: ")
+                .hasMessageContaining("would delete the whole workspace");
+        assertThatThrownBy(() -> tool.invoke(Json.parse("""
+                {"command": "touch ran; curl -sS http://example.org"}"""), context()))
+                .isInstanceOf(ToolException.class)
+                .hasMessageContaining("the sandbox has no network for this task");
+        assertThat(ws.resolve("ran")).doesNotExist();
+        assertThat(ws.resolve("keep.txt")).hasContent("work");
+        assertThat(tool.invoke(Json.parse("""
+                {"command": "rm -rf build && cat keep.txt"}"""), context()).content())
+                .contains("stdout:\nwork");
+    }
+
+    @Test
     void parsesTheSandboxSetting() {
         assertThat(ShellTool.Settings.parseMode("none")).isEqualTo(Sandbox.Mode.NONE);
         assertThat(ShellTool.Settings.parseMode("bubblewrap")).isEqualTo(Sandbox.Mode.BUBBLEWRAP);

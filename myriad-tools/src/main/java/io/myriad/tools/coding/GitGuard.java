@@ -1,5 +1,6 @@
 package io.myriad.tools.coding;
 
+import io.myriad.tools.internal.GitPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -11,8 +12,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Keeps coding agents out of the workspace's {@code .git}: a path check for file-writing tools
@@ -29,8 +28,6 @@ import java.util.regex.Pattern;
  * links that already exist.
  */
 public final class GitGuard {
-    private static final String GIT = ".git";
-
     /** Programs whose path arguments they write, delete or change. */
     private static final Set<String> WRITERS = Set.of("rm", "mv", "cp", "tee", "touch", "chmod",
             "chown", "chgrp", "ln", "truncate", "install", "mkdir", "rmdir", "unlink", "rsync",
@@ -39,9 +36,6 @@ public final class GitGuard {
     private static final Set<String> COPIERS = Set.of("cp", "rsync", "install");
     /** Programs that write only with an in-place flag ({@code -i}). */
     private static final Set<String> IN_PLACE = Set.of("sed", "perl");
-    /** Words that run the next word as the program. */
-    private static final Set<String> WRAPPERS = Set.of("sudo", "env", "command", "nohup", "time",
-            "nice", "exec", "builtin", "xargs", "timeout");
     /** git subcommands that only read. */
     private static final Set<String> GIT_READS = Set.of("status", "diff", "log", "show", "blame",
             "grep", "ls-files", "ls-tree", "rev-parse", "describe", "shortlog", "cat-file", "help",
@@ -50,12 +44,6 @@ public final class GitGuard {
     private static final Set<String> GIT_LISTING_FLAGS = Set.of("-a", "-r", "-v", "-vv", "-l",
             "--list", "--all", "--remotes", "--show-current", "--verbose");
 
-    private static final Pattern SEPARATORS = Pattern.compile("&&|\\|\\||[;&|\\n()`{}]|\\$\\(");
-    private static final Pattern REDIRECT = Pattern.compile(
-            "(?:\\d*|&)>{1,2}\\|?\\s*(\"[^\"]*\"|'[^']*'|[^\\s;&|<>()]+)");
-    private static final Pattern DURATION = Pattern.compile("[0-9.]+[smhd]?");
-    private static final Pattern ASSIGNMENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=.*");
-
     private GitGuard() {}
 
     /**
@@ -63,19 +51,7 @@ public final class GitGuard {
      * normalised. A path that is not a valid path at all counts as touching {@code .git}.
      */
     public static boolean touchesGit(String path) {
-        Objects.requireNonNull(path, "path");
-        Path p;
-        try {
-            p = Path.of(path).normalize();
-        } catch (InvalidPathException e) {
-            return true;
-        }
-        for (Path name : p) {
-            if (name.toString().equalsIgnoreCase(GIT)) {
-                return true;
-            }
-        }
-        return false;
+        return GitPaths.touchesGit(path);
     }
 
     /**
@@ -115,8 +91,8 @@ public final class GitGuard {
      */
     public static Optional<String> shellRefusal(String command) {
         Objects.requireNonNull(command, "command");
-        for (String segment : SEPARATORS.split(command.replace(">|", ">"))) {
-            Optional<String> reason = check(segment.strip());
+        for (ShellCommands.Command c : ShellCommands.parse(command)) {
+            Optional<String> reason = check(c);
             if (reason.isPresent()) {
                 return Optional.of("refused: " + reason.get() + ". Agents may not change the "
                         + "repository (.git); edit files in the workspace and leave committing "
@@ -126,34 +102,18 @@ public final class GitGuard {
         return Optional.empty();
     }
 
-    private static Optional<String> check(String segment) {
-        if (segment.isEmpty()) {
-            return Optional.empty();
-        }
-        Matcher r = REDIRECT.matcher(segment);
-        while (r.find()) {
-            if (touchesGit(unquote(r.group(1)))) {
-                return Optional.of("'" + segment + "' redirects output into " + unquote(r.group(1)));
+    private static Optional<String> check(ShellCommands.Command c) {
+        String segment = c.text();
+        for (String target : c.redirects()) {
+            if (touchesGit(target)) {
+                return Optional.of("'" + segment + "' redirects output into " + target);
             }
         }
-        List<String> words = words(REDIRECT.matcher(segment).replaceAll(" "));
-        int i = 0;
-        boolean wrapped = false; // after sudo, env, nice...: skip their options and numbers
-        while (i < words.size()) {
-            String w = words.get(i);
-            if (WRAPPERS.contains(w)) {
-                wrapped = true;
-            } else if (!ASSIGNMENT.matcher(w).matches()
-                    && !(wrapped && (w.startsWith("-") || DURATION.matcher(w).matches()))) {
-                break;
-            }
-            i++;
-        }
-        if (i >= words.size()) {
+        if (!c.hasProgram()) {
             return Optional.empty();
         }
-        String program = words.get(i).substring(words.get(i).lastIndexOf('/') + 1);
-        List<String> args = words.subList(i + 1, words.size());
+        String program = c.program();
+        List<String> args = c.args();
         if (program.equals("git")) {
             return gitRefusal(args);
         }
@@ -213,47 +173,5 @@ public final class GitGuard {
                         || a.equals("--cached") || a.equals("-3") || a.equals("--3way")));
         return allowed ? Optional.empty()
                 : Optional.of("'git " + String.join(" ", args) + "' changes the repository");
-    }
-
-    /** Splits on blanks outside quotes and removes the quotes. */
-    private static List<String> words(String s) {
-        List<String> out = new ArrayList<>();
-        StringBuilder w = new StringBuilder();
-        char quote = 0;
-        boolean inWord = false;
-        for (int k = 0; k < s.length(); k++) {
-            char c = s.charAt(k);
-            if (quote != 0) {
-                if (c == quote) {
-                    quote = 0;
-                } else {
-                    w.append(c);
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-                inWord = true;
-            } else if (c == '\\' && k + 1 < s.length()) {
-                w.append(s.charAt(++k));
-                inWord = true;
-            } else if (Character.isWhitespace(c)) {
-                if (inWord) {
-                    out.add(w.toString());
-                    w.setLength(0);
-                    inWord = false;
-                }
-            } else {
-                w.append(c);
-                inWord = true;
-            }
-        }
-        if (inWord) {
-            out.add(w.toString());
-        }
-        return out;
-    }
-
-    private static String unquote(String s) {
-        List<String> w = words(s);
-        return w.isEmpty() ? s : w.getFirst();
     }
 }

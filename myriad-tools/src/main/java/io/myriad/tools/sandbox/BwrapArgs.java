@@ -19,6 +19,10 @@ import java.util.stream.Stream;
  * {@code /workspace}, the one writable place; its {@code .git}, when present, is mounted again
  * read-only on top. Nothing else of the host is there: not /home, /root, /work, /var, /run or
  * the rest of /etc (so not /etc/shadow).
+ *
+ * <p>With network, the sandbox shares the host's network namespace ({@code --share-net} after
+ * {@code --unshare-all}) and also sees what name lookups and TLS need: {@code resolv.conf},
+ * {@code hosts}, {@code nsswitch.conf}, {@code ssl} and {@code ca-certificates}, those that exist.
  */
 final class BwrapArgs {
     /** Where the workspace appears inside the sandbox. */
@@ -29,6 +33,9 @@ final class BwrapArgs {
     private static final List<String> ETC = List.of("alternatives", "passwd", "group",
             "nsswitch.conf", "hosts", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime",
             "ssl", "ca-certificates", "ca-certificates.conf", "mime.types");
+    /** What name lookups need besides {@link #ETC}, shown only with network. */
+    private static final List<String> NETWORK_ETC = List.of("resolv.conf", "hosts",
+            "nsswitch.conf", "ssl", "ca-certificates");
 
     private BwrapArgs() {}
 
@@ -38,11 +45,15 @@ final class BwrapArgs {
      * @param host      the host's root ("/" except in tests)
      * @param workspace the workspace's real path
      * @param readOnly  more host paths to show read-only at the same place
+     * @param network   whether the sandbox shares the host's network
      */
     static List<String> of(Path bwrap, Path host, Path workspace, List<Path> readOnly,
-            long tmpBytes) {
-        List<String> a = new ArrayList<>(List.of(bwrap.toString(),
-                "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            long tmpBytes, boolean network) {
+        List<String> a = new ArrayList<>(List.of(bwrap.toString(), "--unshare-all"));
+        if (network) {
+            a.add("--share-net");
+        }
+        a.addAll(List.of("--die-with-parent", "--new-session", "--cap-drop", "ALL",
                 "--hostname", "sandbox",
                 "--ro-bind", host.resolve("usr").toString(), "/usr"));
         for (String name : TOP_LEVEL) {
@@ -63,6 +74,9 @@ final class BwrapArgs {
                     .sorted().forEach(etc::add);
         } catch (IOException e) {
             // no /etc to look in
+        }
+        if (network) {
+            NETWORK_ETC.stream().filter(n -> !etc.contains(n)).forEach(etc::add);
         }
         for (String name : etc) {
             a.addAll(List.of("--ro-bind-try", host.resolve("etc").resolve(name).toString(),

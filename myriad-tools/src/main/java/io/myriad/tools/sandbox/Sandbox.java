@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs shell commands confined to a workspace, with bubblewrap.
  *
- * <p>Inside: no network (an empty network namespace), a read-only view of the system's programs
- * and libraries (see {@link BwrapArgs} for exactly what is visible), the workspace on
+ * <p>Inside: no network (an empty network namespace, unless {@link Builder#network(boolean)}
+ * shares the host's), a read-only view of the system's programs and libraries (see {@link BwrapArgs} for exactly what is visible), the workspace on
  * {@code /workspace} as the only writable place apart from a small private {@code /tmp}, its
  * {@code .git} read-only, an empty environment apart from {@code PATH}, {@code HOME},
  * {@code LANG} and {@code TMPDIR}, no capabilities, its own session and PID namespace, and
@@ -70,6 +70,7 @@ public final class Sandbox implements AutoCloseable {
     private final Limits limits;
     private final Optional<Path> bwrap;
     private final List<Path> readOnly;
+    private final boolean network;
     private final Optional<PidsCgroup> cgroup;
     private final Path prlimit;
     private final Path shell;
@@ -82,6 +83,7 @@ public final class Sandbox implements AutoCloseable {
         this.bwrap = b.bwrap != null ? Optional.of(b.bwrap).filter(Files::isExecutable)
                 : onPath("bwrap");
         this.readOnly = List.copyOf(b.readOnly);
+        this.network = b.network;
         this.cgroup = isRoot() ? PidsCgroup.find(b.cgroupRoot) : Optional.empty();
         this.prlimit = onPath("prlimit").orElse(Path.of("/usr/bin/prlimit"));
         this.shell = Files.isExecutable(Path.of("/bin/bash")) ? Path.of("/bin/bash")
@@ -100,6 +102,11 @@ public final class Sandbox implements AutoCloseable {
     /** The limits every command runs under. */
     public Limits limits() {
         return limits;
+    }
+
+    /** Whether commands in bubblewrap share the host's network. */
+    public boolean network() {
+        return network;
     }
 
     /**
@@ -237,7 +244,7 @@ public final class Sandbox implements AutoCloseable {
                 "--core=0", "--"));
         if (mode == Mode.BUBBLEWRAP) {
             cmd.addAll(BwrapArgs.of(bwrap.orElseThrow(), Path.of("/"), ws, readOnly,
-                    limits.maxTmpBytes()));
+                    limits.maxTmpBytes(), network));
         }
         cmd.addAll(List.of(shell.toString(), "-c", command));
         return cmd;
@@ -320,6 +327,7 @@ public final class Sandbox implements AutoCloseable {
         private Path bwrap;
         private final List<Path> readOnly = new ArrayList<>();
         private Path cgroupRoot = Path.of("/sys/fs/cgroup");
+        private boolean network;
 
         private Builder() {}
 
@@ -349,6 +357,17 @@ public final class Sandbox implements AutoCloseable {
                         + hostPath);
             }
             readOnly.add(hostPath.normalize());
+            return this;
+        }
+
+        /**
+         * Whether commands share the host's network, with what name lookups and TLS need from
+         * {@code /etc}. Off by default: the sandbox then has an empty network namespace, with
+         * only a loopback device. Without bubblewrap ({@link Mode#NONE}) commands always have
+         * the host's network.
+         */
+        public Builder network(boolean shared) {
+            this.network = shared;
             return this;
         }
 
