@@ -64,6 +64,7 @@ final class CodingSetup implements RunWorkspaces {
     private final Path patches;
     private final Map<String, RunWorkspace> live = new ConcurrentHashMap<>();
     private final Map<String, Integer> submitted = new ConcurrentHashMap<>();
+    private final io.myriad.tools.ShellTool.Settings shellSettings;
 
     private CodingSetup(CodingSpec spec, Map<String, CodingTask> tasks, Path data, Path workspacesDir, FleetSpec fleet,
             String execution, Deliveries deliveries, Supplier<String> model) {
@@ -80,7 +81,8 @@ final class CodingSetup implements RunWorkspaces {
         this.slots = TestSlots.of(spec.testSlots());
         Sandbox.Mode mode = io.myriad.tools.ShellTool.Settings.parseMode(fleet.shellSandbox());
         this.sandbox = Sandbox.builder().mode(mode).limits(Limits.DEFAULTS).build();
-        this.networked = sandbox;
+        this.networked = Sandbox.builder().mode(mode).limits(Limits.DEFAULTS).network(true).build();
+        this.shellSettings = io.myriad.tools.ShellTool.Settings.DEFAULTS.withSandbox(mode);
         this.verifyRoot = data.resolve("verify").resolve(name);
         this.patches = data.resolve("deliveries").resolve(execution);
     }
@@ -119,7 +121,45 @@ final class CodingSetup implements RunWorkspaces {
             CodingTask task = task(context);
             return Optional.of(new RunTestsTool.RunTests(task.testCommand(), task.allowNetwork() ? networked : sandbox));
         });
-        return List.of(runTests, SubmitTool.create(this::submit));
+        return List.of(runTests, SubmitTool.create(this::submit), shell());
+    }
+
+    /**
+     * {@code shell} for coding runs: the guards against writing {@code .git}, deleting the
+     * workspace and (unless the run's task allows it) reaching the network refuse a command
+     * before it runs; a task that allows the network gets a sandbox that shares the host's.
+     */
+    private Tool shell() {
+        Tool offline = io.myriad.tools.ShellTool.create(
+                shellSettings.withGuard(io.myriad.tools.coding.CodingGuards.forCoding(false)), sandbox);
+        Tool online = io.myriad.tools.ShellTool.create(
+                shellSettings.withGuard(io.myriad.tools.coding.CodingGuards.forCoding(true)), networked);
+        return new Tool() {
+            @Override
+            public io.myriad.core.model.ToolDefinition definition() {
+                return offline.definition();
+            }
+
+            @Override
+            public io.myriad.core.tool.Effect effect() {
+                return offline.effect();
+            }
+
+            @Override
+            public Duration timeout() {
+                return offline.timeout();
+            }
+
+            @Override
+            public int maxOutputChars() {
+                return offline.maxOutputChars();
+            }
+
+            @Override
+            public io.myriad.core.tool.ToolResult invoke(com.fasterxml.jackson.databind.JsonNode arguments, ToolContext context) {
+                return (task(context).allowNetwork() ? online : offline).invoke(arguments, context);
+            }
+        };
     }
 
     @Override

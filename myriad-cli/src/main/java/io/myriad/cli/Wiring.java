@@ -140,9 +140,14 @@ final class Wiring implements AutoCloseable {
         return expanded;
     }
 
-    /** Adds tools made for this fleet's execution (a coding fleet's); before any {@link #runtime}. */
+    /**
+     * Adds tools made for this fleet's execution (a coding fleet's), replacing a tool of the same
+     * name; before any {@link #runtime}.
+     */
     void addTools(List<Tool> more) {
-        List<Tool> all = new ArrayList<>(tools);
+        Set<String> names = new java.util.HashSet<>();
+        more.forEach(t -> names.add(t.name()));
+        List<Tool> all = new ArrayList<>(tools.stream().filter(t -> !names.contains(t.name())).toList());
         all.addAll(more);
         tools = List.copyOf(all);
     }

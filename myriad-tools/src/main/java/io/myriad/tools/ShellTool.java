@@ -116,6 +116,11 @@ public final class ShellTool implements Tool {
                 .build());
     }
 
+    /** The shell with its own sandbox (one with network, say); {@code sandbox} should match the settings' limits. */
+    public static ShellTool create(Settings settings, Sandbox sandbox) {
+        return new ShellTool(settings, sandbox);
+    }
+
     ShellTool(Settings settings, Sandbox sandbox) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.sandbox = Objects.requireNonNull(sandbox, "sandbox");

@@ -55,10 +55,42 @@ public final class CodingGuards {
      * {@code .}, {@code *}, {@code ..}, {@code /}, {@code /workspace}, {@code ~}, {@code $HOME}
      * or {@code $PWD}; {@code find} from the workspace with {@code -delete} or {@code -exec rm}
      * and no name or path test; and {@code git clean} other than a dry run (it deletes the
-     * untracked files, that is, every file the agent created).
+     * untracked files, that is, every file the agent created). Operands are read from the
+     * folder the line's earlier {@code cd} commands lead to ({@code cd / && rm -rf workspace/*}).
      */
     public static CommandGuard workspaceDeletion() {
-        return each(CodingGuards::deletion);
+        return (command, context) -> {
+            Objects.requireNonNull(command, "command");
+            Path cwd = WORKSPACE;
+            for (ShellCommands.Command c : ShellCommands.parse(command)) {
+                if (!c.hasProgram()) {
+                    continue;
+                }
+                if (c.program().equals("cd") || c.program().equals("pushd")) {
+                    cwd = changeDirectory(cwd, c.args());
+                    continue;
+                }
+                Optional<String> reason = deletion(c, cwd);
+                if (reason.isPresent()) {
+                    return reason;
+                }
+            }
+            return Optional.empty();
+        };
+    }
+
+    /** Where {@code cd args} leads from {@code cwd}, as far as the text tells. */
+    private static Path changeDirectory(Path cwd, List<String> args) {
+        List<String> operands = args.stream().filter(a -> !a.startsWith("-") || a.equals("-")).toList();
+        if (operands.isEmpty() || operands.getFirst().equals("~") || operands.getFirst().equals("-")) {
+            return WORKSPACE;
+        }
+        String target = expand(operands.getFirst());
+        try {
+            return cwd.resolve(target).normalize();
+        } catch (InvalidPathException e) {
+            return cwd;
+        }
     }
 
     /**
@@ -92,7 +124,7 @@ public final class CodingGuards {
         };
     }
 
-    private static Optional<String> deletion(ShellCommands.Command c) {
+    private static Optional<String> deletion(ShellCommands.Command c, Path cwd) {
         List<String> args = c.args();
         String wholeWorkspace = "'" + c.text() + "' would delete the whole workspace";
         switch (c.program()) {
@@ -111,7 +143,7 @@ public final class CodingGuards {
                         operands.add(a);
                     }
                 }
-                if (recursive && operands.stream().anyMatch(CodingGuards::isWorkspaceOrAbove)) {
+                if (recursive && operands.stream().anyMatch(o -> isWorkspaceOrAbove(o, cwd))) {
                     return Optional.of(wholeWorkspace + "; remove the files or folders you mean "
                             + "by name (e.g. rm -rf build)");
                 }
@@ -128,7 +160,7 @@ public final class CodingGuards {
                 }
                 List<String> expression = args.subList(k, args.size());
                 boolean deletes = expression.contains("-delete") || execsRm(expression);
-                if (deletes && starts.stream().anyMatch(CodingGuards::isWorkspaceOrAbove)
+                if (deletes && starts.stream().anyMatch(o -> isWorkspaceOrAbove(o, cwd))
                         && !narrowed(expression)) {
                     return Optional.of(wholeWorkspace + "; narrow it with -name or -path "
                             + "(e.g. find . -name '*.pyc' -delete)");
@@ -161,11 +193,21 @@ public final class CodingGuards {
      * names the workspace, a folder above it, or all of its entries ({@code *}, {@code ./*}).
      */
     static boolean isWorkspaceOrAbove(String operand) {
+        return isWorkspaceOrAbove(operand, WORKSPACE);
+    }
+
+    /** {@code ~}, {@code $HOME} and {@code $PWD} as the sandbox sets them: the workspace. */
+    private static String expand(String operand) {
         String o = operand.replace("${HOME}", "$HOME").replace("${PWD}", "$PWD");
         if (o.equals("~") || o.startsWith("~/")) {
             o = "/workspace" + o.substring(1);
         }
-        o = o.replace("$HOME", "/workspace").replace("$PWD", "/workspace");
+        return o.replace("$HOME", "/workspace").replace("$PWD", "/workspace");
+    }
+
+    /** As {@link #isWorkspaceOrAbove(String)}, for a shell in folder {@code cwd}. */
+    static boolean isWorkspaceOrAbove(String operand, Path cwd) {
+        String o = expand(operand);
         // a last name made only of wildcards (*, .*, ?*) means every entry of its folder
         int slash = o.lastIndexOf('/');
         String last = o.substring(slash + 1);
@@ -177,7 +219,7 @@ public final class CodingGuards {
             return false;
         }
         try {
-            Path p = WORKSPACE.resolve(o).normalize();
+            Path p = cwd.resolve(o).normalize();
             return WORKSPACE.startsWith(p);
         } catch (InvalidPathException e) {
             return false;

@@ -107,7 +107,8 @@ public final class DeliveryVerifier {
      * tool outside the sandbox) could have put a command in its configuration ({@code
      * core.fsmonitor}, a filter driver) that git would run here, on the host. The diff is made
      * with a throw-away git directory of the platform's, a shared bare clone of the task's
-     * repository, and a throw-away index, with the checkout as work tree.
+     * repository, and a throw-away index, with the checkout as work tree. The file tools'
+     * bookkeeping files at the root ({@code .myriad-changes}, {@code .myriad-appends}) are left out.
      */
     public String diff(RunWorkspace workspace) {
         long n = checkouts.incrementAndGet();
@@ -119,7 +120,8 @@ public final class DeliveryVerifier {
         try {
             git.run(scratch, "clone", "-q", "--shared", "--bare", "--",
                     workspace.repository().toString(), gitDir.toString());
-            git.run(workspace.dir(), env, null, concat(trusted, "add", "-A", "--", "."));
+            git.run(workspace.dir(), env, null, concat(trusted, "add", "-A", "--", ".",
+                    ":(exclude,top).myriad-changes", ":(exclude,top).myriad-appends"));
             return git.run(workspace.dir(), env, null, concat(trusted, "diff", "--cached",
                     "--binary", "--no-renames", "--no-ext-diff", "--no-textconv", "--full-index",
                     workspace.baseCommit(), "--"));

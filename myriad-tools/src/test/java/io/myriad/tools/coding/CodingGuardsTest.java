@@ -30,7 +30,9 @@ class CodingGuardsTest {
             "sh -lc \"cd src && rm -rf ..\"", "eval rm -rf .", "env -i rm -rf *",
             "find . -delete", "find /workspace -mindepth 1 -delete", "find -delete",
             "find . -type f -delete", "find . -exec rm -rf {} +", "find ~ -name '*' -delete",
-            "git clean -fdx", "git clean -fd", "git clean -f", "git clean -xf", "git -C . clean -ffdx"})
+            "git clean -fdx", "git clean -fd", "git clean -f", "git clean -xf", "git -C . clean -ffdx",
+            "cd / && rm -rf workspace/*", "cd /; rm -rf workspace", "cd src && rm -rf ../*", "cd .. && rm -rf *",
+            "cd /tmp && cd ../workspace && rm -rf *", "cd / && find workspace -delete"})
     void deletingTheWholeWorkspaceIsRefused(String command) {
         assertThat(refusal(CodingGuards.workspaceDeletion(), command)).as(command)
                 .hasValueSatisfying(r -> assertThat(r).containsAnyOf("would delete the whole "
@@ -45,7 +47,8 @@ class CodingGuardsTest {
             "find . -type d -name __pycache__ -exec rm -rf {} +", "find . -name '*.py'",
             "find build -delete", "git clean -n", "git clean -ndx", "git clean --dry-run -d",
             "echo rm -rf .", "echo 'rm -rf .'", "grep -r 'rm -rf /' docs", "git status",
-            "mkdir -p out && cp a out/", "python -m pytest -q", "cat .gitignore"})
+            "mkdir -p out && cp a out/", "python -m pytest -q", "cat .gitignore",
+            "cd build && rm -rf *", "cd /tmp && rm -rf *", "cd src; rm -rf generated", "cd && ls"})
     void ordinaryCommandsPassTheDeletionGuard(String command) {
         assertThat(refusal(CodingGuards.workspaceDeletion(), command)).as(command).isEmpty();
     }
