@@ -222,4 +222,71 @@ class SweFleetIT {
         assertThat(deliveries(data)).singleElement().satisfies(d -> assertThat(d.path("verdict").asText()).isEqualTo("verified"));
         assertThat(git(repos.resolve(s.id()), "diff", "--name-only", "main", "myriad/" + s.id()).strip()).isEqualTo(s.source());
     }
+
+    @Test
+    void aRunKilledMidTaskResumesInItsOwnCheckoutWithItsEditsAndIsDelivered() throws Exception {
+        SampleProjects.Sample s = SampleProjects.python(5);
+        ArrayNode script = s.script(SampleProjects.Script.FIX);
+        Path repos = dir.resolve("repos");
+        Path tasks = tasksFile(List.of(task(s, repos, script)));
+        Path file = dir.resolve("slow.yaml");
+        // Two seconds per model answer: time to kill the process after the edit, before the tests.
+        Files.writeString(file, """
+                fleet: swe
+                model: {sim: {scenario: script, latency: 2s}}
+                coding: {tasks: %s}
+                agents:
+                  engineer:
+                    instructions: Fix the bug, run the tests, submit.
+                    tools: [fs.list, fs.read, fs.edit, run_tests, submit]
+                """.formatted(tasks));
+        String data = dir.resolve("data").toString();
+        Path db = dir.resolve("data/myriad.db");
+        String runId = "swe-1:" + s.id();
+        Process first = Cli.spawn(dir.resolve("first.log"), Map.of(), "run", file.toString(), "--data", data);
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (!edited(db, runId)) {
+                assertThat(System.nanoTime()).as(Files.readString(dir.resolve("first.log"))).isLessThan(deadline);
+                Thread.sleep(50);
+            }
+        } finally {
+            first.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
+            first.waitFor();
+        }
+        Path checkout = dir.resolve("data/workspaces/coding-default-swe/" + io.myriad.core.run.RunLoop.workspaceName(runId));
+        assertThat(Files.readString(checkout.resolve(s.source()))).as("the edit is on disk").isEqualTo(s.fix().get(s.source()));
+
+        var second = Cli.run("run", file.toString(), "--data", data);
+
+        assertThat(second.exit()).as(second.err() + second.out()).isZero();
+        assertThat(second.err()).contains("resuming");
+        assertThat(deliveries(data)).singleElement().satisfies(d -> assertThat(d.path("verdict").asText()).isEqualTo("verified"));
+        assertThat(git(repos.resolve(s.id()), "show", "myriad/" + s.id() + ":" + s.source())).isEqualTo(s.fix().get(s.source()));
+        try (SqliteStore store = SqliteStore.open(db)) {
+            assertThat(store.read(runId).stream().map(JournalRecord::event)
+                    .filter(e -> e instanceof RunEvent.ToolCallStarted t && t.tool().equals("fs.edit")))
+                    .as("the edit was not made again after the restart").hasSize(1);
+        }
+    }
+
+    /** True once the run's journal holds the outcome of its fs.edit call. */
+    private static boolean edited(Path db, String runId) {
+        if (!Files.exists(db)) {
+            return false;
+        }
+        try (SqliteStore store = SqliteStore.open(db)) {
+            Map<String, String> names = new HashMap<>();
+            for (JournalRecord r : store.read(runId)) {
+                if (r.event() instanceof RunEvent.ToolCallStarted t) {
+                    names.put(t.callId(), t.tool());
+                } else if (r.event() instanceof RunEvent.ToolCallCompleted c && "fs.edit".equals(names.get(c.callId()))) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (RuntimeException e) {
+            return false; // the database is being created
+        }
+    }
 }
