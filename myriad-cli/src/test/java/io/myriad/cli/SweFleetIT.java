@@ -123,9 +123,16 @@ class SweFleetIT {
                 }
             }
         }
+        long checkMillis;
+        try (SqliteStore store = SqliteStore.open(Path.of(data, "myriad.db"))) {
+            checkMillis = store.deliveries(io.myriad.core.auth.TenantScope.ALL, Optional.of("swe-1"), Optional.empty(),
+                    Integer.MAX_VALUE).stream().flatMap(d -> d.steps().stream()).mapToLong(c -> c.millis()).sum();
+        }
         System.out.printf(java.util.Locale.ROOT, "swe fleet of %d tasks: wall %.1f s; per task %.1f steps, %.0f tokens, "
-                        + "%.2f s in run_tests/submit/shell (tool call time, incl. waiting for a test slot)%n",
-                tasks, wall, steps / (double) tasks, tokens / (double) tasks, sandboxMillis / 1000.0 / tasks);
+                        + "%.2f s in run_tests/submit/shell calls (incl. waiting for a test slot), of which %.2f s the "
+                        + "platform's sandboxed checks%n",
+                tasks, wall, steps / (double) tasks, tokens / (double) tasks, sandboxMillis / 1000.0 / tasks,
+                checkMillis / 1000.0 / tasks);
     }
 
     private static boolean isSandboxed(String tool) {
