@@ -63,7 +63,6 @@ final class CodingSetup implements RunWorkspaces {
     private final Path verifyRoot;
     private final Path patches;
     private final Map<String, RunWorkspace> live = new ConcurrentHashMap<>();
-    private final Map<String, Integer> submitted = new ConcurrentHashMap<>();
     private final io.myriad.tools.ShellTool.Settings shellSettings;
 
     private CodingSetup(CodingSpec spec, Map<String, CodingTask> tasks, Path data, Path workspacesDir, FleetSpec fleet,
@@ -80,11 +79,18 @@ final class CodingSetup implements RunWorkspaces {
                 .keep(spec.keepWorkspaces()).build();
         this.slots = TestSlots.of(spec.testSlots());
         Sandbox.Mode mode = io.myriad.tools.ShellTool.Settings.parseMode(fleet.shellSandbox());
-        this.sandbox = Sandbox.builder().mode(mode).limits(Limits.DEFAULTS).build();
-        this.networked = Sandbox.builder().mode(mode).limits(Limits.DEFAULTS).network(true).build();
+        this.sandbox = sandbox(mode, spec, false);
+        this.networked = sandbox(mode, spec, true);
         this.shellSettings = io.myriad.tools.ShellTool.Settings.DEFAULTS.withSandbox(mode);
         this.verifyRoot = data.resolve("verify").resolve(name);
         this.patches = data.resolve("deliveries").resolve(execution);
+    }
+
+    /** A sandbox for the fleet's commands: the caches shown read-only, the network if asked. */
+    private static Sandbox sandbox(Sandbox.Mode mode, CodingSpec spec, boolean network) {
+        Sandbox.Builder b = Sandbox.builder().mode(mode).limits(Limits.DEFAULTS).network(network);
+        spec.caches().forEach(b::readOnly);
+        return b.build();
     }
 
     /**
@@ -226,7 +232,12 @@ final class CodingSetup implements RunWorkspaces {
             throw new ToolException("run " + submission.runId() + " has no checkout in this process");
         }
         CodingTask task = tasks.get(ws.taskId());
-        int n = submitted.merge(submission.runId(), 1, Integer::sum);
+        // Counted from the recorded verdicts, so a restart does not reset it; the same call made
+        // again by recovery (same id) replaces its own record and does not count twice.
+        int n = 1 + (int) deliveries.deliveries(io.myriad.core.auth.TenantScope.only(java.util.Set.of(tenant)),
+                        Optional.of(execution), Optional.empty(), Integer.MAX_VALUE).stream()
+                .filter(d -> d.runId().equals(submission.runId()) && !d.id().equals(submission.idempotencyKey()))
+                .count();
         if (n > spec.maxSubmissions()) {
             return new Submissions.Receipt(submission.idempotencyKey(), "Not checked: this run has already submitted "
                     + spec.maxSubmissions() + " times (coding.max_submissions); the last verdict stands.", false);
@@ -243,7 +254,6 @@ final class CodingSetup implements RunWorkspaces {
             throw new ToolException("cancelled while waiting for a test slot; nothing was verified", e);
         }
         if (slot.isEmpty()) {
-            submitted.merge(submission.runId(), -1, Integer::sum);
             return new Submissions.Receipt(submission.idempotencyKey(), "Not checked: every test slot stayed busy for "
                     + "30 minutes. Submit again later.", false);
         }

@@ -231,6 +231,30 @@ class SweFleetIT {
     }
 
     @Test
+    void aDependencyCacheIsSharedReadOnlyWithEverySandbox() throws Exception {
+        Path cache = Files.createDirectories(dir.resolve("cache/wheelhouse"));
+        Files.writeString(cache.resolve("helper_mod.py"), "NAME = 'shared-helper-7'\n");
+        SampleProjects.Sample s = SampleProjects.python(6);
+        ArrayNode script = JSON.createArrayNode();
+        script.addObject().put("tool", "shell").putObject("args").put("command",
+                "touch " + cache + "/mine 2>&1; PYTHONPATH=" + cache + " python3 -c 'import helper_mod; print(helper_mod.NAME)'");
+        s.script(SampleProjects.Script.FIX).forEach(script::add);
+        ObjectNode task = task(s, dir.resolve("repos"), script);
+        // The tests need the cache: without it they fail with the fix too, and nothing is delivered.
+        task.put("testCommand", "PYTHONPATH=" + cache + " python3 -c 'import helper_mod' && " + s.testCommand());
+        String data = dir.resolve("data").toString();
+
+        var run = Cli.run("run", fleet("{tasks: " + tasksFile(List.of(task)) + ", caches: [" + cache + "]}", "").toString(),
+                "--data", data);
+
+        String transcript = Cli.run("runs", "show", "swe-1:" + s.id(), "--data", data).out();
+        assertThat(run.exit()).as(run.err() + run.out() + transcript).isZero();
+        assertThat(transcript).contains("shared-helper-7").contains("Read-only file system");
+        assertThat(cache.resolve("mine")).doesNotExist();
+        assertThat(deliveries(data)).singleElement().satisfies(d -> assertThat(d.path("verdict").asText()).isEqualTo("verified"));
+    }
+
+    @Test
     void aRunKilledMidTaskResumesInItsOwnCheckoutWithItsEditsAndIsDelivered() throws Exception {
         SampleProjects.Sample s = SampleProjects.python(5);
         ArrayNode script = s.script(SampleProjects.Script.FIX);

@@ -33,11 +33,12 @@ import java.util.Optional;
  *   max_diff_bytes: 262144
  *   max_submissions: 3
  *   test_timeout: 5m
+ *   caches: [~/.cache/wheels]  # shown read-only in every sandbox, at the same place
  * }</pre>
  */
 final class CodingReader {
     private static final List<String> KEYS = List.of("tasks", "samples", "agent", "test_slots", "workspaces",
-            "max_diff_bytes", "max_submissions", "test_timeout");
+            "max_diff_bytes", "max_submissions", "test_timeout", "caches");
     private static final List<String> WORKSPACE_KEYS = List.of("keep", "max");
     static final int MAX_SAMPLES = 1_000;
     private static final Duration MAX_TEST_TIMEOUT = Duration.ofMinutes(9);
@@ -91,6 +92,7 @@ final class CodingReader {
             problems.at(f.get("test_timeout").orElseThrow(), "coding.test_timeout must be between 1s and "
                     + Durations.format(MAX_TEST_TIMEOUT) + " (the sandbox stops any command after 10m)");
         }
+        List<Path> caches = f.get("caches").map(n -> caches(n, fleetFile, problems)).orElse(List.of());
         Optional<Path> file = Optional.empty();
         List<CodingTask> tasks = List.of();
         if (tasksNode.isPresent() && samples == 0) {
@@ -114,7 +116,32 @@ final class CodingReader {
             specs.add(new TaskSpec(t.id(), agentName, t.agentInput(simulated), 0));
         }
         return Optional.of(new Coding(new CodingSpec(agentName, file.map(Path::toAbsolutePath), samples, slots, keep, max,
-                maxDiff, maxSubmissions, testTimeout), specs));
+                maxDiff, maxSubmissions, testTimeout, caches), specs));
+    }
+
+    /** Existing folders, {@code ~} the user's home, relative paths from the fleet file's folder. */
+    private static List<Path> caches(Node node, Path fleetFile, Problems problems) {
+        List<Path> out = new ArrayList<>();
+        Optional<List<String>> names = Values.strings(node, problems);
+        for (String name : names.orElse(List.of())) {
+            String expanded = name.equals("~") || name.startsWith("~/")
+                    ? System.getProperty("user.home") + name.substring(1) : name;
+            try {
+                Path given = Path.of(expanded);
+                Path p = (given.isAbsolute() || fleetFile.getParent() == null ? given
+                        : fleetFile.toAbsolutePath().getParent().resolve(given)).toAbsolutePath().normalize();
+                if (!Files.isDirectory(p)) {
+                    problems.at(node, "coding.caches: " + name + " is not a folder (looked for " + p + ")");
+                } else if (p.getNameCount() == 0) {
+                    problems.at(node, "coding.caches: " + name + " is the root folder; name the cache folder itself");
+                } else {
+                    out.add(p);
+                }
+            } catch (InvalidPathException e) {
+                problems.at(node, "coding.caches: '" + name + "' is not a path");
+            }
+        }
+        return out;
     }
 
     private static Optional<Path> tasksFile(Node node, Path fleetFile, Problems problems) {

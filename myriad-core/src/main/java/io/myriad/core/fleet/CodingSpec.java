@@ -18,10 +18,13 @@ import java.util.Optional;
  * @param maxDiffBytes   the largest diff the platform accepts for verification
  * @param maxSubmissions how often a run may submit before its last verdict stands
  * @param testTimeout    the longest one test command may take
+ * @param caches         host folders shown read-only in every sandbox at the same place:
+ *                       dependency caches shared by all workspaces (a pip wheel folder, a Maven
+ *                       repository used offline)
  */
 public record CodingSpec(String agent, Optional<Path> tasksFile, int samples, int testSlots,
         boolean keepWorkspaces, int maxWorkspaces, long maxDiffBytes, int maxSubmissions,
-        Duration testTimeout) {
+        Duration testTimeout, java.util.List<Path> caches) {
 
     public static final long DEFAULT_MAX_DIFF_BYTES = 256 * 1024;
     public static final int DEFAULT_MAX_SUBMISSIONS = 3;
@@ -31,6 +34,10 @@ public record CodingSpec(String agent, Optional<Path> tasksFile, int samples, in
         Objects.requireNonNull(agent, "agent");
         Objects.requireNonNull(tasksFile, "tasksFile");
         Objects.requireNonNull(testTimeout, "testTimeout");
+        caches = java.util.List.copyOf(caches);
+        if (caches.stream().anyMatch(p -> !p.isAbsolute())) {
+            throw new IllegalArgumentException("cache folders must be absolute paths: " + caches);
+        }
         if (tasksFile.isPresent() == samples > 0) {
             throw new IllegalArgumentException("a coding fleet names a tasks file or a number of samples, not both");
         }

@@ -82,9 +82,6 @@ final class BwrapArgs {
             a.addAll(List.of("--ro-bind-try", host.resolve("etc").resolve(name).toString(),
                     "/etc/" + name));
         }
-        for (Path p : readOnly) {
-            a.addAll(List.of("--ro-bind-try", p.toString(), p.toString()));
-        }
         a.addAll(List.of("--dev", "/dev", "--proc", "/proc",
                 "--size", Long.toString(tmpBytes), "--tmpfs", "/tmp",
                 "--bind", workspace.toString(), WORKSPACE));
@@ -92,6 +89,10 @@ final class BwrapArgs {
         if (Files.isDirectory(git, LinkOption.NOFOLLOW_LINKS)
                 || Files.isRegularFile(git, LinkOption.NOFOLLOW_LINKS)) {
             a.addAll(List.of("--ro-bind", git.toString(), WORKSPACE + "/.git"));
+        }
+        // Last, so that a folder under /tmp (or anywhere the mounts above cover) is not hidden.
+        for (Path p : readOnly) {
+            a.addAll(List.of("--ro-bind-try", p.toString(), p.toString()));
         }
         a.addAll(List.of("--remount-ro", "/", "--chdir", WORKSPACE, "--clearenv",
                 "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
