@@ -255,6 +255,43 @@ class SweFleetIT {
     }
 
     @Test
+    void noMoreTestCommandsRunAtOnceThanTheFleetHasTestSlots() throws Exception {
+        // Unconfined (shell: {sandbox: none}) so that test commands can leave a mark in a shared folder.
+        Path marks = Files.createDirectories(dir.resolve("marks"));
+        Path seen = dir.resolve("seen.txt");
+        String probe = "n=$(ls " + marks + " | wc -l); echo $n >> " + seen + "; touch " + marks + "/$$; sleep 0.3; rm "
+                + marks + "/$$; ";
+        List<ObjectNode> tasks = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            SampleProjects.Sample s = SampleProjects.python(20 + i);
+            ObjectNode t = task(s, dir.resolve("repos"), s.script(SampleProjects.Script.FIX));
+            t.put("testCommand", probe + s.testCommand());
+            tasks.add(t);
+        }
+        Path file = dir.resolve("slots.yaml");
+        Files.writeString(file, """
+                fleet: swe
+                model: sim:script
+                concurrency: 12
+                shell: {sandbox: none}
+                coding: {tasks: %s, test_slots: 2}
+                agents:
+                  engineer:
+                    instructions: Fix the bug, run the tests, submit.
+                    tools: [fs.list, fs.read, fs.edit, run_tests, submit]
+                """.formatted(tasksFile(tasks)));
+        String data = dir.resolve("data").toString();
+
+        var run = Cli.run("run", file.toString(), "--data", data);
+
+        assertThat(run.exit()).as(run.err() + run.out()).isZero();
+        List<Integer> others = Files.readAllLines(seen).stream().map(String::strip).map(Integer::parseInt).toList();
+        // 12 runs: two run_tests each, and two test commands per verification.
+        assertThat(others).hasSize(12 * 4);
+        assertThat(others).as("test commands already running when one started").allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(1));
+    }
+
+    @Test
     void aRunKilledMidTaskResumesInItsOwnCheckoutWithItsEditsAndIsDelivered() throws Exception {
         SampleProjects.Sample s = SampleProjects.python(5);
         ArrayNode script = s.script(SampleProjects.Script.FIX);
