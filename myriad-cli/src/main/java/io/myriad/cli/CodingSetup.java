@@ -198,7 +198,7 @@ final class CodingSetup implements RunWorkspaces {
     /** The deliveries of this execution: how many tasks have a verified one, and the newest verdicts of the rest. */
     record Tally(int verified, int unverified, int refused, int none) {
         String describe(int tasks, String execution) {
-            return String.format(java.util.Locale.ROOT, "deliveries: %d of %d tasks verified and delivered, %d unverified, "
+            return String.format(java.util.Locale.ROOT, "%d of %d tasks verified and delivered, %d unverified, "
                     + "%d refused, %d without a submission%s", verified, tasks, unverified, refused, none,
                     verified + unverified + refused > 0 ? "  (myriad deliveries ls --execution " + execution + ")" : "");
         }

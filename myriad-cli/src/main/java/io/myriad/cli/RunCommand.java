@@ -284,13 +284,9 @@ final class RunCommand implements Callable<Integer> {
             store.finishExecution(execution.id(), System.currentTimeMillis());
         }
         SqliteStore.Size size = store.size();
-        new SummaryPrinter(out).print(fleet, execution, summary, model, simulated, size, data.database(), json);
-        boolean allDelivered = true;
-        if (coding != null) {
-            CodingSetup.Tally delivered = coding.tally();
-            allDelivered = delivered.verified() == fleet.tasks().size();
-            (json ? err : out).println(delivered.describe(fleet.tasks().size(), execution.id()));
-        }
+        Optional<CodingSetup.Tally> delivered = Optional.ofNullable(coding).map(CodingSetup::tally);
+        new SummaryPrinter(out).print(fleet, execution, summary, model, simulated, size, data.database(), json, delivered);
+        boolean allDelivered = delivered.map(d -> d.verified() == fleet.tasks().size()).orElse(true);
         if (summary.inDoubt() > 0 || summary.awaitingApproval() > 0 || summary.throttled() > 0) {
             return Main.EXIT_NEEDS_DECISION;
         }

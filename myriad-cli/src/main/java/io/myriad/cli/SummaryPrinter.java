@@ -20,6 +20,12 @@ final class SummaryPrinter {
 
     void print(FleetSpec fleet, RunRepository.Execution execution, FleetRunner.Summary s, String model, boolean simulated,
                SqliteStore.Size size, Path db, boolean json) {
+        print(fleet, execution, s, model, simulated, size, db, json, java.util.Optional.empty());
+    }
+
+    /** As above, with the deliveries of a coding fleet. */
+    void print(FleetSpec fleet, RunRepository.Execution execution, FleetRunner.Summary s, String model, boolean simulated,
+               SqliteStore.Size size, Path db, boolean json, java.util.Optional<CodingSetup.Tally> deliveries) {
         double wall = s.wallMillis() / 1000.0;
         double stepsPerSecond = wall > 0 ? s.steps() / wall : 0;
         row("fleet", fleet.name() + "  (execution " + execution.id() + ")");
@@ -59,6 +65,7 @@ final class SummaryPrinter {
         if (s.succeeded() < s.tasks()) {
             row("", "see one with: myriad runs show RUN" + (dataOption(db)));
         }
+        deliveries.ifPresent(d -> row("delivered", d.describe(s.tasks(), execution.id())));
         if (json) {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("fleet", fleet.name());
@@ -84,6 +91,8 @@ final class SummaryPrinter {
             o.put("journal_events", size.events());
             o.put("journal_bytes", size.bytes());
             o.put("journal_file", db.toString());
+            deliveries.ifPresent(d -> o.putObject("deliveries").put("verified", d.verified()).put("unverified", d.unverified())
+                    .put("refused", d.refused()).put("without_submission", d.none()));
             out.println(o);
         }
         out.flush();

@@ -74,7 +74,9 @@ class SweFleetIT {
         var run = Cli.run("run", fleet("{samples: 50, test_slots: 2}", "").toString(), "--data", data, "--json");
         double wall = (System.nanoTime() - begin) / 1e9;
         assertThat(run.exit()).as(run.err() + run.out()).isZero();
-        assertThat(run.err()).contains("deliveries: 50 of 50 tasks verified and delivered");
+        JsonNode summary = JSON.readTree(run.lastLine());
+        assertThat(summary.path("deliveries").path("verified").asInt()).isEqualTo(50);
+        assertThat(summary.path("deliveries").path("without_submission").asInt()).isZero();
 
         List<JsonNode> all = deliveries(data);
         assertThat(all).hasSize(50).allSatisfy(d -> assertThat(d.path("verdict").asText()).isEqualTo("verified"));
@@ -173,7 +175,7 @@ class SweFleetIT {
         var run = Cli.run("run", fleet("{tasks: " + tasksFile(tasks) + ", max_submissions: 1}", "").toString(), "--data", data);
 
         assertThat(run.exit()).as("not every task delivered: " + run.err() + run.out()).isEqualTo(Main.EXIT_TASKS_FAILED);
-        assertThat(run.out()).contains("deliveries: 0 of 4 tasks verified and delivered, 2 unverified, 2 refused");
+        assertThat(run.out()).containsPattern("delivered\\s+0 of 4 tasks verified and delivered, 2 unverified, 2 refused");
         Map<String, JsonNode> byTask = new HashMap<>();
         deliveries(data).forEach(d -> byTask.put(d.path("task").asText(d.path("task_id").asText()), d));
         for (SampleProjects.Sample s : wrong) {

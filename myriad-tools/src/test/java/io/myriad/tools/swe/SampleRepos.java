@@ -46,55 +46,18 @@ final class SampleRepos {
     private SampleRepos() {}
 
     static Sample java(Path parent, int i) throws IOException {
-        Path dir = Files.createDirectories(parent.resolve("java-sample-" + i));
-        int good = i + 2;
-        Map<String, String> files = Map.of(
-                ".gitignore", "out/\n",
-                "src/Scaler.java", scaler(i + 1),
-                "test/ScalerTest.java", """
-                        public final class ScalerTest {
-                            public static void main(String[] args) {
-                                int got = Scaler.scale(7);
-                                if (got != %d) {
-                                    System.err.println("FAIL: scale(7) = " + got + ", expected %d");
-                                    System.exit(1);
-                                }
-                                System.out.println("OK: scale(7) = " + got);
-                            }
-                        }
-                        """.formatted(7 * good, 7 * good));
-        String cmd = "rm -rf out && " + JDK + "/javac -d out src/*.java test/*.java && " + JDK
-                + "/java -cp out ScalerTest";
-        String sha = commitAll(dir, files);
-        return new Sample("java", dir, sha, cmd, Map.of("src/Scaler.java", scaler(good)),
-                Map.of("src/Scaler.java", scaler(good + 1)), "test/ScalerTest.java");
+        return from(SampleProjects.java(i, Path.of(JDK)), parent);
     }
 
     static Sample python(Path parent, int i) throws IOException {
-        Path dir = Files.createDirectories(parent.resolve("python-sample-" + i));
-        int good = i + 2;
-        Map<String, String> files = Map.of(
-                ".gitignore", "__pycache__/\n*.pyc\n",
-                "scaler.py", "def scale(x):\n    return x * %d\n".formatted(i + 1),
-                "test_scaler.py", """
-                        import unittest
+        return from(SampleProjects.python(i), parent);
+    }
 
-                        from scaler import scale
-
-
-                        class ScaleTest(unittest.TestCase):
-                            def test_scale(self):
-                                self.assertEqual(scale(7), %d)
-
-
-                        if __name__ == "__main__":
-                            unittest.main()
-                        """.formatted(7 * good));
-        String sha = commitAll(dir, files);
-        return new Sample("python", dir, sha, "python3 -B -m unittest -q test_scaler",
-                Map.of("scaler.py", "def scale(x):\n    return x * %d\n".formatted(good)),
-                Map.of("scaler.py", "def scale(x):\n    return x * %d\n".formatted(good + 1)),
-                "test_scaler.py");
+    /** The platform's own sample {@code p}, written as a repository under {@code parent}. */
+    private static Sample from(SampleProjects.Sample p, Path parent) {
+        Path dir = p.materialize(parent, Path.of("/usr/bin/git"));
+        return new Sample(p.language(), dir, git(dir, "rev-parse", "HEAD").strip(), p.testCommand(), p.fix(),
+                p.wrongFix(), p.testFile());
     }
 
     /** A repository with {@code count} more files, for measuring checkouts. */
@@ -114,18 +77,6 @@ final class SampleRepos {
         git(sample.dir().getParent(), "clone", "-q", "--bare", sample.dir().toString(),
                 bare.toString());
         return bare;
-    }
-
-    private static String scaler(int factor) {
-        return """
-                public final class Scaler {
-                    private Scaler() {}
-
-                    public static int scale(int x) {
-                        return x * %d;
-                    }
-                }
-                """.formatted(factor);
     }
 
     private static String commitAll(Path dir, Map<String, String> files) throws IOException {
