@@ -27,11 +27,32 @@ final class GracefulStop {
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile Consumer<Duration> drain;
     private volatile int exit = Main.EXIT_PLATFORM;
+    private boolean manual;
 
     private GracefulStop(Duration grace, PrintWriter err) {
         this.grace = grace;
         this.err = err;
         this.hook = Thread.ofPlatform().name("myriad-graceful-stop").unstarted(this::onShutdown);
+    }
+
+    /**
+     * A stop that no signal triggers, only {@link #signal()}: for a fleet hosted by
+     * {@code myriad serve}, which drains its fleets itself when it stops.
+     */
+    static GracefulStop manual(Duration grace, PrintWriter err) {
+        GracefulStop stop = new GracefulStop(grace, err);
+        stop.manual = true;
+        return stop;
+    }
+
+    /** Drains the fleet as a signal would (for a manual stop). */
+    void signal() {
+        if (signalled.compareAndSet(false, true)) {
+            Consumer<Duration> d = drain;
+            if (d != null) {
+                d.accept(grace);
+            }
+        }
     }
 
     static GracefulStop install(Duration grace, PrintWriter err) {
@@ -57,7 +78,7 @@ final class GracefulStop {
     void finished(int code) {
         exit = code;
         finished.countDown();
-        if (!signalled.get()) {
+        if (!signalled.get() && !manual) {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {

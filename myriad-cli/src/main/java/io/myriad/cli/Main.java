@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
         description = "Runs fleets of autonomous AI agents: durable, governed, fast.",
         subcommands = {RunCommand.class, RunsCommand.class, PolicyCommand.class, ApprovalsCommand.class, DeliveriesCommand.class, AuditCommand.class, KeysCommand.class,
                 TenantsCommand.class, TenantsCommand.Whoami.class, SimServerCommand.class,
-                BenchCommand.class, BudgetsCommand.class, ControlCommands.Kill.class, ControlCommands.Pause.class,
+                BenchCommand.class, BudgetsCommand.class, ServeCommand.class, ControlCommands.Kill.class, ControlCommands.Pause.class,
                 ControlCommands.Resume.class,
                 CommandLine.HelpCommand.class})
 public final class Main {

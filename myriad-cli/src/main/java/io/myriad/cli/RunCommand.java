@@ -78,10 +78,33 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Set for a fleet hosted by {@code myriad serve}: the server drains it; no signal hook. */
+    private GracefulStop hostedStop;
+
+    /** A run of {@code file} for {@code myriad serve}, as {@code who}, stopped by {@code stop}. */
+    private java.util.function.Consumer<String> executionChosen = ex -> { };
+
+    static RunCommand hosted(Path file, Path dataDir, Principal who, GracefulStop stop,
+            java.util.function.Consumer<String> executionChosen) {
+        RunCommand c = new RunCommand();
+        c.file = file;
+        c.data = new DataDir();
+        c.data.dir = dataDir;
+        c.caller = new Caller();
+        c.caller.preset = who;
+        c.grace = "30s";
+        c.hostedStop = stop;
+        c.executionChosen = executionChosen;
+        return c;
+    }
+
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        return execute(spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** Runs the fleet, printing to {@code out} and {@code err}; the exit code. */
+    int execute(PrintWriter out, PrintWriter err) {
         Duration graceTime;
         try {
             graceTime = io.myriad.cli.fleet.Durations.parse(grace);
@@ -125,7 +148,7 @@ final class RunCommand implements Callable<Integer> {
             err.println("myriad: agents name MCP tools their servers do not offer; nothing was run");
             return Main.EXIT_BAD_INPUT;
         }
-        GracefulStop stop = GracefulStop.install(graceTime, err);
+        GracefulStop stop = hostedStop != null ? hostedStop : GracefulStop.install(graceTime, err);
         int exit = Main.EXIT_PLATFORM;
         try (Wiring wiring = started;
              SqliteStore store = SqliteStore.open(data.database())) {
@@ -145,6 +168,7 @@ final class RunCommand implements Callable<Integer> {
                 return exit;
             }
             RunRepository.Execution ex = execution.get();
+            executionChosen.accept(ex.id());
             store.createTenant(fleet.tenant(), System.currentTimeMillis(), who.actor());
             // Controls recorded from here on apply to this process (read before the pause flag: none is missed).
             long controlsSeen = store.head();

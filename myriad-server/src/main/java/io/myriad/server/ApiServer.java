@@ -145,15 +145,31 @@ public final class ApiServer implements AutoCloseable {
             config.routes.exception(Exception.class, (e, ctx) -> error(ctx, mapper, 500, "internal",
                     "internal error: " + e.getClass().getSimpleName()));
             config.routes.error(404, ctx -> {
-                if (ctx.result() == null || ctx.result().isEmpty()) {
+                String result = ctx.result();
+                if (result == null || !result.startsWith("{")) {
                     error(ctx, mapper, 404, "not_found", "no route " + ctx.method() + " " + ctx.path());
                 }
             });
+            config.routes.error(405, ctx -> error(ctx, mapper, 405, "method_not_allowed",
+                    ctx.method() + " is not allowed on " + ctx.path()));
             config.routes.error(413, ctx -> error(ctx, mapper, 413, "payload_too_large",
                     "the body is larger than the limit of " + b.maxBodyBytes + " bytes"));
             for (ApiResource r : b.resources) {
                 r.register(config.routes, api);
             }
+            api.describe("POST", "/v1/session", "Signs in with an API key ({key}): sets the HttpOnly cookie the dashboard uses");
+            config.routes.post("/v1/session", ctx -> {
+                String key = api.body(ctx, Set.of("key")).path("key").asText("");
+                Principal who = authenticate(authenticator, key.isBlank() ? null : key, b.localUser);
+                ctx.res().addHeader("Set-Cookie", KEY_COOKIE + "=" + (key.isBlank() ? "" : key)
+                        + "; Path=/; HttpOnly; SameSite=Strict");
+                api.json(ctx, mapper.createObjectNode().put("id", who.id()).put("name", who.name()));
+            });
+            api.describe("DELETE", "/v1/session", "Signs out: clears the cookie");
+            config.routes.delete("/v1/session", ctx -> {
+                ctx.res().addHeader("Set-Cookie", KEY_COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+                api.json(ctx, mapper.createObjectNode().put("signed_out", true));
+            });
             config.routes.get("/openapi.json", ctx -> api.json(ctx, OpenApi.document(mapper, described)));
             config.routes.get("/health", ctx -> api.json(ctx, mapper.createObjectNode().put("status", "ok")
                     .put("journal", b.store.health().ok() ? "ok" : b.store.health().problem())));
@@ -168,6 +184,15 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    private static Principal authenticate(Authenticator authenticator, String key, String localUser) {
+        try {
+            return authenticator.authenticate(key, localUser);
+        } catch (AccessDenied e) {
+            throw new ApiError(401, "unauthenticated", e.getMessage().replace("pass --api-key KEY or set MYRIAD_API_KEY",
+                    "send Authorization: Bearer <API key>"));
+        }
+    }
+
     private static Principal authenticate(Authenticator authenticator, Context ctx, String localUser) {
         String header = ctx.header("Authorization");
         String key = null;
@@ -178,13 +203,9 @@ public final class ApiServer implements AutoCloseable {
             key = header.substring(7).strip();
         } else if (ctx.cookie(KEY_COOKIE) != null) {
             key = ctx.cookie(KEY_COOKIE);
+            key = key == null || key.isBlank() ? null : key;
         }
-        try {
-            return authenticator.authenticate(key, localUser);
-        } catch (AccessDenied e) {
-            throw new ApiError(401, "unauthenticated", e.getMessage().replace("pass --api-key KEY or set MYRIAD_API_KEY",
-                    "send Authorization: Bearer <API key>"));
-        }
+        return authenticate(authenticator, key, localUser);
     }
 
     static void error(Context ctx, ObjectMapper mapper, int status, String code, String message) {

@@ -1,0 +1,107 @@
+package io.myriad.cli;
+
+import io.myriad.core.auth.Principal;
+import io.myriad.server.ApiServer;
+import io.myriad.server.FleetsResource;
+import io.myriad.server.RunsResource;
+import io.myriad.store.SqliteStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code myriad serve}: a long-running node with the HTTP API, the dashboard and the fleets it
+ * hosts. Fleets named on the command line are deployed at start; fleets deployed before and
+ * still running when the node stopped are resumed. SIGTERM or Ctrl-C drains the fleets (in-flight
+ * steps finish), then the node exits.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Runs a node: the HTTP API and dashboard, hosting fleets (deploy, watch, steer).",
+                "Listens on 127.0.0.1 unless --host says otherwise (which needs an API key to exist)."})
+final class ServeCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FLEET", arity = "0..*", description = "Fleet files to deploy at start.")
+    List<Path> fleets = List.of();
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "7070", description = "Port (default ${DEFAULT-VALUE}; 0: any free port).")
+    int port;
+
+    @Option(names = "--max-body", defaultValue = "1048576", paramLabel = "BYTES",
+            description = "Largest request body accepted (default ${DEFAULT-VALUE}).")
+    long maxBody;
+
+    @Option(names = "--rate", defaultValue = "200", paramLabel = "N",
+            description = "Requests per second per caller before 429 (default ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Mixin
+    DataDir data;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Extra resources (the dashboard, metrics, the rest of the API) added by other parts. */
+    static final List<java.util.function.Function<ServeContext, io.myriad.server.ApiResource>> EXTRA =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** What extra resources may use. */
+    record ServeContext(SqliteStore store, Hosting hosting, Path data) {}
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        java.nio.file.Files.createDirectories(data.resolve());
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (SqliteStore store = SqliteStore.open(data.database())) {
+            Principal owner = Principal.implicitOwner(Caller.localUser());
+            Hosting hosting = new Hosting(data.resolve().toAbsolutePath(), err);
+            ApiServer.Builder builder = ApiServer.builder(store).host(host).port(port).maxBodyBytes(maxBody)
+                    .requestsPerSecond(rate).localUser(Caller.localUser())
+                    .resource(new RunsResource()).resource(new FleetsResource(hosting));
+            ServeContext context = new ServeContext(store, hosting, data.resolve().toAbsolutePath());
+            EXTRA.forEach(f -> builder.resource(f.apply(context)));
+            ApiServer server;
+            try {
+                server = builder.build().start();
+            } catch (IllegalStateException e) {
+                err.println("myriad serve: " + e.getMessage());
+                return Main.EXIT_BAD_INPUT;
+            }
+            Thread hook = Thread.ofPlatform().unstarted(() -> {
+                err.println("myriad serve: stopping: draining the hosted fleets");
+                err.flush();
+                hosting.close();
+                server.close();
+                stopped.countDown();
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
+            String url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port() + "/";
+            out.println("myriad serve: listening on " + url + "  (API under " + url + "v1, OpenAPI at " + url
+                    + "openapi.json, journal " + data.database() + ")");
+            out.println(store.hasActiveKeys() ? "myriad serve: sign in with an API key"
+                    : "myriad serve: no API keys yet: whoever reaches this address acts as the owner (loopback only)");
+            out.flush();
+            for (var d : hosting.resume(owner)) {
+                out.println("myriad serve: resumed fleet " + d.tenant() + "/" + d.fleet());
+            }
+            for (Path f : fleets) {
+                var d = hosting.deployFile(f, owner);
+                out.println("myriad serve: deployed fleet " + d.tenant() + "/" + d.fleet() + " from " + f);
+            }
+            out.flush();
+            stopped.await();
+            return Main.EXIT_OK;
+        }
+    }
+}

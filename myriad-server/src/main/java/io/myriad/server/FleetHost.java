@@ -1,0 +1,46 @@
+package io.myriad.server;
+
+import io.myriad.core.auth.Principal;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The fleets a {@code myriad serve} node hosts: deployed from fleet files, run in the node,
+ * resumed after a restart. Implemented where the engine is wired (the CLI module).
+ */
+public interface FleetHost {
+
+    /** Every deployment, oldest first. */
+    List<Deployment> deployments();
+
+    /**
+     * Deploys a fleet file's text as {@code who}: validates it, checks that {@code who} may run
+     * fleets in its tenant, and starts it (or resumes its unfinished execution).
+     *
+     * @throws ApiError 400 with every problem of the file, 409 when the fleet is already running
+     * @throws io.myriad.core.auth.AccessDenied when {@code who} may not run fleets in its tenant
+     */
+    Deployment deploy(Principal who, String yaml);
+
+    /**
+     * One hosted fleet.
+     *
+     * @param state     {@code running}, {@code finished} (its exit code says how), or {@code stopped}
+     *                  (the node stopped while it ran; it resumes on the next start)
+     * @param execution the execution it runs or ran, once known
+     * @param exitCode  as {@code myriad run}'s, once finished
+     */
+    record Deployment(String tenant, String fleet, String source, String state, Optional<String> execution,
+            String deployedBy, long deployedAt, Optional<Integer> exitCode) {
+        public Deployment {
+            Objects.requireNonNull(tenant, "tenant");
+            Objects.requireNonNull(fleet, "fleet");
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(state, "state");
+            Objects.requireNonNull(execution, "execution");
+            Objects.requireNonNull(deployedBy, "deployedBy");
+            Objects.requireNonNull(exitCode, "exitCode");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.myriad.server;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.sse.SseClient;
+import io.myriad.core.auth.Permission;
+import io.myriad.core.auth.Principal;
+import io.myriad.core.journal.RunRepository;
+import io.myriad.core.run.RunState;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Hosted fleets: {@code GET /v1/fleets} (deployments with their runs by state),
+ * {@code POST /v1/fleets} (a fleet file's YAML as the body: deploy and start it), and
+ * {@code GET /v1/fleets/{tenant}/{fleet}/progress} (server-sent events: runs by state each second
+ * until the execution has no run left to move).
+ */
+public final class FleetsResource implements ApiResource {
+    static final Duration TICK = Duration.ofSeconds(1);
+
+    private final FleetHost host;
+
+    public FleetsResource(FleetHost host) {
+        this.host = Objects.requireNonNull(host, "host");
+    }
+
+    @Override
+    public void register(RoutesConfig routes, Api api) {
+        api.describe("GET", "/v1/fleets", "Hosted fleets the caller may view, with their runs by state");
+        routes.get("/v1/fleets", ctx -> {
+            Principal who = api.principal(ctx);
+            ArrayNode out = api.mapper().createArrayNode();
+            for (FleetHost.Deployment d : host.deployments()) {
+                if (who.can(Permission.VIEW, d.tenant())) {
+                    out.add(json(api, d));
+                }
+            }
+            api.json(ctx, api.mapper().createObjectNode().set("fleets", out));
+        });
+        api.describe("POST", "/v1/fleets", "Deploys a fleet file (YAML body) and starts it");
+        routes.post("/v1/fleets", ctx -> {
+            String yaml = ctx.body();
+            if (yaml.isBlank()) {
+                throw ApiError.badRequest("the body must be a fleet file (YAML)");
+            }
+            ctx.status(201);
+            api.json(ctx, json(api, host.deploy(api.principal(ctx), yaml)));
+        });
+        api.describe("GET", "/v1/fleets/{tenant}/{fleet}/progress",
+                "Server-sent events: the fleet's runs by state, each second, until nothing moves");
+        routes.sse("/v1/fleets/{tenant}/{fleet}/progress", client -> {
+            String tenant = client.ctx().pathParam("tenant");
+            String fleet = client.ctx().pathParam("fleet");
+            Principal who = api.principal(client.ctx());
+            FleetHost.Deployment d = find(tenant, fleet).filter(x -> who.can(Permission.VIEW, x.tenant()))
+                    .orElseThrow(() -> ApiError.notFound("no hosted fleet " + tenant + "/" + fleet + " among those you may see"));
+            client.keepAlive();
+            Thread.ofVirtual().name("myriad-sse-fleet").start(() -> progress(api, d, client));
+        });
+    }
+
+    private java.util.Optional<FleetHost.Deployment> find(String tenant, String fleet) {
+        return host.deployments().stream().filter(d -> d.tenant().equals(tenant) && d.fleet().equals(fleet)).findFirst();
+    }
+
+    private void progress(Api api, FleetHost.Deployment first, SseClient client) {
+        try {
+            while (!client.terminated()) {
+                FleetHost.Deployment d = find(first.tenant(), first.fleet()).orElse(first);
+                ObjectNode o = json(api, d);
+                client.sendEvent("progress", o.toString());
+                if (!d.state().equals("running")) {
+                    client.sendEvent("end", o.toString());
+                    break;
+                }
+                Thread.sleep(TICK);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // the client went away mid-write
+        } finally {
+            client.close();
+        }
+    }
+
+    private static ObjectNode json(Api api, FleetHost.Deployment d) {
+        ObjectNode o = api.mapper().createObjectNode().put("tenant", d.tenant()).put("fleet", d.fleet())
+                .put("source", d.source()).put("state", d.state()).put("deployed_by", d.deployedBy())
+                .put("deployed_at", d.deployedAt());
+        d.execution().ifPresent(e -> o.put("execution", e));
+        d.exitCode().ifPresent(c -> o.put("exit_code", c));
+        d.execution().flatMap(e -> api.store().execution(e)).ifPresent(ex -> {
+            o.put("tasks", ex.tasks());
+            Map<RunState, Integer> counts = new EnumMap<>(RunState.class);
+            for (RunRepository.RunRow r : api.store().runs(ex.id())) {
+                counts.merge(r.status().state(), 1, Integer::sum);
+            }
+            ObjectNode states = o.putObject("runs");
+            counts.forEach((state, n) -> states.put(state.label(), n));
+        });
+        return o;
+    }
+}
