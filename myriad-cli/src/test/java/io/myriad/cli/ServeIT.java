@@ -1,0 +1,128 @@
+package io.myriad.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code myriad serve} as a node: a fleet deployed over the API runs in it, a SIGTERM drains it,
+ * and the next start resumes the same execution to the end.
+ */
+class ServeIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern URL = Pattern.compile("listening on (http://\\S+/) ");
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    private static final String FLEET = """
+            fleet: steady
+            model: {sim: {scenario: tools, tool_calls: 2, latency: 150ms, seed: 3}}
+            concurrency: 2
+            agents:
+              worker:
+                instructions: Do the task with your tools.
+                tools: [fs.write, fs.read]
+            tasks: [%s]
+            """.formatted(String.join(", ", java.util.stream.IntStream.range(0, 24).mapToObj(i -> "\"task " + i + "\"").toList()));
+
+    private String start(Process p, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            Matcher m = URL.matcher(Files.exists(log) ? Files.readString(log) : "");
+            if (m.find()) {
+                return m.group(1);
+            }
+            assertThat(p.isAlive()).as(Files.exists(log) ? Files.readString(log) : "no log").isTrue();
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the server did not print its URL: " + Files.readString(log));
+    }
+
+    private JsonNode get(String url) throws Exception {
+        var r = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    private HttpResponse<String> deploy(String base, String yaml) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + "v1/fleets"))
+                .header("Content-Type", "application/yaml").POST(HttpRequest.BodyPublishers.ofString(yaml)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode fleet(String base) throws Exception {
+        return get(base + "v1/fleets").path("fleets").get(0);
+    }
+
+    private static void await(BooleanSupplierX condition, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!condition.get()) {
+            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    @FunctionalInterface
+    interface BooleanSupplierX {
+        boolean get() throws Exception;
+    }
+
+    @Test
+    void aFleetDeployedOverTheApiIsDrainedBySigtermAndResumedByTheNextStart() throws Exception {
+        String data = dir.resolve("data").toString();
+        Path log1 = dir.resolve("serve1.log");
+        Process first = Cli.spawn(log1, Map.of(), "serve", "--port", "0", "--data", data);
+        String execution;
+        try {
+            String base = start(first, log1);
+            var bad = deploy(base, "fleet: Not A Name\nagents: {}\n");
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(bad.body()).path("error").path("code").asText()).isEqualTo("invalid_fleet");
+
+            var created = deploy(base, FLEET);
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+            await(() -> fleet(base).path("runs").path("succeeded").asInt() >= 3, "a few runs to finish");
+            var again = deploy(base, FLEET);
+            assertThat(again.statusCode()).as("the same fleet while it runs").isEqualTo(409);
+            execution = fleet(base).path("execution").asText();
+            assertThat(execution).isEqualTo("steady-1");
+        } finally {
+            first.destroy(); // SIGTERM: the node drains its fleets
+        }
+        assertThat(first.waitFor(60, TimeUnit.SECONDS)).as(Files.readString(log1)).isTrue();
+        JsonNode saved = JSON.readTree(dir.resolve("data/deployments.json").toFile()).get(0);
+        assertThat(saved.path("state").asText()).as("drained, not finished").isEqualTo("stopped");
+
+        Path log2 = dir.resolve("serve2.log");
+        Process second = Cli.spawn(log2, Map.of(), "serve", "--port", "0", "--data", data);
+        try {
+            String base = start(second, log2);
+            await(() -> Files.readString(log2).contains("resumed fleet default/steady"), "the fleet to be resumed");
+            await(() -> fleet(base).path("state").asText().equals("finished"), "the resumed fleet to finish");
+            JsonNode f = fleet(base);
+            assertThat(f.path("execution").asText()).as("the same execution, resumed").isEqualTo(execution);
+            assertThat(f.path("exit_code").asInt()).isZero();
+            assertThat(f.path("runs").path("succeeded").asInt()).isEqualTo(24);
+            String runLog = Files.readString(dir.resolve("data/logs/default--steady.log"));
+            assertThat(runLog).contains("resuming");
+        } finally {
+            second.destroy();
+            second.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+}
