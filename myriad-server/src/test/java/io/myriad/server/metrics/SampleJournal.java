@@ -61,12 +61,17 @@ public final class SampleJournal {
                 new RunEvent.RunCancelled(1_100, "operator"));
     }
 
-    /** Appends {@code events} one append each, the last leaving the run in {@code end}. */
-    static void append(SqliteStore store, String runId, RunState end, RunEvent... events) {
+    /** Appends {@code events} one append each from seq 0, the last leaving the run in {@code end}. */
+    public static void append(SqliteStore store, String runId, RunState end, RunEvent... events) {
+        append(store, runId, 0, end, events);
+    }
+
+    /** Appends {@code events} one append each from {@code seq}, the last leaving the run in {@code end}. */
+    public static void append(SqliteStore store, String runId, int seq, RunState end, RunEvent... events) {
         for (int i = 0; i < events.length; i++) {
             RunState state = i == events.length - 1 ? end : RunState.AWAITING_MODEL;
-            store.append(new Journal.Append(runId, i, List.of(events[i]),
-                    new RunStatus(state, i, 0, 0, events[i].at(), ""))).join();
+            store.append(new Journal.Append(runId, seq + i, List.of(events[i]),
+                    new RunStatus(state, seq + i, 0, 0, events[i].at(), ""))).join();
         }
     }
 }
