@@ -4,6 +4,11 @@ import io.myriad.core.auth.Principal;
 import io.myriad.server.ApiServer;
 import io.myriad.server.FleetsResource;
 import io.myriad.server.RunsResource;
+import io.myriad.server.metrics.JournalTail;
+import io.myriad.server.metrics.MetricsResource;
+import io.myriad.server.metrics.ServerMetrics;
+import io.myriad.server.trace.RunTracer;
+import io.myriad.server.trace.Tracing;
 import io.myriad.store.SqliteStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -44,6 +49,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Requests per second per caller before 429 (default ${DEFAULT-VALUE}).")
     double rate;
 
+    @Option(names = "--otlp-endpoint", paramLabel = "URL",
+            description = {"Export traces of finished runs over OTLP/HTTP to this collector (e.g. http://localhost:4318).",
+                    "Default: $OTEL_EXPORTER_OTLP_ENDPOINT when set, else no traces."})
+    String otlp;
+
     @Mixin
     DataDir data;
 
@@ -63,12 +73,18 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         java.nio.file.Files.createDirectories(data.resolve());
         CountDownLatch stopped = new CountDownLatch(1);
-        try (SqliteStore store = SqliteStore.open(data.database())) {
+        String endpoint = otlp != null ? otlp : System.getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+        try (SqliteStore store = SqliteStore.open(data.database());
+             Tracing tracing = endpoint == null || endpoint.isBlank() ? Tracing.off() : Tracing.otlp(java.net.URI.create(endpoint))) {
             Principal owner = Principal.implicitOwner(Caller.localUser());
+            ServerMetrics metrics = ServerMetrics.create(store);
+            JournalTail tail = JournalTail.builder(store).listener(metrics).listener(RunTracer.create(store, tracing))
+                    .onError(e -> err.println("myriad serve: metrics: " + e.getMessage())).build().start();
             Hosting hosting = new Hosting(data.resolve().toAbsolutePath(), err);
             ApiServer.Builder builder = ApiServer.builder(store).host(host).port(port).maxBodyBytes(maxBody)
                     .requestsPerSecond(rate).localUser(Caller.localUser())
-                    .resource(new RunsResource()).resource(new FleetsResource(hosting));
+                    .resource(new RunsResource()).resource(new FleetsResource(hosting))
+                    .resource(new MetricsResource(metrics));
             ServeContext context = new ServeContext(store, hosting, data.resolve().toAbsolutePath());
             EXTRA.forEach(f -> builder.resource(f.apply(context)));
             ApiServer server;
@@ -82,6 +98,8 @@ final class ServeCommand implements Callable<Integer> {
                 err.println("myriad serve: stopping: draining the hosted fleets");
                 err.flush();
                 hosting.close();
+                tail.close();
+                tracing.flush();
                 server.close();
                 stopped.countDown();
             });
@@ -89,6 +107,7 @@ final class ServeCommand implements Callable<Integer> {
             String url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port() + "/";
             out.println("myriad serve: listening on " + url + "  (API under " + url + "v1, OpenAPI at " + url
                     + "openapi.json, journal " + data.database() + ")");
+            out.println("myriad serve: metrics at " + url + "metrics" + (tracing.enabled() ? "; traces to " + endpoint : ""));
             out.println(store.hasActiveKeys() ? "myriad serve: sign in with an API key"
                     : "myriad serve: no API keys yet: whoever reaches this address acts as the owner (loopback only)");
             out.flush();

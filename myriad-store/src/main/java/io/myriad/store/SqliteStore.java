@@ -1017,6 +1017,39 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         return query("SELECT coalesce(max(seq), 0) FROM controls", ps -> { }, rs -> rs.getLong(1));
     }
 
+    // ---------------------------------------------------------------- journal tail (TailSql)
+
+    /**
+     * One journaled event as the tail reads it: its rowid (the tail's cursor), the stored event,
+     * and its run's tenant, fleet, execution and agent ({@code ""} when the run has no summary row).
+     */
+    public record TailRow(long rowid, String runId, long seq, String type, long at, String body, String tenant,
+            String fleet, String execution, String agent) {}
+
+    /** A tenant and a run state: the key of {@link #runsByState()}. */
+    public record TenantState(String tenant, RunState state) {}
+
+    /** At most {@code limit} events stored after {@code rowid}, in the order they were written. */
+    public List<TailRow> eventsAfter(long rowid, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be positive, got " + limit);
+        }
+        return query(TailSql.AFTER, ps -> {
+            ps.setLong(1, rowid);
+            ps.setInt(2, limit);
+        }, TailSql::rows);
+    }
+
+    /** The rowid of the last event written; 0 when the journal is empty. */
+    public long eventsHead() {
+        return query(TailSql.HEAD, ps -> { }, rs -> rs.getLong(1));
+    }
+
+    /** How many runs each tenant has in each state (states without runs are absent); a scan of the summary rows. */
+    public Map<TenantState, Long> runsByState() {
+        return query(TailSql.BY_STATE, ps -> { }, TailSql::byState);
+    }
+
     @Override
     public Optional<Control> pause(String tenant, String fleet) {
         return query("SELECT c.seq, c.at, c.actor, c.action, c.scope, c.value, c.tenant, c.reason"
