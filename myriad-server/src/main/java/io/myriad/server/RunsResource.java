@@ -33,6 +33,13 @@ import java.util.List;
 public final class RunsResource implements ApiResource {
     /** How often a stream looks for new events. */
     static final Duration POLL = Duration.ofMillis(250);
+    /**
+     * How long a stream stays silent before it sends a comment: writing is how a stream learns
+     * that its client has gone (a run that stays quiet would otherwise hold its thread forever).
+     */
+    static final Duration HEARTBEAT = Duration.ofSeconds(1);
+    /** Streams whose thread is running, for tests that check a departed client's thread ends. */
+    static final java.util.concurrent.atomic.AtomicInteger OPEN_STREAMS = new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
     public void register(RoutesConfig routes, Api api) {
@@ -118,16 +125,26 @@ public final class RunsResource implements ApiResource {
             api.json(ctx, api.mapper().createObjectNode().put("run", row.runId()).set("events", out));
         });
         api.describe("GET", "/v1/runs/{id}/stream", "Server-sent events: the run's journal, then each new event");
+        // Checked before the stream starts: once it has, the answer is a 200 whatever follows.
+        routes.before("/v1/runs/{id}/stream", ctx -> run(api, ctx));
         routes.sse("/v1/runs/{id}/stream", client -> {
             RunRepository.RunRow row = run(api, client.ctx());
             client.keepAlive();
-            Thread.ofVirtual().name("myriad-sse-run").start(() -> stream(api, row.runId(), client));
+            OPEN_STREAMS.incrementAndGet();
+            Thread.ofVirtual().name("myriad-sse-run").start(() -> {
+                try {
+                    stream(api, row.runId(), client);
+                } finally {
+                    OPEN_STREAMS.decrementAndGet();
+                }
+            });
         });
     }
 
     /** Sends the run's events from the start, then new ones, until it is final or the client has gone. */
     private static void stream(Api api, String runId, SseClient client) {
         long sent = -1;
+        long lastWrite = System.nanoTime();
         try {
             while (!client.terminated()) {
                 List<JournalRecord> records = api.store().read(runId);
@@ -135,7 +152,12 @@ public final class RunsResource implements ApiResource {
                     if (r.seq() > sent) {
                         client.sendEvent("event", event(api.mapper(), r).toString(), String.valueOf(r.seq()));
                         sent = r.seq();
+                        lastWrite = System.nanoTime();
                     }
+                }
+                if (System.nanoTime() - lastWrite >= HEARTBEAT.toNanos()) {
+                    client.sendComment("keep-alive");
+                    lastWrite = System.nanoTime();
                 }
                 boolean fin = api.store().run(runId).map(x -> x.status().state().isFinal()).orElse(false);
                 if (fin && records.size() == sent + 1) {
