@@ -119,6 +119,30 @@ class SqliteRunsPageTest {
         }
     }
 
+    @Test
+    void aVersion8DatabaseGetsTheListingIndexesKeepingItsRuns() throws SQLException {
+        Path db = dir.resolve("v8.db");
+        SqliteStore.open(db).close();
+        fill(db, 100);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            for (String index : List.of("runs_by_updated", "runs_by_execution_updated", "runs_by_fleet_updated", "runs_by_state_updated")) {
+                s.execute("DROP INDEX " + index);
+            }
+            s.execute("PRAGMA user_version=8");
+        }
+        try (SqliteStore store = SqliteStore.open(db)) {
+            assertThat(store.runsPage(RunQuery.first(1000), TenantScope.ALL).runs()).hasSize(100);
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                assertThat(rs.getInt(1)).isEqualTo(9);
+            }
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'runs_by_%updated'")) {
+                assertThat(rs.getInt(1)).isEqualTo(4);
+            }
+        }
+    }
+
     private static String plan(Connection c, String sql, RunQuery q, TenantScope scope) throws SQLException {
         RunQuerySql.Sql bound = RunQuerySql.page("", q, scope);
         try (PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
