@@ -3,7 +3,6 @@ package io.myriad.cli;
 import io.myriad.core.auth.Principal;
 import io.myriad.server.ApiServer;
 import io.myriad.server.FleetsResource;
-import io.myriad.server.RunsResource;
 import io.myriad.server.metrics.JournalTail;
 import io.myriad.server.metrics.MetricsResource;
 import io.myriad.server.metrics.ServerMetrics;
@@ -83,8 +82,9 @@ final class ServeCommand implements Callable<Integer> {
             Hosting hosting = new Hosting(data.resolve().toAbsolutePath(), err);
             ApiServer.Builder builder = ApiServer.builder(store).host(host).port(port).maxBodyBytes(maxBody)
                     .requestsPerSecond(rate).localUser(Caller.localUser())
-                    .resource(new RunsResource()).resource(new FleetsResource(hosting))
+                    .resource(new FleetsResource(hosting))
                     .resource(new MetricsResource(metrics));
+            io.myriad.server.ApiResources.all().forEach(builder::resource);
             ServeContext context = new ServeContext(store, hosting, data.resolve().toAbsolutePath());
             EXTRA.forEach(f -> builder.resource(f.apply(context)));
             ApiServer server;

@@ -45,6 +45,7 @@ public final class ApiServer implements AutoCloseable {
     static final String KEY_COOKIE = "myriad_key";
 
     private final Javalin app;
+    private final ApiResource.Api api;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
 
     private ApiServer(Builder b) {
@@ -114,6 +115,7 @@ public final class ApiServer implements AutoCloseable {
                 described.add(mapper.createObjectNode().put("method", method).put("path", path).put("summary", summary));
             }
         };
+        this.api = api;
         this.app = Javalin.create(config -> {
             config.jetty.host = b.host;
             config.jetty.port = b.port;
@@ -170,6 +172,8 @@ public final class ApiServer implements AutoCloseable {
                 ctx.res().addHeader("Set-Cookie", KEY_COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
                 api.json(ctx, mapper.createObjectNode().put("signed_out", true));
             });
+            api.describe("GET", "/openapi.json", "This document: the OpenAPI 3.1 description of the API");
+            api.describe("GET", "/health", "Liveness and the journal's health (no key needed)");
             config.routes.get("/openapi.json", ctx -> api.json(ctx, OpenApi.document(mapper, described)));
             config.routes.get("/health", ctx -> api.json(ctx, mapper.createObjectNode().put("status", "ok")
                     .put("journal", b.store.health().ok() ? "ok" : b.store.health().problem())));
@@ -226,6 +230,17 @@ public final class ApiServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** The routes the resources declared, "METHOD /path". */
+    List<String> declaredRoutes() {
+        return api.routes();
+    }
+
+    /** The routes the router really answers, "METHOD /path", from Javalin's own table. */
+    List<String> answeredRoutes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream().map(e -> e.endpoint)
+                .filter(e -> e.method.isHttpMethod()).map(e -> e.method.name() + " " + e.path).toList();
     }
 
     @Override

@@ -6,10 +6,8 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.sse.SseClient;
 import io.myriad.core.auth.Permission;
 import io.myriad.core.auth.Principal;
-import io.myriad.core.journal.RunRepository;
 import io.myriad.core.run.RunState;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -23,6 +21,10 @@ public final class FleetsResource implements ApiResource {
     static final Duration TICK = Duration.ofSeconds(1);
 
     private final FleetHost host;
+    /** Runs by state per execution, computed at most once per tick however many clients watch. */
+    private final Map<String, Counts> counts = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Counts(long at, Map<RunState, Long> byState) {}
 
     public FleetsResource(FleetHost host) {
         this.host = Objects.requireNonNull(host, "host");
@@ -88,7 +90,7 @@ public final class FleetsResource implements ApiResource {
         }
     }
 
-    private static ObjectNode json(Api api, FleetHost.Deployment d) {
+    private ObjectNode json(Api api, FleetHost.Deployment d) {
         ObjectNode o = api.mapper().createObjectNode().put("tenant", d.tenant()).put("fleet", d.fleet())
                 .put("source", d.source()).put("state", d.state()).put("deployed_by", d.deployedBy())
                 .put("deployed_at", d.deployedAt());
@@ -96,12 +98,11 @@ public final class FleetsResource implements ApiResource {
         d.exitCode().ifPresent(c -> o.put("exit_code", c));
         d.execution().flatMap(e -> api.store().execution(e)).ifPresent(ex -> {
             o.put("tasks", ex.tasks());
-            Map<RunState, Integer> counts = new EnumMap<>(RunState.class);
-            for (RunRepository.RunRow r : api.store().runs(ex.id())) {
-                counts.merge(r.status().state(), 1, Integer::sum);
-            }
+            long now = System.currentTimeMillis();
+            Counts c = counts.compute(ex.id(), (k, old) -> old != null && now - old.at() < TICK.toMillis() ? old
+                    : new Counts(now, api.store().runStateCounts(ex.id())));
             ObjectNode states = o.putObject("runs");
-            counts.forEach((state, n) -> states.put(state.label(), n));
+            new java.util.TreeMap<>(c.byState()).forEach((state, n) -> states.put(state.label(), n));
         });
         return o;
     }

@@ -63,7 +63,7 @@ import java.util.function.Consumer;
  */
 public final class SqliteStore implements Journal, RunRepository, AuditLog, AccessStore, BudgetStore, Controls,
         Deliveries {
-    private static final int SCHEMA_VERSION = 8;
+    private static final int SCHEMA_VERSION = 9;
 
     /** How hard SQLite works to make each commit survive a power loss. */
     public enum Sync {
@@ -298,6 +298,11 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
             // Deliveries: the verdicts on coding runs' submissions.
             DeliverySql.create(s);
             s.execute("PRAGMA user_version=8");
+        }
+        if (version < 9) {
+            // Runs listings: filtered pages in (updated_at, run_id) order.
+            RunQuerySql.index(s);
+            s.execute("PRAGMA user_version=9");
         }
     }
 
@@ -611,6 +616,39 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
     public List<RunRow> recentRuns(int limit, TenantScope scope) {
         return scoped(scope, () -> recentRuns(limit), "SELECT " + RUN_COLS + RUNS, "e.tenant", "r.updated_at DESC, r.run_id",
                 limit, SqliteStore::runRow);
+    }
+
+    /** One page of runs. */
+    public record RunPage(List<RunRow> runs, Optional<RunQuery.Key> next) {}
+
+    /**
+     * A page of the runs of the tenants in {@code scope} that meet {@code query}, newest first;
+     * {@code next} is the key to ask the following page with, empty on the last page.
+     */
+    public RunPage runsPage(RunQuery query, TenantScope scope) {
+        Objects.requireNonNull(query, "query");
+        if (scope.none()) {
+            return new RunPage(List.of(), Optional.empty());
+        }
+        RunQuerySql.Sql sql = RunQuerySql.page("SELECT " + RUN_COLS + RUNS, query, scope);
+        List<RunRow> rows = query(sql.text(), sql::bind, SqliteStore::runRows);
+        if (rows.size() <= query.limit()) {
+            return new RunPage(rows, Optional.empty());
+        }
+        List<RunRow> page = List.copyOf(rows.subList(0, query.limit()));
+        RunRow last = page.getLast();
+        return new RunPage(page, Optional.of(new RunQuery.Key(last.status().updatedAt(), last.runId())));
+    }
+
+    /** The page query {@link #runsPage} runs, for checking its plan. */
+    static String runsPageSql(RunQuery query, TenantScope scope) {
+        return RunQuerySql.page("SELECT " + RUN_COLS + RUNS, query, scope).text();
+    }
+
+    /** How many runs of an execution are in each state; states without runs are left out. */
+    public Map<RunState, Long> runStateCounts(String executionId) {
+        Objects.requireNonNull(executionId, "executionId");
+        return read(c -> RunQuerySql.countsByState(c, executionId));
     }
 
     /** Executions of the tenants in {@code scope}, newest first. */

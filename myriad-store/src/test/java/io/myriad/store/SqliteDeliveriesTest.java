@@ -117,7 +117,7 @@ class SqliteDeliveriesTest {
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
-                assertThat(rs.getInt(1)).isEqualTo(8);
+                assertThat(rs.getInt(1)).isGreaterThanOrEqualTo(8);
             }
             try (ResultSet rs = st.executeQuery(
                     "SELECT count(*) FROM sqlite_master WHERE type='index' AND tbl_name='deliveries'")) {

@@ -1,0 +1,172 @@
+package io.myriad.server;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.myriad.core.audit.AuditEntry;
+import io.myriad.core.auth.AccessDenied;
+import io.myriad.core.auth.Permission;
+import io.myriad.core.auth.Principal;
+import io.myriad.core.control.Action;
+import io.myriad.core.control.Control;
+import io.myriad.core.control.Scope;
+import io.myriad.core.journal.Journal;
+import io.myriad.core.journal.JournalFenceException;
+import io.myriad.core.journal.JournalRecord;
+import io.myriad.core.journal.RunEvent;
+import io.myriad.core.journal.RunRepository;
+import io.myriad.core.run.RunFold;
+import io.myriad.store.SqliteStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The operator's controls, as {@code myriad kill}, {@code pause} and {@code resume}: each records
+ * a control and its audit record ({@code control.<action>}); live engines poll the controls and
+ * act. A kill cancels at once the runs that wait for a person (no process drives them), and, as
+ * the CLI does after its wait, cancels a moment later whatever no live process cancelled; the
+ * answer does not wait for that.
+ */
+public final class ControlResource implements ApiResource {
+    /** How long live processes get to cancel their runs before the server cancels what is left. */
+    static final Duration KILL_GRACE = Duration.ofMillis(1500);
+
+    @Override
+    public void register(RoutesConfig routes, Api api) {
+        api.describe("POST", "/v1/kill", "Cancels runs: body {run | fleet (+ tenant) | tenant | all: true, reason?} (control permission)");
+        routes.post("/v1/kill", ctx -> kill(api, ctx));
+        api.describe("POST", "/v1/pause", "Pauses a fleet at its runs' next step boundary: body {fleet, tenant?, reason?} (control permission)");
+        routes.post("/v1/pause", ctx -> pauseOrResume(api, ctx, true));
+        api.describe("POST", "/v1/resume", "Resumes a paused fleet: body {fleet, tenant?} (control permission)");
+        routes.post("/v1/resume", ctx -> pauseOrResume(api, ctx, false));
+    }
+
+    private static void kill(Api api, Context ctx) {
+        ObjectNode body = api.body(ctx, Set.of("run", "fleet", "tenant", "all", "reason"));
+        Principal who = api.principal(ctx);
+        SqliteStore store = api.store();
+        String runId = Params.text(body, "run").orElse(null);
+        String fleet = Params.text(body, "fleet").orElse(null);
+        String tenant = Params.text(body, "tenant").orElse(null);
+        boolean all = body.path("all").asBoolean(false);
+        String reason = Params.text(body, "reason").orElse("");
+        int given = (runId != null ? 1 : 0) + (fleet != null ? 1 : 0) + (all ? 1 : 0) + (tenant != null && fleet == null ? 1 : 0);
+        if (given != 1 || all && tenant != null || runId != null && tenant != null) {
+            throw ApiError.badRequest("name exactly one of run, fleet (with tenant), tenant, all");
+        }
+        Scope scope;
+        if (runId != null) {
+            Params.run(store, who, runId, Permission.CONTROL);
+            scope = new Scope.Run(runId);
+        } else if (fleet != null) {
+            String t = tenant != null ? tenant : Principal.DEFAULT_TENANT;
+            who.require(Permission.CONTROL, t);
+            scope = new Scope.Fleet(t, fleet);
+        } else if (tenant != null) {
+            who.require(Permission.CONTROL, tenant);
+            scope = new Scope.Tenant(tenant);
+        } else {
+            if (!who.canEverywhere(Permission.CONTROL)) {
+                throw new AccessDenied(who.actor() + " may not kill everything: that needs the " + Permission.CONTROL.label()
+                        + " permission in every tenant; kill a tenant or a fleet instead");
+            }
+            scope = new Scope.All();
+        }
+        Control c = record(api, who, Action.KILL, scope, reason);
+        List<RunRepository.RunRow> targets = store.unfinishedRuns(scope);
+        List<String> cancelled = new ArrayList<>();
+        for (RunRepository.RunRow row : targets) {
+            if (row.status().state().awaitsHuman()) {
+                cancel(store, row.runId(), c.cancelReason(), cancelled);
+            }
+        }
+        if (cancelled.size() < targets.size()) {
+            Thread.ofVirtual().name("myriad-kill-" + c.seq()).start(() -> cancelLeftovers(store, scope, c));
+        }
+        ObjectNode o = api.mapper().createObjectNode().put("control", c.seq()).put("scope", scope.describe())
+                .put("by", who.actor()).put("runs", targets.size());
+        ArrayNode now = o.putArray("cancelled");
+        cancelled.forEach(now::add);
+        api.json(ctx, o);
+    }
+
+    /** After the grace, cancels the runs of the scope no live process cancelled. */
+    private static void cancelLeftovers(SqliteStore store, Scope scope, Control c) {
+        try {
+            long deadline = System.nanoTime() + KILL_GRACE.toNanos();
+            List<RunRepository.RunRow> left = store.unfinishedRuns(scope);
+            while (!left.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                left = store.unfinishedRuns(scope);
+            }
+            for (RunRepository.RunRow row : left) {
+                cancel(store, row.runId(), c.cancelReason() + " (no live process was driving it)", new ArrayList<>());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // the store closed meanwhile (the server is stopping): the next kill or run settles these runs
+        }
+    }
+
+    private static void pauseOrResume(Api api, Context ctx, boolean pause) {
+        ObjectNode body = api.body(ctx, pause ? Set.of("fleet", "tenant", "reason") : Set.of("fleet", "tenant"));
+        Principal who = api.principal(ctx);
+        String fleet = Params.required(body, "fleet");
+        String tenant = Params.text(body, "tenant").orElse(Principal.DEFAULT_TENANT);
+        who.require(Permission.CONTROL, tenant);
+        Optional<Control> paused = api.store().pause(tenant, fleet);
+        ObjectNode o = api.mapper().createObjectNode().put("fleet", fleet).put("tenant", tenant);
+        if (pause == paused.isPresent()) {
+            api.json(ctx, o.put("paused", pause).put("changed", false));
+            return;
+        }
+        Control c = record(api, who, pause ? Action.PAUSE : Action.RESUME, new Scope.Fleet(tenant, fleet),
+                pause ? Params.text(body, "reason").orElse("") : "");
+        api.json(ctx, o.put("paused", pause).put("changed", true).put("control", c.seq()));
+    }
+
+    /** As {@code ControlCommands.record}: the control, then its audit record. */
+    static Control record(Api api, Principal who, Action action, Scope scope, String reason) {
+        SqliteStore store = api.store();
+        long now = System.currentTimeMillis();
+        Control c = store.record(now, who.actor(), action, scope, reason);
+        String tenant = switch (scope) {
+            case Scope.Fleet f -> f.tenant();
+            case Scope.Tenant t -> t.tenant();
+            case Scope.Run r -> store.run(r.runId()).map(RunRepository.RunRow::tenant).orElse(Principal.DEFAULT_TENANT);
+            case Scope.All a -> Principal.ALL_TENANTS;
+        };
+        store.appendAudit(List.of(new AuditEntry(now, tenant, who.actor(), action.auditAction(), scope.describe(),
+                api.mapper().createObjectNode().put("seq", c.seq()).put("scope", scope.kind()).put("value", scope.value())
+                        .put("reason", reason).toString()))).join();
+        return c;
+    }
+
+    /** Cancels a run with a fenced append; a live writer that appended first makes it read again and retry. */
+    private static void cancel(SqliteStore store, String runId, String reason, List<String> done) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            RunFold fold = RunFold.of(store.read(runId).stream().map(JournalRecord::event).toList());
+            if (fold.state().isFinal()) {
+                return;
+            }
+            long expected = fold.seq();
+            RunEvent.RunCancelled event = new RunEvent.RunCancelled(System.currentTimeMillis(), reason);
+            fold.apply(event);
+            try {
+                store.append(new Journal.Append(runId, expected, List.of(event), fold.status())).join();
+                done.add(runId);
+                return;
+            } catch (CompletionException e) {
+                if (!(e.getCause() instanceof JournalFenceException)) {
+                    throw e;
+                }
+            }
+        }
+    }
+}
