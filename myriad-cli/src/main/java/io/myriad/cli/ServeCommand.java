@@ -2,6 +2,7 @@ package io.myriad.cli;
 
 import io.myriad.core.auth.Principal;
 import io.myriad.server.ApiServer;
+import io.myriad.server.DashboardResource;
 import io.myriad.server.FleetsResource;
 import io.myriad.server.RunsResource;
 import io.myriad.store.SqliteStore;
@@ -68,7 +69,8 @@ final class ServeCommand implements Callable<Integer> {
             Hosting hosting = new Hosting(data.resolve().toAbsolutePath(), err);
             ApiServer.Builder builder = ApiServer.builder(store).host(host).port(port).maxBodyBytes(maxBody)
                     .requestsPerSecond(rate).localUser(Caller.localUser())
-                    .resource(new RunsResource()).resource(new FleetsResource(hosting));
+                    .resource(new RunsResource()).resource(new FleetsResource(hosting))
+                    .resource(new DashboardResource());
             ServeContext context = new ServeContext(store, hosting, data.resolve().toAbsolutePath());
             EXTRA.forEach(f -> builder.resource(f.apply(context)));
             ApiServer server;
