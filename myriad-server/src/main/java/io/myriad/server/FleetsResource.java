@@ -88,6 +88,15 @@ public final class FleetsResource implements ApiResource {
         }
     }
 
+    /** The model a run started with (its first journal event): the dashboard flags simulated ones. */
+    private static java.util.Optional<String> model(Api api, String runId) {
+        if (runId == null) {
+            return java.util.Optional.empty();
+        }
+        return api.store().read(runId).stream().findFirst()
+                .map(r -> r.event() instanceof io.myriad.core.journal.RunEvent.RunStarted st ? st.model() : null);
+    }
+
     private static ObjectNode json(Api api, FleetHost.Deployment d) {
         ObjectNode o = api.mapper().createObjectNode().put("tenant", d.tenant()).put("fleet", d.fleet())
                 .put("source", d.source()).put("state", d.state()).put("deployed_by", d.deployedBy())
@@ -97,11 +106,19 @@ public final class FleetsResource implements ApiResource {
         d.execution().flatMap(e -> api.store().execution(e)).ifPresent(ex -> {
             o.put("tasks", ex.tasks());
             Map<RunState, Integer> counts = new EnumMap<>(RunState.class);
+            long tokens = 0;
+            double cost = 0;
+            String first = null;
             for (RunRepository.RunRow r : api.store().runs(ex.id())) {
                 counts.merge(r.status().state(), 1, Integer::sum);
+                tokens += r.status().tokens();
+                cost += r.status().costUsd();
+                first = first == null ? r.runId() : first;
             }
             ObjectNode states = o.putObject("runs");
             counts.forEach((state, n) -> states.put(state.label(), n));
+            o.put("tokens", tokens).put("cost_usd", cost);
+            model(api, first).ifPresent(m -> o.put("model", m).put("simulated", m.startsWith("sim")));
         });
         return o;
     }
