@@ -21,7 +21,7 @@ export async function api(path, { method = 'GET', body } = {}) {
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { Accept: 'application/json' } : { 'Content-Type': 'application/json', Accept: 'application/json' },
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {
@@ -32,6 +32,10 @@ export async function api(path, { method = 'GET', body } = {}) {
   try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
   if (!res.ok) {
     const err = json && json.error;
+    if (!err && res.status === 404) {
+      // the router's own answer for an unknown route (not the API's error shape)
+      throw new ApiError(404, 'not_found', `no route ${method} ${path.split('?')[0]}`);
+    }
     throw new ApiError(res.status, err ? err.code : 'http_' + res.status,
       err ? err.message : `${method} ${path} answered ${res.status}`);
   }

@@ -58,7 +58,7 @@ export function overview(root, _params, app) {
   function fleetCard(f) {
     const body = h('div', { class: 'card-body' });
     const card = h('article', { class: 'card fleet', 'data-fleet': `${f.tenant}/${f.fleet}`, 'aria-label': `fleet ${f.tenant}/${f.fleet}` });
-    const c = { card, close: () => {}, execution: undefined, throughput: [], cost: [], last: null };
+    const c = { card, close: () => {}, execution: '(none)', throughput: [], cost: [], last: null };
     c.update = d => {
       const runs = d.runs || {};
       const finished = FINAL.reduce((s, k) => s + (runs[k] || 0), 0);
@@ -92,7 +92,7 @@ export function overview(root, _params, app) {
         h('div', { class: 'charts' },
           sparkline(c.throughput, { label: 'finished / s', format: v => v.toFixed(1) }),
           sparkline(c.cost, { label: 'cost', format: fmt.usd })),
-        fleetBudget(d));
+        fleetBudget(d) || '');
     };
     card.append(body);
     return c;
@@ -345,11 +345,13 @@ function entry(rec, ctx, app) {
   const li = (kind, title, ...body) => h('li', { class: `ev ev-${e.type} ${kind}`, 'data-seq': rec.seq },
     rel, h('div', { class: 'ev-body' }, h('div', { class: 'ev-title' }, title), ...body));
   switch (e.type) {
-    case 'run_started':
-      if (String(e.model || '').startsWith('sim')) app.simulated(true);
+    case 'run_started': {
+      const sim = e.model === 'myriad-sim' || String(e.model || '').startsWith('sim');
+      if (sim) app.simulated(true);
       return li('k-start', h('span', {}, 'Run started · ', h('b', {}, e.agent), ' on task ', h('b', {}, e.task),
-        ' · model ', h('code', {}, e.model), String(e.model || '').startsWith('sim') ? h('span', { class: 'badge sim' }, 'SIMULATED') : null),
+        ' · model ', h('code', {}, e.model), sim ? h('span', { class: 'badge sim' }, 'SIMULATED') : null),
         h('div', { class: 'msg user' }, h('span', { class: 'role' }, 'task input'), pre(e.input)));
+    }
     case 'model_responded': {
       const m = e.message || {};
       const calls = m.toolCalls || [];
@@ -389,7 +391,13 @@ function entry(rec, ctx, app) {
         det.open = false;
         return null;
       }
-      return li(ok ? 'k-tool' : 'k-bad', `Tool call ${e.callId} ${ok ? 'completed' : 'failed'} in ${fmt.ms(e.durationMillis)}`, ...body);
+      // a read-only call is not journaled as started: its arguments come from the model's request
+      const call = ctx.args.get(e.callId) || {};
+      return li(ok ? 'k-tool' : 'k-bad', '', h('details', { class: 'toolcall', 'data-call': e.callId, open: !ok },
+        h('summary', {}, h('span', { class: 'tool' }, 'Tool ', h('code', {}, call.name || e.callId)),
+          h('span', { class: ok ? 'rule' : 'rule bad-text' }, ok ? 'completed' : 'failed'), h('span', { class: 'dur' }, fmt.ms(e.durationMillis))),
+        h('div', { class: 'args' }, h('span', { class: 'role' }, 'arguments'), pre(call.arguments ?? '')),
+        h('div', { class: 'result ' + (ok ? 'ok' : 'bad') }, ...body)));
     }
     case 'tool_call_rejected': {
       const call = ctx.args.get(e.callId) || {};

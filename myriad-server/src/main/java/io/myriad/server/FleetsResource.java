@@ -118,7 +118,7 @@ public final class FleetsResource implements ApiResource {
             ObjectNode states = o.putObject("runs");
             counts.forEach((state, n) -> states.put(state.label(), n));
             o.put("tokens", tokens).put("cost_usd", cost);
-            model(api, first).ifPresent(m -> o.put("model", m).put("simulated", m.startsWith("sim")));
+            model(api, first).ifPresent(m -> o.put("model", m).put("simulated", m.equals("myriad-sim") || m.startsWith("sim")));
         });
         return o;
     }
