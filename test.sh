@@ -17,17 +17,18 @@ command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
 command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]}" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq && $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-# The MCP tests run the reference servers pinned in .ci/npm/package-lock.json; (re)install them
-# when they are missing or the lock file changed.
+# The MCP tests run the reference servers and the dashboard's browser test playwright-core, pinned
+# in .ci/npm/package-lock.json; (re)install them when they are missing or the lock file changed.
 NPM_DIR="$ROOT/.ci/npm"
 if ! cmp -s "$NPM_DIR/package-lock.json" "$NPM_DIR/node_modules/.myriad-installed-lock" 2>/dev/null; then
-  echo "test.sh: installing the MCP reference servers into .ci/npm" >&2
+  echo "test.sh: installing the MCP reference servers and playwright-core into .ci/npm" >&2
   (cd "$NPM_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   cp "$NPM_DIR/package-lock.json" "$NPM_DIR/node_modules/.myriad-installed-lock"
 fi

@@ -2,6 +2,7 @@ package io.myriad.cli;
 
 import io.myriad.core.auth.Principal;
 import io.myriad.server.ApiServer;
+import io.myriad.server.DashboardResource;
 import io.myriad.server.FleetsResource;
 import io.myriad.server.metrics.JournalTail;
 import io.myriad.server.metrics.MetricsResource;
@@ -83,7 +84,8 @@ final class ServeCommand implements Callable<Integer> {
             ApiServer.Builder builder = ApiServer.builder(store).host(host).port(port).maxBodyBytes(maxBody)
                     .requestsPerSecond(rate).localUser(Caller.localUser())
                     .resource(new FleetsResource(hosting))
-                    .resource(new MetricsResource(metrics));
+                    .resource(new MetricsResource(metrics))
+                    .resource(new DashboardResource());
             io.myriad.server.ApiResources.all().forEach(builder::resource);
             ServeContext context = new ServeContext(store, hosting, data.resolve().toAbsolutePath());
             EXTRA.forEach(f -> builder.resource(f.apply(context)));

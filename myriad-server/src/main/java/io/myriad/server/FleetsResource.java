@@ -24,7 +24,9 @@ public final class FleetsResource implements ApiResource {
     /** Runs by state per execution, computed at most once per tick however many clients watch. */
     private final Map<String, Counts> counts = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private record Counts(long at, Map<RunState, Long> byState) {}
+    private record Counts(long at, io.myriad.store.SqliteStore.ExecutionTally tally) {}
+    /** The model of each execution's runs, once known. */
+    private final Map<String, String> models = new java.util.concurrent.ConcurrentHashMap<>();
 
     public FleetsResource(FleetHost host) {
         this.host = Objects.requireNonNull(host, "host");
@@ -90,6 +92,20 @@ public final class FleetsResource implements ApiResource {
         }
     }
 
+    /** The model a run started with (its first journal event): the dashboard flags simulated ones. */
+    private java.util.Optional<String> model(Api api, String execution) {
+        String known = models.get(execution);
+        if (known != null) {
+            return java.util.Optional.of(known);
+        }
+        var first = api.store().runsPage(io.myriad.store.RunQuery.first(1).execution(execution),
+                io.myriad.core.auth.TenantScope.ALL).runs().stream().findFirst();
+        java.util.Optional<String> model = first.flatMap(r -> api.store().read(r.runId()).stream().findFirst())
+                .map(r -> r.event() instanceof io.myriad.core.journal.RunEvent.RunStarted st ? st.model() : null);
+        model.ifPresent(m -> models.put(execution, m));
+        return model;
+    }
+
     private ObjectNode json(Api api, FleetHost.Deployment d) {
         ObjectNode o = api.mapper().createObjectNode().put("tenant", d.tenant()).put("fleet", d.fleet())
                 .put("source", d.source()).put("state", d.state()).put("deployed_by", d.deployedBy())
@@ -100,9 +116,11 @@ public final class FleetsResource implements ApiResource {
             o.put("tasks", ex.tasks());
             long now = System.currentTimeMillis();
             Counts c = counts.compute(ex.id(), (k, old) -> old != null && now - old.at() < TICK.toMillis() ? old
-                    : new Counts(now, api.store().runStateCounts(ex.id())));
+                    : new Counts(now, api.store().executionTally(ex.id())));
             ObjectNode states = o.putObject("runs");
-            new java.util.TreeMap<>(c.byState()).forEach((state, n) -> states.put(state.label(), n));
+            new java.util.TreeMap<>(c.tally().byState()).forEach((state, n) -> states.put(state.label(), n));
+            o.put("tokens", c.tally().tokens()).put("cost_usd", c.tally().costUsd());
+            model(api, ex.id()).ifPresent(m -> o.put("model", m).put("simulated", m.equals("myriad-sim") || m.startsWith("sim")));
         });
         return o;
     }

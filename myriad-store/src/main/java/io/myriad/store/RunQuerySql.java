@@ -84,15 +84,25 @@ final class RunQuerySql {
 
     /** How many runs of an execution are in each state (states without runs are left out). */
     static Map<RunState, Long> countsByState(java.sql.Connection c, String executionId) throws SQLException {
+        return tally(c, executionId).byState();
+    }
+
+    /** An execution's runs by state, and the tokens and cost of all of them, in one grouped read. */
+    static SqliteStore.ExecutionTally tally(java.sql.Connection c, String executionId) throws SQLException {
         Map<RunState, Long> out = new EnumMap<>(RunState.class);
-        try (PreparedStatement ps = c.prepareStatement("SELECT state, count(*) FROM runs WHERE execution = ? GROUP BY state")) {
+        long tokens = 0;
+        double cost = 0;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT state, count(*), coalesce(sum(tokens), 0), coalesce(sum(cost), 0) FROM runs WHERE execution = ? GROUP BY state")) {
             ps.setString(1, executionId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.put(RunState.valueOf(rs.getString(1)), rs.getLong(2));
+                    tokens += rs.getLong(3);
+                    cost += rs.getDouble(4);
                 }
             }
         }
-        return out;
+        return new SqliteStore.ExecutionTally(out, tokens, cost);
     }
 }

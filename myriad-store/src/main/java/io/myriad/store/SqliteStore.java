@@ -647,8 +647,16 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
 
     /** How many runs of an execution are in each state; states without runs are left out. */
     public Map<RunState, Long> runStateCounts(String executionId) {
+        return executionTally(executionId).byState();
+    }
+
+    /** An execution's runs by state (states without runs left out), and their tokens and cost. */
+    public record ExecutionTally(Map<RunState, Long> byState, long tokens, double costUsd) {}
+
+    /** The execution's tally, in one grouped read of its summary rows. */
+    public ExecutionTally executionTally(String executionId) {
         Objects.requireNonNull(executionId, "executionId");
-        return read(c -> RunQuerySql.countsByState(c, executionId));
+        return read(c -> RunQuerySql.tally(c, executionId));
     }
 
     /** Executions of the tenants in {@code scope}, newest first. */

@@ -1,0 +1,162 @@
+package io.myriad.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dashboard in a real browser: a {@code myriad serve} child JVM hosts a slow simulated fleet
+ * and a fleet whose writes wait for a person; {@code src/test/browser/dashboard.mjs} drives
+ * Debian's Chromium through playwright-core (signs in with an owner key, watches a counter move
+ * on Overview, opens a transcript, decides an approval, pauses, resumes and kills fleets where
+ * the server has those routes) and prints its results as JSON. Screenshots of every view land in
+ * {@code target/screenshots}; with {@code MYRIAD_UPDATE_SCREENSHOT=1} the Overview one also
+ * replaces {@code docs/dashboard.png}. Skipped only when Chromium or node is missing.
+ */
+class DashboardBrowserIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+
+    private static final String SLOW = """
+            fleet: notes
+            model: {sim: {scenario: tools, tool_calls: 3, latency: 300ms}}
+            concurrency: 4
+            agents:
+              writer:
+                instructions: write a note in three steps, then answer
+                tools: [fs.write, fs.read]
+            tasks: [%s]
+            """.formatted(String.join(", ", IntStream.rangeClosed(1, 30).mapToObj(i -> "note-" + i).toList()));
+
+    private static final String GUARDED = """
+            fleet: guarded
+            model: {sim: {scenario: tools, tool_calls: 1, latency: 50ms}}
+            concurrency: 2
+            policy:
+              - {id: ask, effect: needs_approval, tool: fs.write}
+            agents:
+              writer:
+                instructions: write a note, then answer
+                tools: [fs.write]
+            tasks: ["one", "two"]
+            """;
+
+    @Test
+    void theDashboardShowsFleetsRunsAndTranscriptsLive(@TempDir Path dir) throws Exception {
+        assumeThat(Files.isExecutable(CHROMIUM)).as("Chromium is not installed (apt-get install chromium)").isTrue();
+        assumeThat(nodeWorks()).as("node is not on the PATH").isTrue();
+        Path module = Path.of("").toAbsolutePath();
+        if (!Files.exists(module.resolve("src/test/browser"))) {
+            module = module.resolve("myriad-cli");
+        }
+        Path repo = module.getParent();
+        Path script = module.resolve("src/test/browser/dashboard.mjs");
+        assertThat(repo.resolve(".ci/npm/node_modules/playwright-core")).as("run: cd .ci/npm && npm ci").exists();
+
+        String data = dir.resolve("data").toString();
+        var created = Cli.run("keys", "create", "--name", "owner", "--admin", "--data", data);
+        assertThat(created.exit()).as(created.err()).isZero();
+        Matcher km = Pattern.compile("myr_k_\\S+").matcher(created.out());
+        assertThat(km.find()).as(created.out()).isTrue();
+        String key = km.group();
+        Path slow = dir.resolve("notes.yaml");
+        Files.writeString(slow, SLOW);
+
+        Path log = dir.resolve("serve.log");
+        Process serve = Cli.spawn(log, Map.of(), "serve", slow.toString(), "--port", "0", "--data", data);
+        try {
+            String url = awaitUrl(serve, log);
+            // Deployed once the first fleet runs: two fleets starting at the same instant can
+            // still meet a busy journal (SQLITE_BUSY) while recording their executions.
+            HttpResponse<String> deployed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "v1/fleets"))
+                    .header("Authorization", "Bearer " + key).POST(HttpRequest.BodyPublishers.ofString(GUARDED)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+
+            Path shots = module.resolve("target/screenshots");
+            Path out = dir.resolve("browser.log");
+            Process node = new ProcessBuilder("node", script.toString(), url, key, shots.toString()).directory(repo.toFile())
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!node.waitFor(4, TimeUnit.MINUTES)) {
+                node.destroyForcibly();
+                throw new AssertionError("the browser script did not finish in 4 minutes: " + Files.readString(out));
+            }
+            String printed = Files.readString(out);
+            assertThat(node.exitValue()).as(printed + "\n--- serve log:\n" + Files.readString(log)).isZero();
+            String[] lines = printed.strip().split("\n");
+            JsonNode r = JSON.readTree(lines[lines.length - 1]);
+
+            assertThat(r.path("principal").asText()).isEqualTo("owner");
+            assertThat(r.path("overview").path("after").asInt()).isGreaterThan(r.path("overview").path("before").asInt());
+            assertThat(r.path("overview").path("simulatedBadge").asBoolean()).as("the SIMULATED badge").isTrue();
+            assertThat(r.path("runs").path("loaded").asInt()).isPositive();
+            assertThat(r.path("run").path("toolCalls").asInt()).isPositive();
+            assertThat(r.path("run").path("tool").asText()).startsWith("fs.");
+            assertThat(r.path("run").path("finalState").asText()).isEqualTo("succeeded");
+            assertThat(r.path("approvals").asText()).isIn("approved", "skipped: no route");
+            JsonNode control = r.path("control");
+            if (control.isTextual()) {
+                assertThat(control.asText()).isEqualTo("skipped: no route");
+            } else {
+                assertThat(control.path("paused").asText()).contains("done");
+                assertThat(control.path("resumed").asText()).contains("done");
+                assertThat(control.path("killed").asText()).contains("done");
+            }
+            assertThat(r.path("screenshots")).hasSize(7);
+            assertThat(shots.resolve("overview.png")).exists();
+            if ("1".equals(System.getenv("MYRIAD_UPDATE_SCREENSHOT"))) {
+                Files.createDirectories(repo.resolve("docs"));
+                Files.copy(shots.resolve("overview.png"), repo.resolve("docs/dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            serve.destroy();
+            if (!serve.waitFor(30, TimeUnit.SECONDS)) {
+                serve.destroyForcibly();
+            }
+        }
+    }
+
+    private static String awaitUrl(Process serve, Path log) throws Exception {
+        Pattern listening = Pattern.compile("listening on (http://\\S+/)");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            Matcher m = listening.matcher(Files.readString(log));
+            if (m.find() && Files.readString(log).contains("deployed fleet")) {
+                return m.group(1);
+            }
+            assertThat(serve.isAlive()).as("myriad serve exited: " + Files.readString(log)).isTrue();
+            Thread.sleep(100);
+        }
+        throw new AssertionError("myriad serve did not print its URL: " + Files.readString(log));
+    }
+
+    private static boolean nodeWorks() {
+        try {
+            Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
