@@ -96,7 +96,10 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
             readConnections.add(c);
             readers.add(c);
         }
-        this.adminConnection = connect(file, sync, DEFAULT_BUSY_TIMEOUT_MILLIS);
+        // Its transactions read then write (the next execution number, then the row): begun
+        // IMMEDIATE they wait for another writer, where a deferred one would fail at once with
+        // SQLITE_BUSY on the upgrade (seen with two fleets started together by myriad serve).
+        this.adminConnection = connect(file, sync, DEFAULT_BUSY_TIMEOUT_MILLIS, true);
         this.writer = new JournalWriter(file, writeConnection, () -> connect(file, sync, settings.busyTimeoutMillis()),
                 queueCapacity, maxBatch, settings, this::tenantOfRun);
     }
@@ -172,7 +175,14 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
     }
 
     private static Connection connect(Path file, Sync sync, int busyTimeoutMillis) throws SQLException {
+        return connect(file, sync, busyTimeoutMillis, false);
+    }
+
+    private static Connection connect(Path file, Sync sync, int busyTimeoutMillis, boolean immediate) throws SQLException {
         var props = new java.util.Properties();
+        if (immediate) {
+            props.setProperty("transaction_mode", "IMMEDIATE");
+        }
         // The driver would otherwise run "select last_insert_rowid()" after every insert.
         props.setProperty("jdbc.get_generated_keys", "false");
         Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), props);
