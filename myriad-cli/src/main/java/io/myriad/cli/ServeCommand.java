@@ -106,20 +106,24 @@ final class ServeCommand implements Callable<Integer> {
                 stopped.countDown();
             });
             Runtime.getRuntime().addShutdownHook(hook);
+            for (var d : hosting.resume(owner)) {
+                out.println("myriad serve: resumed fleet " + d.tenant() + "/" + d.fleet());
+            }
+            for (Path f : fleets) {
+                try {
+                    var d = hosting.deployFile(f, owner);
+                    out.println("myriad serve: deployed fleet " + d.tenant() + "/" + d.fleet() + " from " + f);
+                } catch (io.myriad.cli.fleet.FleetFileException e) {
+                    err.println(e.getMessage());
+                    err.println("myriad serve: " + f + " has errors; it was not deployed");
+                }
+            }
             String url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port() + "/";
             out.println("myriad serve: listening on " + url + "  (API under " + url + "v1, OpenAPI at " + url
                     + "openapi.json, journal " + data.database() + ")");
             out.println("myriad serve: metrics at " + url + "metrics" + (tracing.enabled() ? "; traces to " + endpoint : ""));
             out.println(store.hasActiveKeys() ? "myriad serve: sign in with an API key"
                     : "myriad serve: no API keys yet: whoever reaches this address acts as the owner (loopback only)");
-            out.flush();
-            for (var d : hosting.resume(owner)) {
-                out.println("myriad serve: resumed fleet " + d.tenant() + "/" + d.fleet());
-            }
-            for (Path f : fleets) {
-                var d = hosting.deployFile(f, owner);
-                out.println("myriad serve: deployed fleet " + d.tenant() + "/" + d.fleet() + " from " + f);
-            }
             out.flush();
             stopped.await();
             return Main.EXIT_OK;

@@ -57,7 +57,7 @@ public final class ApprovalsResource implements ApiResource {
                     () -> o.putNull("decision"));
             api.json(ctx, o);
         });
-        api.describe("POST", "/v1/approvals/{run}/approve", "Approves the call a run waits for: body {comment?} (approve permission)");
+        api.describe("POST", "/v1/approvals/{run}/approve", "Approves the call a run waits for ({run}: the run id, or RUN#CALL): body {comment?} (approve permission)");
         routes.post("/v1/approvals/{run}/approve", ctx -> decide(api, ctx, true));
         api.describe("POST", "/v1/approvals/{run}/deny", "Denies the call a run waits for: body {comment?} (approve permission)");
         routes.post("/v1/approvals/{run}/deny", ctx -> decide(api, ctx, false));
@@ -67,9 +67,17 @@ public final class ApprovalsResource implements ApiResource {
         ObjectNode body = api.body(ctx, Set.of("comment"));
         Principal who = api.principal(ctx);
         SqliteStore s = api.store();
-        RunRepository.RunRow row = Params.run(s, who, ctx.pathParam("run"), Permission.VIEW);
+        // The run id, or the approval's id RUN#CALL (the listing's id), which also binds the
+        // decision to that call: a run that has moved on to another call is not decided by mistake.
+        String param = ctx.pathParam("run");
+        int hash = param.lastIndexOf('#');
+        RunRepository.RunRow row = Params.run(s, who, hash < 0 ? param : param.substring(0, hash), Permission.VIEW);
         RunEvent.ApprovalRequested req = latest(s, row.runId());
         who.require(Permission.APPROVE, row.tenant());
+        if (hash >= 0 && !param.substring(hash + 1).equals(req.callId())) {
+            throw ApiError.conflict("run " + row.runId() + " waits for an approval of call " + req.callId() + ", not "
+                    + param.substring(hash + 1));
+        }
         String full = row.runId() + "#" + req.callId();
         Optional<RunEvent.ApprovalDecided> before = decided(s, row.runId(), req.callId());
         if (before.isPresent()) {

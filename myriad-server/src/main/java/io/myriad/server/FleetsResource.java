@@ -115,7 +115,9 @@ public final class FleetsResource implements ApiResource {
         d.execution().flatMap(e -> api.store().execution(e)).ifPresent(ex -> {
             o.put("tasks", ex.tasks());
             long now = System.currentTimeMillis();
-            Counts c = counts.compute(ex.id(), (k, old) -> old != null && now - old.at() < TICK.toMillis() ? old
+            // A fleet that has stopped is read afresh: its last counts must be its final ones.
+            boolean running = d.state().equals("running");
+            Counts c = counts.compute(ex.id(), (k, old) -> running && old != null && now - old.at() < TICK.toMillis() ? old
                     : new Counts(now, api.store().executionTally(ex.id())));
             ObjectNode states = o.putObject("runs");
             new java.util.TreeMap<>(c.tally().byState()).forEach((state, n) -> states.put(state.label(), n));
