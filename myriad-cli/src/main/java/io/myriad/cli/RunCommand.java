@@ -264,6 +264,7 @@ final class RunCommand implements Callable<Integer> {
                             .resilience(fleet.resilience()).executor(executor).timer(timer).build()))
                     .executor(StepExecutor.create(executor, STEP_THREADS)).timer(timer).tenant(fleet.tenant())
                     .workspaces(coding != null ? coding : io.myriad.core.run.RunWorkspaces.NONE)
+                    .awaitDecisions(hostedStop != null)
                     .build();
             stop.onSignal(runner::drain);
             store.pause(fleet.tenant(), fleet.name()).ifPresent(p -> {

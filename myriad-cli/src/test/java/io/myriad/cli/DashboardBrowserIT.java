@@ -118,6 +118,27 @@ class DashboardBrowserIT {
             // What the clicks did, read back from the server: the decision and the kill are in the audit log.
             HttpResponse<String> audit = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "v1/audit?limit=200"))
                     .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
+            // The hosted fleet waited for people rather than exiting; after the approval and the kill it
+            // has nothing left waiting and its thread has finished.
+            JsonNode guarded = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                JsonNode fleets = JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "v1/fleets"))
+                        .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString()).body());
+                for (JsonNode f : fleets.path("fleets")) {
+                    if (f.path("fleet").asText().equals("guarded")) {
+                        guarded = f;
+                    }
+                }
+                if (guarded != null && !guarded.path("state").asText().equals("running")) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            assertThat(guarded).isNotNull();
+            assertThat(guarded.path("state").asText()).as(guarded.toString()).isEqualTo("finished");
+            assertThat(guarded.path("runs").path("awaiting_approval").asInt()).as(guarded.toString()).isZero();
+            assertThat(guarded.path("runs").path("cancelled").asInt()).as(guarded.toString()).isPositive();
             assertThat(audit.body()).contains("approval.granted").contains("control.kill").contains("control.pause")
                     .contains("control.resume");
             assertThat(r.path("screenshots")).hasSize(7);

@@ -105,6 +105,7 @@ public final class FleetRunner {
     private final String tenant;
     private final Duration passivateAfter;
     private final RunWorkspaces workspaces;
+    private final boolean awaitDecisions;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean draining = new AtomicBoolean();
     private volatile long drainDeadline = Long.MAX_VALUE;
@@ -132,6 +133,7 @@ public final class FleetRunner {
         this.tenant = b.tenant;
         this.passivateAfter = b.passivateAfter;
         this.workspaces = b.workspaces;
+        this.awaitDecisions = b.awaitDecisions;
     }
 
     public static Builder builder() {
@@ -371,7 +373,7 @@ public final class FleetRunner {
                     if (!draining.get()) {
                         parking.poll(fleet, slots);
                     }
-                    if (done.getCount() == parking.awaiting.size() + parking.throttled.size()) {
+                    if (!awaitDecisions && done.getCount() == parking.awaiting.size() + parking.throttled.size()) {
                         break; // only parked runs are left: nothing else will free a slot or decide
                     }
                 }
@@ -917,6 +919,7 @@ public final class FleetRunner {
         private String tenant = "default";
         private Duration passivateAfter = Duration.ofSeconds(5);
         private RunWorkspaces workspaces = RunWorkspaces.NONE;
+        private boolean awaitDecisions;
 
         private Builder() {}
 
@@ -971,6 +974,15 @@ public final class FleetRunner {
         }
 
         /** How long a run waits before it drops its fold (default 5 s). */
+        /**
+         * Keep polling while only runs waiting for an approval are left, instead of returning: for a
+         * fleet hosted by a node, where a person decides later and the run goes on then.
+         */
+        public Builder awaitDecisions(boolean await) {
+            this.awaitDecisions = await;
+            return this;
+        }
+
         /** Prepares each run's workspace before its first step and releases it when final; none by default. */
         public Builder workspaces(RunWorkspaces workspaces) {
             this.workspaces = Objects.requireNonNull(workspaces, "workspaces");
