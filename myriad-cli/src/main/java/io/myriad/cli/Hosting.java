@@ -47,6 +47,7 @@ final class Hosting implements FleetHost, AutoCloseable {
         volatile Deployment deployment;
         Thread thread;
         GracefulStop stop;
+        volatile boolean drainRequested;
 
         Hosted(Deployment d) {
             this.deployment = d;
@@ -217,9 +218,34 @@ final class Hosting implements FleetHost, AutoCloseable {
         save();
     }
 
+    @Override
+    public Deployment drain(Principal who, String tenant, String fleet) {
+        Hosted h;
+        synchronized (this) {
+            h = fleets.get(key(tenant, fleet));
+            if (h == null || !who.can(Permission.VIEW, tenant)) {
+                throw ApiError.notFound("no hosted fleet " + tenant + "/" + fleet + " among those you may see");
+            }
+            who.require(Permission.CONTROL, tenant);
+            if (!h.deployment.state().equals("running") || h.thread == null || !h.thread.isAlive()) {
+                throw ApiError.conflict("fleet " + tenant + "/" + fleet + " is " + h.deployment.state() + ", not running");
+            }
+            h.drainRequested = true;
+        }
+        h.stop.signal();
+        try {
+            h.thread.join(Duration.ofSeconds(45));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return h.deployment;
+    }
+
     private synchronized void finished(Hosted h, int exit, boolean stopped) {
         Deployment d = h.deployment;
-        h.deployment = new Deployment(d.tenant(), d.fleet(), d.source(), stopped ? "stopped" : "finished", d.execution(),
+        String state = !stopped ? "finished" : h.drainRequested ? "drained" : "stopped";
+        h.drainRequested = false;
+        h.deployment = new Deployment(d.tenant(), d.fleet(), d.source(), state, d.execution(),
                 d.deployedBy(), d.deployedAt(), Optional.of(exit));
         save();
     }

@@ -125,4 +125,41 @@ class ServeIT {
             second.waitFor(60, TimeUnit.SECONDS);
         }
     }
+    @Test
+    void aDrainedFleetStaysDrainedAcrossARestartAndDeployingItAgainResumesItsExecution() throws Exception {
+        String data = dir.resolve("data").toString();
+        Path log1 = dir.resolve("serve1.log");
+        Process first = Cli.spawn(log1, Map.of(), "serve", "--port", "0", "--data", data);
+        try {
+            String base = start(first, log1);
+            assertThat(deploy(base, FLEET).statusCode()).isEqualTo(201);
+            await(() -> fleet(base).path("runs").path("succeeded").asInt() >= 2, "a few runs to finish");
+            var drained = http.send(HttpRequest.newBuilder(URI.create(base + "v1/fleets/default/steady/drain"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(drained.statusCode()).as(drained.body()).isEqualTo(200);
+            await(() -> fleet(base).path("state").asText().equals("drained"), "the fleet to drain");
+            assertThat(fleet(base).path("runs").path("succeeded").asInt()).isLessThan(24);
+            var again = http.send(HttpRequest.newBuilder(URI.create(base + "v1/fleets/default/steady/drain"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(again.statusCode()).as("draining a fleet that is not running").isEqualTo(409);
+        } finally {
+            first.destroy();
+            first.waitFor(60, TimeUnit.SECONDS);
+        }
+        Path log2 = dir.resolve("serve2.log");
+        Process second = Cli.spawn(log2, Map.of(), "serve", "--port", "0", "--data", data);
+        try {
+            String base = start(second, log2);
+            Thread.sleep(1000);
+            assertThat(Files.readString(log2)).doesNotContain("resumed fleet");
+            assertThat(fleet(base).path("state").asText()).isEqualTo("drained");
+            assertThat(deploy(base, FLEET).statusCode()).isEqualTo(201);
+            await(() -> fleet(base).path("state").asText().equals("finished"), "the fleet deployed again to finish");
+            assertThat(fleet(base).path("execution").asText()).as("the drained execution, resumed").isEqualTo("steady-1");
+            assertThat(fleet(base).path("runs").path("succeeded").asInt()).isEqualTo(24);
+        } finally {
+            second.destroy();
+            second.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
 }

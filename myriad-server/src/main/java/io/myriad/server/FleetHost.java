@@ -24,10 +24,22 @@ public interface FleetHost {
     Deployment deploy(Principal who, String yaml);
 
     /**
+     * Stops a running fleet gracefully as {@code who}: no new step starts, steps in flight finish,
+     * unfinished runs keep their journal; the fleet stays {@code drained} (a restart of the node does
+     * not resume it; deploying it again does).
+     *
+     * @throws ApiError 404 when there is no such hosted fleet among those {@code who} may see, 409
+     *                  when it is not running
+     * @throws io.myriad.core.auth.AccessDenied when {@code who} may not control fleets in its tenant
+     */
+    Deployment drain(Principal who, String tenant, String fleet);
+
+    /**
      * One hosted fleet.
      *
-     * @param state     {@code running}, {@code finished} (its exit code says how), or {@code stopped}
-     *                  (the node stopped while it ran; it resumes on the next start)
+     * @param state     {@code running}, {@code finished} (its exit code says how), {@code stopped}
+     *                  (the node stopped while it ran; it resumes on the next start), or
+     *                  {@code drained} (stopped on request; deploying it again resumes it)
      * @param execution the execution it runs or ran, once known
      * @param exitCode  as {@code myriad run}'s, once finished
      */

@@ -54,6 +54,10 @@ public final class FleetsResource implements ApiResource {
             ctx.status(201);
             api.json(ctx, json(api, host.deploy(api.principal(ctx), yaml)));
         });
+        api.describe("POST", "/v1/fleets/{tenant}/{fleet}/drain",
+                "Stops a hosted fleet gracefully: steps in flight finish, unfinished runs resume when it is deployed again");
+        routes.post("/v1/fleets/{tenant}/{fleet}/drain", ctx -> api.json(ctx, json(api, host.drain(api.principal(ctx),
+                ctx.pathParam("tenant"), ctx.pathParam("fleet")))));
         api.describe("GET", "/v1/fleets/{tenant}/{fleet}/progress",
                 "Server-sent events: the fleet's runs by state, each second, until nothing moves");
         routes.sse("/v1/fleets/{tenant}/{fleet}/progress", client -> {
