@@ -121,19 +121,16 @@ final class RunsCommand {
             if (execution != null) {
                 remote.get("/v1/executions/" + RemoteClient.seg(execution), "no execution " + execution + " among those you may see");
             }
-            if (wanted == null && execution == null) {
-                List<RunRepository.RunRow> rows = new java.util.ArrayList<>();
-                remote.get("/v1/runs" + RemoteClient.query(java.util.Map.of("limit", Math.clamp(limit, 1, 1000))), null)
-                        .path("runs").forEach(r -> rows.add(RemoteClient.row(r)));
-                rows.sort(java.util.Comparator.comparingLong((RunRepository.RunRow r) -> -r.status().updatedAt())
-                        .thenComparing(RunRepository.RunRow::runId));
-                return rows.stream().limit(Math.max(0, limit)).toList();
-            }
+            boolean newest = wanted == null && execution == null;
             List<RunRepository.RunRow> rows = new java.util.ArrayList<>();
             String cursor = null;
             do {
+                if (newest && !rows.isEmpty() && rows.size() >= limit
+                        && rows.getLast().status().updatedAt() < rows.get(Math.max(0, limit - 1)).status().updatedAt()) {
+                    break; // past the limit and past the runs tied with the last one shown (the node orders ties the other way)
+                }
                 var params = new java.util.LinkedHashMap<String, Object>();
-                params.put("limit", 1000);
+                params.put("limit", newest && rows.isEmpty() ? Math.clamp(limit + 1, 1, 1000) : 1000);
                 params.put("state", wanted == null ? null : wanted.label());
                 params.put("execution", execution);
                 params.put("cursor", cursor);
@@ -141,7 +138,8 @@ final class RunsCommand {
                 page.path("runs").forEach(r -> rows.add(RemoteClient.row(r)));
                 cursor = page.path("next").textValue();
             } while (cursor != null);
-            rows.sort(java.util.Comparator.comparing(RunRepository.RunRow::runId));
+            rows.sort(newest ? java.util.Comparator.comparingLong((RunRepository.RunRow r) -> -r.status().updatedAt())
+                    .thenComparing(RunRepository.RunRow::runId) : java.util.Comparator.comparing(RunRepository.RunRow::runId));
             return rows.stream().limit(Math.max(0, limit)).toList();
         }
 
