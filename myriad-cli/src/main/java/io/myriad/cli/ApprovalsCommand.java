@@ -142,7 +142,7 @@ final class ApprovalsCommand {
 
     /** {@code myriad approvals ls}. */
     @Command(name = "ls", mixinStandardHelpOptions = true, description = "Lists the pending approvals, oldest run id first.")
-    static final class Ls implements Callable<Integer> {
+    static final class Ls implements Callable<Integer>, RemoteClient.Supported {
         @Mixin
         DataDir data;
 
@@ -164,6 +164,10 @@ final class ApprovalsCommand {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                return print(out, remotePending(remote.get(), execution, all ? 1000 : DEFAULT_LIMIT));
+            }
             var store = RunsCommand.openExisting(data, spec.commandLine().getErr());
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
@@ -171,29 +175,44 @@ final class ApprovalsCommand {
             try (SqliteStore s = store.get()) {
                 Principal who = caller.principal(s);
                 Predicate<String> visible = who.scope(Permission.VIEW);
-                long now = System.currentTimeMillis();
                 List<Pending> rows = s.runsInState(RunState.AWAITING_APPROVAL, execution, all ? Integer.MAX_VALUE : DEFAULT_LIMIT)
                         .stream().filter(r -> visible.test(r.tenant())).map(r -> pending(s, r)).flatMap(Optional::stream).toList();
-                if (json) {
-                    ArrayNode arr = JSON.createArrayNode();
-                    rows.forEach(p -> arr.add(json(p, now)));
-                    out.println(arr);
-                    return Main.EXIT_OK;
-                }
-                Table t = new Table("ID", "TOOL", "RULE", "REQUESTED", "EXPIRES", "ARGUMENTS");
-                for (Pending p : rows) {
-                    String args = p.call().arguments().replace('\n', ' ');
-                    t.add(p.id(), p.request().tool(), p.request().rule(), Instant.ofEpochMilli(p.request().at()).toString(),
-                            p.expired(now) ? "EXPIRED" : Instant.ofEpochMilli(p.request().expiresAt()).toString(),
-                            args.length() > 60 ? args.substring(0, 60) + "…" : args);
-                }
-                t.print(out);
-                if (rows.isEmpty()) {
-                    out.println("(no pending approvals)");
-                }
-                return Main.EXIT_OK;
+                return print(out, rows);
             }
         }
+
+        private int print(PrintWriter out, List<Pending> rows) {
+            long now = System.currentTimeMillis();
+            if (json) {
+                ArrayNode arr = JSON.createArrayNode();
+                rows.forEach(p -> arr.add(json(p, now)));
+                out.println(arr);
+                return Main.EXIT_OK;
+            }
+            Table t = new Table("ID", "TOOL", "RULE", "REQUESTED", "EXPIRES", "ARGUMENTS");
+            for (Pending p : rows) {
+                String args = p.call().arguments().replace('\n', ' ');
+                t.add(p.id(), p.request().tool(), p.request().rule(), Instant.ofEpochMilli(p.request().at()).toString(),
+                        p.expired(now) ? "EXPIRED" : Instant.ofEpochMilli(p.request().expiresAt()).toString(),
+                        args.length() > 60 ? args.substring(0, 60) + "…" : args);
+            }
+            t.print(out);
+            if (rows.isEmpty()) {
+                out.println("(no pending approvals)");
+            }
+            return Main.EXIT_OK;
+        }
+    }
+
+    /** The pending approvals a node lists, as {@code GET /v1/approvals} gives them. */
+    static List<Pending> remotePending(RemoteClient remote, String execution, int limit) {
+        var params = new java.util.LinkedHashMap<String, Object>();
+        params.put("limit", limit);
+        params.put("execution", execution);
+        List<Pending> rows = new ArrayList<>();
+        remote.get("/v1/approvals" + RemoteClient.query(params), null).path("approvals")
+                .forEach(a -> rows.add(RemoteClient.pending(a)));
+        return rows;
     }
 
     static ObjectNode json(Pending p, long now) {
@@ -266,7 +285,7 @@ final class ApprovalsCommand {
     }
 
     /** What approve and deny share. */
-    abstract static class Decide implements Callable<Integer> {
+    abstract static class Decide implements Callable<Integer>, RemoteClient.Supported {
         @Parameters(paramLabel = "ID", description = "RUN#CALL, or a unique prefix of a pending one (see: myriad approvals ls).")
         String id;
 
@@ -288,6 +307,10 @@ final class ApprovalsCommand {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                return remote(remote.get(), out);
+            }
             var store = RunsCommand.openExisting(data, err);
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
@@ -315,11 +338,41 @@ final class ApprovalsCommand {
                             + " (" + outcome.decided().comment() + "); recorded as a denial, the call will not be made");
                     return Main.EXIT_BAD_INPUT;
                 }
-                out.println("approval " + full + ": " + (approve() ? "approved" : "denied") + " by " + who.actor()
-                        + " (" + outcome.request().tool() + ")");
-                out.println("the run continues: at once if its fleet is running, otherwise with: myriad run <fleet file>");
-                return Main.EXIT_OK;
+                return report(out, full, who.actor(), outcome.request().tool());
             }
+        }
+
+        private int report(PrintWriter out, String full, String by, String tool) {
+            out.println("approval " + full + ": " + (approve() ? "approved" : "denied") + " by " + by + " (" + tool + ")");
+            out.println("the run continues: at once if its fleet is running, otherwise with: myriad run <fleet file>");
+            return Main.EXIT_OK;
+        }
+
+        /**
+         * Decides on a node. A full id ({@code RUN#CALL}) goes as it is; a prefix is matched, as
+         * locally, among the pending approvals the node lists for the caller.
+         */
+        private int remote(RemoteClient remote, PrintWriter out) {
+            String full = id;
+            String notFound = "no approval " + id + " (list them: myriad approvals ls)";
+            if (id.lastIndexOf('#') <= 0) {
+                List<String> matches = remotePending(remote, null, 1000).stream().map(Pending::id)
+                        .filter(p -> p.startsWith(id)).limit(6).toList();
+                if (matches.isEmpty()) {
+                    throw new IllegalArgumentException("no pending approval starts with '" + id
+                            + "' (list them: myriad approvals ls; a decided one is named in full: RUN#CALL)");
+                }
+                if (matches.size() > 1) {
+                    throw new IllegalArgumentException("'" + id + "' names more than one pending approval: "
+                            + matches.stream().limit(5).map(p -> p.substring(0, p.lastIndexOf('#'))).toList()
+                            + "; give more of the id");
+                }
+                full = matches.getFirst();
+                notFound = "no pending approval starts with '" + id + "'";
+            }
+            var answer = remote.post("/v1/approvals/" + RemoteClient.seg(full) + (approve() ? "/approve" : "/deny"),
+                    JSON.createObjectNode().put("comment", comment), notFound);
+            return report(out, answer.path("id").asText(), answer.path("by").asText(), answer.path("tool").asText());
         }
     }
 

@@ -58,7 +58,7 @@ final class ControlCommands {
                     "run_cancelled naming who killed it. Live `myriad run` processes apply it within a fraction of a second;",
                     "runs no process is driving are cancelled by this command. A kill is not a lock: new work can start",
                     "afterwards (pause a fleet to hold it)."})
-    static final class Kill implements Callable<Integer> {
+    static final class Kill implements Callable<Integer>, RemoteClient.Supported {
         @Parameters(arity = "0..1", paramLabel = "RUN", description = "The run to kill.")
         String runId;
 
@@ -97,6 +97,10 @@ final class ControlCommands {
             if (given != 1 || all && tenant != null || runId != null && tenant != null) {
                 err.println("myriad: kill: name exactly one of RUN, --fleet NAME [--tenant T], --tenant T, --all");
                 return Main.EXIT_BAD_INPUT;
+            }
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                return remote(remote.get(), out);
             }
             try (SqliteStore store = SqliteStore.open(data.database())) {
                 Principal who = caller.principal(store);
@@ -149,6 +153,39 @@ final class ControlCommands {
             }
         }
 
+        /**
+         * Kills on a node: it records the control and cancels the runs waiting for a person at
+         * once; the rest are cancelled by their processes or, after its grace, by the node.
+         */
+        private int remote(RemoteClient remote, PrintWriter out) {
+            long begin = System.nanoTime();
+            var body = JSON.createObjectNode();
+            if (runId != null) {
+                body.put("run", runId);
+            }
+            if (fleet != null) {
+                body.put("fleet", fleet);
+            }
+            if (tenant != null) {
+                body.put("tenant", tenant);
+            }
+            if (all) {
+                body.put("all", true);
+            }
+            body.put("reason", reason);
+            var answer = remote.post("/v1/kill", body, "no run " + runId
+                    + " among the runs you may see; list them with: myriad runs ls");
+            List<String> byCommand = new ArrayList<>();
+            answer.path("cancelled").forEach(r -> byCommand.add(r.asText()));
+            int targets = answer.path("runs").asInt();
+            long took = (System.nanoTime() - begin) / 1_000_000;
+            out.printf("killed %s (control #%d by %s): %d run%s cancelled in %d ms (%d by their processes, %d by this command)%n",
+                    answer.path("scope").asText(), answer.path("control").asLong(), answer.path("by").asText(), targets,
+                    targets == 1 ? "" : "s", took, Math.max(0, targets - byCommand.size()), byCommand.size());
+            byCommand.stream().limit(10).forEach(r -> out.println("  cancelled " + r));
+            return Main.EXIT_OK;
+        }
+
         /** Cancels a run with a fenced append; a live writer that appended first makes it read again and retry. */
         private static void cancel(SqliteStore store, String runId, String reason, List<String> done, List<String> failed) {
             for (int attempt = 0; attempt < 5; attempt++) {
@@ -187,7 +224,7 @@ final class ControlCommands {
     @Command(name = "pause", mixinStandardHelpOptions = true,
             description = {"Pauses a fleet: live processes stop its runs at their next step boundary (work in flight finishes",
                     "and is journaled, nothing is cancelled) and `myriad run` of it waits, until `myriad resume`."})
-    static final class Pause implements Callable<Integer> {
+    static final class Pause implements Callable<Integer>, RemoteClient.Supported {
         @ArgGroup(exclusive = false, multiplicity = "1")
         FleetArg target;
 
@@ -205,28 +242,43 @@ final class ControlCommands {
 
         @Override
         public Integer call() {
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                var answer = remote.get().post("/v1/pause", JSON.createObjectNode().put("fleet", target.fleet)
+                        .put("tenant", target.tenant).put("reason", reason), null);
+                return answer.path("changed").asBoolean() ? paused(answer.path("control").asLong())
+                        : already(answer.path("by").asText());
+            }
             try (SqliteStore store = SqliteStore.open(data.database())) {
                 Principal who = caller.principal(store);
                 who.require(Permission.CONTROL, target.tenant);
                 Optional<Control> already = store.pause(target.tenant, target.fleet);
                 if (already.isPresent()) {
-                    spec.commandLine().getOut().println("fleet " + target.fleet + " (tenant " + target.tenant
-                            + ") is already paused (by " + already.get().actor() + "); myriad resume --fleet " + target.fleet);
-                    return Main.EXIT_OK;
+                    return already(already.get().actor());
                 }
                 Control c = record(store, who, Action.PAUSE, new Scope.Fleet(target.tenant, target.fleet), reason);
-                spec.commandLine().getOut().println("paused fleet " + target.fleet + " (tenant " + target.tenant + ", control #"
-                        + c.seq() + "): its runs stop at their next step boundary and keep their work;"
-                        + " myriad resume --fleet " + target.fleet + " continues them");
-                return Main.EXIT_OK;
+                return paused(c.seq());
             }
+        }
+
+        private int already(String by) {
+            spec.commandLine().getOut().println("fleet " + target.fleet + " (tenant " + target.tenant
+                    + ") is already paused (by " + by + "); myriad resume --fleet " + target.fleet);
+            return Main.EXIT_OK;
+        }
+
+        private int paused(long control) {
+            spec.commandLine().getOut().println("paused fleet " + target.fleet + " (tenant " + target.tenant + ", control #"
+                    + control + "): its runs stop at their next step boundary and keep their work;"
+                    + " myriad resume --fleet " + target.fleet + " continues them");
+            return Main.EXIT_OK;
         }
     }
 
     /** {@code myriad resume --fleet NAME [--tenant T]}. */
     @Command(name = "resume", mixinStandardHelpOptions = true,
             description = "Resumes a paused fleet: live processes drive its runs again from where they stopped.")
-    static final class Resume implements Callable<Integer> {
+    static final class Resume implements Callable<Integer>, RemoteClient.Supported {
         @ArgGroup(exclusive = false, multiplicity = "1")
         FleetArg target;
 
@@ -241,18 +293,32 @@ final class ControlCommands {
 
         @Override
         public Integer call() {
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                var answer = remote.get().post("/v1/resume", JSON.createObjectNode().put("fleet", target.fleet)
+                        .put("tenant", target.tenant), null);
+                return answer.path("changed").asBoolean() ? resumed(answer.path("control").asLong()) : notPaused();
+            }
             try (SqliteStore store = SqliteStore.open(data.database())) {
                 Principal who = caller.principal(store);
                 who.require(Permission.CONTROL, target.tenant);
                 if (store.pause(target.tenant, target.fleet).isEmpty()) {
-                    spec.commandLine().getOut().println("fleet " + target.fleet + " (tenant " + target.tenant + ") is not paused");
-                    return Main.EXIT_OK;
+                    return notPaused();
                 }
                 Control c = record(store, who, Action.RESUME, new Scope.Fleet(target.tenant, target.fleet), "");
-                spec.commandLine().getOut().println("resumed fleet " + target.fleet + " (tenant " + target.tenant + ", control #"
-                        + c.seq() + ")");
-                return Main.EXIT_OK;
+                return resumed(c.seq());
             }
+        }
+
+        private int notPaused() {
+            spec.commandLine().getOut().println("fleet " + target.fleet + " (tenant " + target.tenant + ") is not paused");
+            return Main.EXIT_OK;
+        }
+
+        private int resumed(long control) {
+            spec.commandLine().getOut().println("resumed fleet " + target.fleet + " (tenant " + target.tenant + ", control #"
+                    + control + ")");
+            return Main.EXIT_OK;
         }
     }
 

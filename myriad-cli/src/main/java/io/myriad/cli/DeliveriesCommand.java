@@ -102,7 +102,7 @@ final class DeliveriesCommand {
 
     /** {@code myriad deliveries ls}. */
     @Command(name = "ls", mixinStandardHelpOptions = true, description = "Lists deliveries, newest first.")
-    static final class Ls implements Callable<Integer> {
+    static final class Ls implements Callable<Integer>, RemoteClient.Supported {
         @Mixin
         DataDir data;
 
@@ -131,45 +131,63 @@ final class DeliveriesCommand {
             if (limit < 0) {
                 throw new IllegalArgumentException("--limit must be at least 0, not " + limit);
             }
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                // A listing carries no patches: the node gives each one's size of diff instead.
+                var params = new LinkedHashMap<String, Object>();
+                params.put("limit", Math.clamp(limit, 1, 1000));
+                params.put("execution", execution);
+                params.put("verdict", wanted.map(Delivery.Verdict::label).orElse(null));
+                List<Delivery> rows = new java.util.ArrayList<>();
+                Map<String, String> diffs = new java.util.HashMap<>();
+                remote.get().get("/v1/deliveries" + RemoteClient.query(params), null).path("deliveries").forEach(d -> {
+                    rows.add(RemoteClient.delivery(d));
+                    diffs.put(d.path("id").asText(), d.path("diff").asText());
+                });
+                return print(out, rows.stream().limit(limit).toList(), d -> diffs.get(d.id()));
+            }
             var store = RunsCommand.openExisting(data, spec.commandLine().getErr());
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
             try (SqliteStore s = store.get()) {
                 TenantScope scope = Access.scope(caller.principal(s), Permission.VIEW);
-                List<Delivery> rows = s.deliveries(scope, Optional.ofNullable(execution), wanted, limit);
-                if (json) {
-                    ArrayNode arr = JSON.createArrayNode();
-                    rows.forEach(d -> arr.add(json(d, false)));
-                    out.println(arr);
-                    return Main.EXIT_OK;
-                }
-                Table t = new Table("ID", "TASK", "VERDICT", "FILES", "DIFF", "RUN", "WHEN");
-                Map<Delivery.Verdict, Integer> counts = new EnumMap<>(Delivery.Verdict.class);
-                for (Delivery d : rows) {
-                    t.add(d.id(), d.taskId(), d.verdict().label(), String.valueOf(d.files().size()), diffSize(d.patch()),
-                            d.runId(), TIME.format(Instant.ofEpochMilli(d.createdAt())));
-                    counts.merge(d.verdict(), 1, Integer::sum);
-                }
-                t.print(out);
-                if (rows.isEmpty()) {
-                    out.println("(no deliveries)");
-                    return Main.EXIT_OK;
-                }
-                StringBuilder footer = new StringBuilder().append(rows.size()).append(rows.size() == 1 ? " delivery:" : " deliveries:");
-                for (Delivery.Verdict v : Delivery.Verdict.values()) {
-                    footer.append(v.ordinal() == 0 ? " " : ", ").append(counts.getOrDefault(v, 0)).append(' ').append(v.label());
-                }
-                out.println(footer);
+                return print(out, s.deliveries(scope, Optional.ofNullable(execution), wanted, limit), d -> diffSize(d.patch()));
+            }
+        }
+
+        private int print(PrintWriter out, List<Delivery> rows, java.util.function.Function<Delivery, String> diff) {
+            if (json) {
+                ArrayNode arr = JSON.createArrayNode();
+                rows.forEach(d -> arr.add(json(d, false).put("diff", diff.apply(d))));
+                out.println(arr);
                 return Main.EXIT_OK;
             }
+            Table t = new Table("ID", "TASK", "VERDICT", "FILES", "DIFF", "RUN", "WHEN");
+            Map<Delivery.Verdict, Integer> counts = new EnumMap<>(Delivery.Verdict.class);
+            for (Delivery d : rows) {
+                t.add(d.id(), d.taskId(), d.verdict().label(), String.valueOf(d.files().size()), diff.apply(d),
+                        d.runId(), TIME.format(Instant.ofEpochMilli(d.createdAt())));
+                counts.merge(d.verdict(), 1, Integer::sum);
+            }
+            t.print(out);
+            if (rows.isEmpty()) {
+                out.println("(no deliveries)");
+                return Main.EXIT_OK;
+            }
+            StringBuilder footer = new StringBuilder().append(rows.size()).append(rows.size() == 1 ? " delivery:" : " deliveries:");
+            for (Delivery.Verdict v : Delivery.Verdict.values()) {
+                footer.append(v.ordinal() == 0 ? " " : ", ").append(counts.getOrDefault(v, 0)).append(' ').append(v.label());
+            }
+            out.println(footer);
+            return Main.EXIT_OK;
         }
     }
 
     /** {@code myriad deliveries show ID}. */
     @Command(name = "show", mixinStandardHelpOptions = true,
             description = "Shows one delivery: the verdict and why, the files, every check with its output, the patch.")
-    static final class Show implements Callable<Integer> {
+    static final class Show implements Callable<Integer>, RemoteClient.Supported {
         @Parameters(paramLabel = "ID", description = "The delivery id, as printed by `myriad deliveries ls`.")
         String id;
 
@@ -191,21 +209,29 @@ final class DeliveriesCommand {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
+            String notFound = "no delivery " + id + " among the deliveries you may see; list them with: myriad deliveries ls";
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                return show(out, RemoteClient.delivery(remote.get().get("/v1/delivery" + RemoteClient.query(Map.of("id", id)),
+                        notFound)));
+            }
             var store = RunsCommand.openExisting(data, spec.commandLine().getErr());
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
             try (SqliteStore s = store.get()) {
-                Delivery d = s.delivery(id, caller.principal(s).scopeOf(Permission.VIEW))
-                        .orElseThrow(() -> new Access.NotFound("no delivery " + id
-                                + " among the deliveries you may see; list them with: myriad deliveries ls"));
-                if (json) {
-                    out.println(json(d, !noPatch));
-                    return Main.EXIT_OK;
-                }
-                print(out, d, !noPatch);
+                return show(out, s.delivery(id, caller.principal(s).scopeOf(Permission.VIEW))
+                        .orElseThrow(() -> new Access.NotFound(notFound)));
+            }
+        }
+
+        private int show(PrintWriter out, Delivery d) {
+            if (json) {
+                out.println(json(d, !noPatch));
                 return Main.EXIT_OK;
             }
+            print(out, d, !noPatch);
+            return Main.EXIT_OK;
         }
 
         private static void print(PrintWriter out, Delivery d, boolean withPatch) {

@@ -53,6 +53,10 @@ public final class Main {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
+        cli.setExecutionStrategy(parsed -> {
+            int refused = refuseRemote(parsed, err);
+            return refused >= 0 ? refused : new CommandLine.RunLast().execute(parsed);
+        });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof io.myriad.core.auth.AccessDenied denied) {
                 cmd.getErr().println("myriad: denied: " + denied.getMessage());
@@ -69,6 +73,36 @@ public final class Main {
             throw e;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * A command that works only on the local store, run while a server is configured: says so
+     * rather than silently using a local store. The exit code, or -1 to go on.
+     */
+    private static int refuseRemote(CommandLine.ParseResult parsed, java.io.PrintWriter err) {
+        CommandLine.ParseResult leaf = parsed;
+        while (leaf.hasSubcommand()) {
+            leaf = leaf.subcommand();
+        }
+        if (leaf.isUsageHelpRequested() || leaf.isVersionHelpRequested()
+                || leaf.commandSpec().userObject() instanceof RemoteClient.Supported) {
+            return -1;
+        }
+        CommandLine.Model.CommandSpec mixin = leaf.commandSpec().mixins().get("caller");
+        if (mixin == null || !(mixin.userObject() instanceof Caller caller)) {
+            return -1;
+        }
+        try {
+            var url = caller.serverUrl();
+            if (url.isEmpty()) {
+                return -1;
+            }
+            err.println("myriad: " + leaf.commandSpec().qualifiedName() + " does not work against a server yet; run it on the "
+                    + "server's machine (a server is configured: " + url.get() + ", from --server, $MYRIAD_SERVER or your profile)");
+        } catch (IllegalArgumentException e) {
+            err.println("myriad: " + e.getMessage());
+        }
+        return EXIT_BAD_INPUT;
     }
 
     /** Prints the version baked into the jar. */

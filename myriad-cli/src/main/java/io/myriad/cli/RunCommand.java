@@ -45,8 +45,9 @@ import picocli.CommandLine.Spec;
 /** {@code myriad run FILE}: runs (or resumes) every task of a fleet file to a final state. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Runs every task of a fleet file and prints a summary.",
-                "Running the same file again after a crash resumes the unfinished runs from the journal."})
-final class RunCommand implements Callable<Integer> {
+                "Running the same file again after a crash resumes the unfinished runs from the journal.",
+                "With --server (or $MYRIAD_SERVER, or a profile) the file is deployed to that node and followed to its end."})
+final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     /** Steps running at once; more runs than this wait as queue nodes, not threads. */
     static final int STEP_THREADS = 4_096;
@@ -100,6 +101,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        var remote = caller.remote();
+        if (remote.isPresent()) {
+            return RemoteRun.run(remote.get(), file, json, spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
         return execute(spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 

@@ -50,7 +50,7 @@ final class RunsCommand {
 
     /** {@code myriad runs ls}. */
     @Command(name = "ls", mixinStandardHelpOptions = true, description = "Lists runs, newest first.")
-    static final class Ls implements Callable<Integer> {
+    static final class Ls implements Callable<Integer>, RemoteClient.Supported {
         @Mixin
         DataDir data;
 
@@ -76,9 +76,13 @@ final class RunsCommand {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            var store = openExisting(data, spec.commandLine().getErr());
-            if (store.isEmpty()) {
-                return Main.EXIT_BAD_INPUT;
+            Optional<RemoteClient> remote = caller.remote();
+            Optional<SqliteStore> store = Optional.empty();
+            if (remote.isEmpty()) {
+                store = openExisting(data, spec.commandLine().getErr());
+                if (store.isEmpty()) {
+                    return Main.EXIT_BAD_INPUT;
+                }
             }
             RunState wanted = null;
             if (state != null) {
@@ -87,9 +91,12 @@ final class RunsCommand {
                 } catch (IllegalArgumentException e) {
                     spec.commandLine().getErr().println("myriad: unknown state '" + state + "'; one of "
                             + java.util.Arrays.stream(RunState.values()).map(RunState::label).toList());
-                    store.get().close();
+                    store.ifPresent(SqliteStore::close);
                     return Main.EXIT_BAD_INPUT;
                 }
+            }
+            if (remote.isPresent()) {
+                return print(out, remoteRows(remote.get(), wanted));
             }
             try (SqliteStore s = store.get()) {
                 Principal who = caller.principal(s);
@@ -102,26 +109,60 @@ final class RunsCommand {
                         : execution == null
                         ? s.recentRuns(limit, scope)
                         : s.runs(execution).stream().limit(limit).toList();
-                if (json) {
-                    ArrayNode arr = JSON.createArrayNode();
-                    rows.forEach(r -> arr.add(rowJson(r)));
-                    out.println(arr);
-                    return Main.EXIT_OK;
+                return print(out, rows);
+            }
+        }
+
+        /**
+         * The same rows from a node, in the local order: by run id with a state or an execution
+         * (every page, then the limit), else newest first with ties by run id.
+         */
+        private List<RunRepository.RunRow> remoteRows(RemoteClient remote, RunState wanted) {
+            if (execution != null) {
+                remote.get("/v1/executions/" + RemoteClient.seg(execution), "no execution " + execution + " among those you may see");
+            }
+            boolean newest = wanted == null && execution == null;
+            List<RunRepository.RunRow> rows = new java.util.ArrayList<>();
+            String cursor = null;
+            do {
+                if (newest && !rows.isEmpty() && rows.size() >= limit
+                        && rows.getLast().status().updatedAt() < rows.get(Math.max(0, limit - 1)).status().updatedAt()) {
+                    break; // past the limit and past the runs tied with the last one shown (the node orders ties the other way)
                 }
-                Table t = new Table("RUN", "STATE", "STEPS", "TOKENS", "COST", "UPDATED", "DETAIL");
-                for (var r : rows) {
-                    var st = r.status();
-                    String detail = st.detail().replace('\n', ' ');
-                    t.add(r.runId(), st.state().label(), String.valueOf(st.steps()), String.valueOf(st.tokens()),
-                            String.format(Locale.ROOT, "$%.4f", st.costUsd()), TIME.format(Instant.ofEpochMilli(st.updatedAt())),
-                            detail.length() > 60 ? detail.substring(0, 60) + "…" : detail);
-                }
-                t.print(out);
-                if (rows.isEmpty()) {
-                    out.println("(no runs)");
-                }
+                var params = new java.util.LinkedHashMap<String, Object>();
+                params.put("limit", newest && rows.isEmpty() ? Math.clamp(limit + 1, 1, 1000) : 1000);
+                params.put("state", wanted == null ? null : wanted.label());
+                params.put("execution", execution);
+                params.put("cursor", cursor);
+                var page = remote.get("/v1/runs" + RemoteClient.query(params), null);
+                page.path("runs").forEach(r -> rows.add(RemoteClient.row(r)));
+                cursor = page.path("next").textValue();
+            } while (cursor != null);
+            rows.sort(newest ? java.util.Comparator.comparingLong((RunRepository.RunRow r) -> -r.status().updatedAt())
+                    .thenComparing(RunRepository.RunRow::runId) : java.util.Comparator.comparing(RunRepository.RunRow::runId));
+            return rows.stream().limit(Math.max(0, limit)).toList();
+        }
+
+        private int print(PrintWriter out, List<RunRepository.RunRow> rows) {
+            if (json) {
+                ArrayNode arr = JSON.createArrayNode();
+                rows.forEach(r -> arr.add(rowJson(r)));
+                out.println(arr);
                 return Main.EXIT_OK;
             }
+            Table t = new Table("RUN", "STATE", "STEPS", "TOKENS", "COST", "UPDATED", "DETAIL");
+            for (var r : rows) {
+                var st = r.status();
+                String detail = st.detail().replace('\n', ' ');
+                t.add(r.runId(), st.state().label(), String.valueOf(st.steps()), String.valueOf(st.tokens()),
+                        String.format(Locale.ROOT, "$%.4f", st.costUsd()), TIME.format(Instant.ofEpochMilli(st.updatedAt())),
+                        detail.length() > 60 ? detail.substring(0, 60) + "…" : detail);
+            }
+            t.print(out);
+            if (rows.isEmpty()) {
+                out.println("(no runs)");
+            }
+            return Main.EXIT_OK;
         }
     }
 
@@ -145,7 +186,7 @@ final class RunsCommand {
     /** {@code myriad runs show RUN}. */
     @Command(name = "show", mixinStandardHelpOptions = true,
             description = "Shows a run's transcript: messages, tool calls with arguments and results, timings, tokens.")
-    static final class Show implements Callable<Integer> {
+    static final class Show implements Callable<Integer>, RemoteClient.Supported {
         @Parameters(paramLabel = "RUN", description = "The run id, as printed by `myriad runs ls` (e.g. hello-1:t3).")
         String runId;
 
@@ -168,22 +209,32 @@ final class RunsCommand {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            Optional<RemoteClient> remote = caller.remote();
+            if (remote.isPresent()) {
+                String notFound = "no run " + runId + " among the runs you may see; list them with: myriad runs ls";
+                String path = "/v1/runs/" + RemoteClient.seg(runId);
+                RunRepository.RunRow row = RemoteClient.row(remote.get().get(path, notFound));
+                return print(out, row, RemoteClient.records(row.runId(), remote.get().get(path + "/events", notFound)));
+            }
             var store = openExisting(data, err);
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
             try (SqliteStore s = store.get()) {
-                Optional<RunRepository.RunRow> row = Optional.of(Access.run(s, caller.principal(s), runId, Permission.VIEW));
-                List<JournalRecord> records = s.read(runId);
-                if (json) {
-                    for (JournalRecord r : records) {
-                        out.println("{\"seq\":" + r.seq() + ",\"event\":" + EventCodec.encode(r.event()) + "}");
-                    }
-                    return Main.EXIT_OK;
+                RunRepository.RunRow row = Access.run(s, caller.principal(s), runId, Permission.VIEW);
+                return print(out, row, s.read(runId));
+            }
+        }
+
+        private int print(PrintWriter out, RunRepository.RunRow row, List<JournalRecord> records) {
+            if (json) {
+                for (JournalRecord r : records) {
+                    out.println("{\"seq\":" + r.seq() + ",\"event\":" + EventCodec.encode(r.event()) + "}");
                 }
-                new Transcript(out, full).print(row.get(), records);
                 return Main.EXIT_OK;
             }
+            new Transcript(out, full).print(row, records);
+            return Main.EXIT_OK;
         }
     }
 

@@ -104,7 +104,7 @@ final class TenantsCommand {
 
     /** {@code myriad whoami}. */
     @Command(name = "whoami", mixinStandardHelpOptions = true, description = "Says who you act as, and your roles.")
-    static final class Whoami implements Callable<Integer> {
+    static final class Whoami implements Callable<Integer>, RemoteClient.Supported {
         @Mixin
         DataDir data;
 
@@ -117,12 +117,19 @@ final class TenantsCommand {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (SqliteStore s = SqliteStore.open(data.database())) {
-                Principal who = caller.principal(s);
-                out.println(Access.describe(who));
-                out.println("roles: " + KeysCommand.describe(who.grants()));
-                return Main.EXIT_OK;
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                return print(out, RemoteClient.principal(remote.get().get("/v1/whoami", null)));
             }
+            try (SqliteStore s = SqliteStore.open(data.database())) {
+                return print(out, caller.principal(s));
+            }
+        }
+
+        private static int print(PrintWriter out, Principal who) {
+            out.println(Access.describe(who));
+            out.println("roles: " + KeysCommand.describe(who.grants()));
+            return Main.EXIT_OK;
         }
     }
 }

@@ -123,6 +123,8 @@ public final class ControlResource implements ApiResource {
         Optional<Control> paused = api.store().pause(tenant, fleet);
         ObjectNode o = api.mapper().createObjectNode().put("fleet", fleet).put("tenant", tenant);
         if (pause == paused.isPresent()) {
+            // Already paused: by whom, as `myriad pause` says.
+            paused.ifPresent(p -> o.put("by", p.actor()));
             api.json(ctx, o.put("paused", pause).put("changed", false));
             return;
         }
