@@ -132,6 +132,13 @@ public final class ApiServer implements AutoCloseable {
                     throw new ApiError(429, "rate_limited", "more than " + b.requestsPerSecond
                             + " requests per second from " + who.name() + "; slow down");
                 }
+                // An event stream answers only a client that asks for one; Javalin would otherwise
+                // answer an empty 200, which looks like a stream that ended at once.
+                if ((ctx.path().endsWith("/stream") || ctx.path().endsWith("/progress"))
+                        && !String.valueOf(ctx.header("Accept")).contains("text/event-stream")) {
+                    throw new ApiError(406, "not_acceptable", ctx.path() + " is a stream of server-sent events: send "
+                            + "Accept: text/event-stream");
+                }
                 String length = ctx.header("Content-Length");
                 if (length != null && parse(length) > b.maxBodyBytes) {
                     throw new ApiError(413, "payload_too_large", "the body is " + length + " bytes; the limit is "

@@ -103,8 +103,17 @@ class ApiServerIT {
             for (int i = 0; i < 20; i++) {
                 assertThat(f.get(f.alphaViewer, "/v1/runs/fa-1:t2").statusCode()).isEqualTo(200);
             }
-            var missing = f.get(f.alphaViewer, "/v1/runs/fb-1:t1/stream");
-            assertThat(missing.statusCode()).isEqualTo(404);
+            // Asked without Accept: text/event-stream, a stream says so instead of an empty 200.
+            var plain = f.get(f.alphaViewer, "/v1/runs/fa-1:t2/stream");
+            assertThat(plain.statusCode()).isEqualTo(406);
+            assertThat(plain.body()).contains("\"code\":\"not_acceptable\"");
+            // Another tenant's run: not found, as for a run that does not exist.
+            try (Socket s = new Socket("127.0.0.1", f.server.port())) {
+                s.getOutputStream().write(("GET /v1/runs/fb-1:t1/stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
+                        + "Authorization: Bearer " + f.alphaViewer + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String status = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+                assertThat(status).contains("404");
+            }
         }
     }
 }

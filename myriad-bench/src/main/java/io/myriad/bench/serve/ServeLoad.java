@@ -82,6 +82,7 @@ public final class ServeLoad {
         if (key != null) {
             c.setRequestProperty("Authorization", "Bearer " + key);
         }
+        c.setRequestProperty("Accept", "text/event-stream");
         c.setReadTimeout(10_000);
         try (BufferedReader r = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
             connected.incrementAndGet();
