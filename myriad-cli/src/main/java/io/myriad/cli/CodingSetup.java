@@ -114,6 +114,11 @@ final class CodingSetup implements RunWorkspaces {
         return new CodingSetup(spec, Map.copyOf(tasks), data, workspacesDir, fleet, execution, deliveries, model);
     }
 
+    /** The fleet's test slots, for its metrics. */
+    TestSlots slots() {
+        return slots;
+    }
+
     /** Where the fleet's runs work: the run loop's workspace root. */
     Path workspaceRoot() {
         return workspaceRoot;

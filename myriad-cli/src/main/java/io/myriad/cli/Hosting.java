@@ -41,6 +41,7 @@ final class Hosting implements FleetHost, AutoCloseable {
     private final Path data;
     private final PrintWriter err;
     private final Map<String, Hosted> fleets = new LinkedHashMap<>();
+    private volatile EngineGauges gauges = EngineGauges.NONE;
 
     /** One deployment and, while it runs, its thread and stop. */
     private static final class Hosted {
@@ -58,6 +59,11 @@ final class Hosting implements FleetHost, AutoCloseable {
         this.data = data;
         this.err = err;
         load();
+    }
+
+    /** Where hosted fleets report their engine figures: the node's metrics. */
+    void gauges(EngineGauges gauges) {
+        this.gauges = gauges;
     }
 
     private Path registry() {
@@ -200,7 +206,7 @@ final class Hosting implements FleetHost, AutoCloseable {
         h.thread = Thread.ofPlatform().name("myriad-fleet-" + d.fleet()).start(() -> {
             int exit = Main.EXIT_PLATFORM;
             try {
-                exit = RunCommand.hosted(file, data, who, stop, ex -> executionChosen(h, ex)).execute(out, out);
+                exit = RunCommand.hosted(file, data, who, stop, ex -> executionChosen(h, ex)).gauges(gauges).execute(out, out);
             } catch (RuntimeException e) {
                 out.println("myriad serve: the fleet stopped on an error: " + e);
             } finally {

@@ -84,6 +84,8 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
 
     /** A run of {@code file} for {@code myriad serve}, as {@code who}, stopped by {@code stop}. */
     private java.util.function.Consumer<String> executionChosen = ex -> { };
+    /** Where a hosted fleet reports its engine figures (the node's metrics). */
+    private EngineGauges gauges = EngineGauges.NONE;
 
     static RunCommand hosted(Path file, Path dataDir, Principal who, GracefulStop stop,
             java.util.function.Consumer<String> executionChosen) {
@@ -97,6 +99,12 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
         c.hostedStop = stop;
         c.executionChosen = executionChosen;
         return c;
+    }
+
+    /** This run reports its engine figures to {@code gauges}. */
+    RunCommand gauges(EngineGauges gauges) {
+        this.gauges = java.util.Objects.requireNonNull(gauges, "gauges");
+        return this;
     }
 
     @Override
@@ -272,6 +280,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                     .awaitDecisions(hostedStop != null)
                     .build();
             stop.onSignal(runner::drain);
+            gauges.register(fleet.tenant(), fleet.name(), runner, gateways, coding);
             store.pause(fleet.tenant(), fleet.name()).ifPresent(p -> {
                 runner.pause();
                 err.println("myriad: fleet " + fleet.name() + " is paused (by " + p.actor() + "); waiting for `myriad resume --fleet "

@@ -101,6 +101,13 @@ class ServeIT {
             assertThat(again.statusCode()).as("the same fleet while it runs").isEqualTo(409);
             execution = fleet(base).path("execution").asText();
             assertThat(execution).isEqualTo("steady-1");
+            // The node's metrics: from the journal, and the hosted fleet's engine figures.
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("myriad_model_calls_total{model=\"myriad-sim\",tenant=\"default\"}")
+                    .containsPattern("myriad_fleet_active_runs\\{fleet=\"steady\",tenant=\"default\"} [0-9.]+")
+                    .contains("myriad_gateway_queued{fleet=\"steady\",tenant=\"default\"}")
+                    .contains("myriad_gateway_queue_wait_p99_seconds{fleet=\"steady\",tenant=\"default\"}");
         } finally {
             first.destroy(); // SIGTERM: the node drains its fleets
         }
