@@ -51,6 +51,10 @@ try {
   }
   if (after <= before) throw new Error(`the succeeded counter did not move (stayed at ${before})`);
   results.overview = { before, after, simulatedBadge: await page.locator('#sim-badge').isVisible() };
+  // Alerts: the guarded fleet's calls wait for an approval
+  const alert = page.locator('#alerts [data-kind="awaiting_approval"]');
+  await alert.waitFor({ timeout: 15000 });
+  results.overview.alert = (await alert.textContent()).trim();
   await page.waitForTimeout(2500); // a few points on the live charts
   await shot('overview');
 

@@ -12,7 +12,8 @@ export function overview(root, _params, app) {
   const list = h('div', { class: 'fleets', id: 'fleets' });
   const budgets = h('div', { class: 'budgets', id: 'budgets' });
   const status = h('div', { class: 'status-line', role: 'status' });
-  root.append(h('div', { class: 'view-head' }, h('h1', {}, 'Overview'), status), list,
+  const alerts = h('div', { class: 'alerts', id: 'alerts', 'aria-live': 'polite' });
+  root.append(h('div', { class: 'view-head' }, h('h1', {}, 'Overview'), status), alerts, list,
     h('h2', {}, 'Budgets'), budgets);
   const cards = new Map(); // "tenant/fleet" -> {card, close, history}
   let budgetData = null;
@@ -125,14 +126,29 @@ export function overview(root, _params, app) {
     }
   }
 
+  // What needs a person now; links lead to the runs in that state.
+  async function loadAlerts() {
+    try {
+      const items = listOf(await api('/v1/alerts'), 'alerts');
+      alerts.replaceChildren(...items.map(a => h('div', { class: `alert alert-${a.level}`, role: 'alert', 'data-kind': a.kind },
+        h('strong', {}, a.level === 'critical' ? 'Critical' : 'Attention'), ' ', a.message, ' ',
+        a.state ? h('a', { href: a.state === 'awaiting_approval' ? '#/approvals' : `#/runs?state=${a.state}` }, 'see them') : '')));
+    } catch (e) {
+      alerts.replaceChildren(e instanceof ApiError && e.status === 404 ? '' : errorBox(e, 'Alerts'));
+    }
+  }
+
   refresh();
   loadBudgets();
+  loadAlerts();
+  const alertTimer = setInterval(() => { if (!closed) loadAlerts(); }, 3000);
   const timer = setInterval(() => { if (!closed) refresh(); }, 5000);
   const btimer = setInterval(() => { if (!closed) loadBudgets(); }, 10000);
   return () => {
     closed = true;
     clearInterval(timer);
     clearInterval(btimer);
+    clearInterval(alertTimer);
     for (const c of cards.values()) c.close();
   };
 }

@@ -86,7 +86,8 @@ final class ServeCommand implements Callable<Integer> {
                     .requestsPerSecond(rate).localUser(Caller.localUser())
                     .resource(new FleetsResource(hosting))
                     .resource(new MetricsResource(metrics))
-                    .resource(new DashboardResource());
+                    .resource(new DashboardResource())
+                    .resource(new io.myriad.server.AlertsResource(java.util.Optional.of(hosting)));
             io.myriad.server.ApiResources.all().forEach(builder::resource);
             ServeContext context = new ServeContext(store, hosting, data.resolve().toAbsolutePath());
             EXTRA.forEach(f -> builder.resource(f.apply(context)));

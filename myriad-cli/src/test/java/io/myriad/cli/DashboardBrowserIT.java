@@ -106,6 +106,7 @@ class DashboardBrowserIT {
             assertThat(r.path("principal").asText()).isEqualTo("owner");
             assertThat(r.path("overview").path("after").asInt()).isGreaterThan(r.path("overview").path("before").asInt());
             assertThat(r.path("overview").path("simulatedBadge").asBoolean()).as("the SIMULATED badge").isTrue();
+            assertThat(r.path("overview").path("alert").asText()).contains("runs wait for an approval");
             assertThat(r.path("runs").path("loaded").asInt()).isPositive();
             assertThat(r.path("run").path("toolCalls").asInt()).isPositive();
             assertThat(r.path("run").path("tool").asText()).startsWith("fs.");
