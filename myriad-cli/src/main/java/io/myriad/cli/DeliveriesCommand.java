@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.myriad.core.auth.Permission;
 import io.myriad.core.auth.TenantScope;
 import io.myriad.core.delivery.Delivery;
+import io.myriad.server.DeliveriesResource;
 import io.myriad.store.SqliteStore;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -17,7 +18,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,50 +54,12 @@ final class DeliveriesCommand {
 
     /** Lines added and removed by a unified diff, as {@code +A/-R}. */
     static String diffSize(String patch) {
-        int added = 0;
-        int removed = 0;
-        for (String line : patch.split("\n", -1)) {
-            if (line.startsWith("+") && !line.startsWith("+++")) {
-                added++;
-            } else if (line.startsWith("-") && !line.startsWith("---")) {
-                removed++;
-            }
-        }
-        return "+" + added + "/-" + removed;
+        return DeliveriesResource.diffSize(patch);
     }
 
+    /** The same fields as the API's: one encoding for both. */
     static ObjectNode json(Delivery d, boolean withPatch) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("id", d.id());
-        o.put("run", d.runId());
-        o.put("execution", d.execution());
-        o.put("tenant", d.tenant());
-        o.put("task", d.taskId());
-        o.put("model", d.model());
-        o.put("verdict", d.verdict().label());
-        o.put("reason", d.reason());
-        o.put("explanation", d.explanation());
-        d.branch().ifPresent(b -> o.put("branch", b));
-        d.commit().ifPresent(c -> o.put("commit", c));
-        d.patchFile().ifPresent(p -> o.put("patch_file", p));
-        ArrayNode files = o.putArray("files");
-        d.files().forEach(files::add);
-        ArrayNode steps = o.putArray("steps");
-        for (Delivery.Check c : d.steps()) {
-            ObjectNode s = steps.addObject();
-            s.put("phase", c.phase());
-            s.put("command", c.command());
-            s.put("exit_code", c.exitCode());
-            s.put("millis", c.millis());
-            s.put("timed_out", c.timedOut());
-            s.put("output_tail", c.outputTail());
-        }
-        o.put("diff", diffSize(d.patch()));
-        if (withPatch) {
-            o.put("patch", d.patch());
-        }
-        o.put("created_at", Instant.ofEpochMilli(d.createdAt()).toString());
-        return o;
+        return DeliveriesResource.json(JSON, d, withPatch);
     }
 
     /** {@code myriad deliveries ls}. */
@@ -338,14 +300,7 @@ final class DeliveriesCommand {
      * @param newestFirst deliveries, newest first
      */
     static List<Delivery> predictions(List<Delivery> newestFirst, boolean all) {
-        Map<String, Delivery> byTask = new LinkedHashMap<>();
-        for (Delivery d : newestFirst) {
-            boolean eligible = all ? !d.patch().isBlank() : d.verdict() == Delivery.Verdict.VERIFIED;
-            if (eligible) {
-                byTask.putIfAbsent(d.taskId(), d);
-            }
-        }
-        return byTask.values().stream().sorted(Comparator.comparing(Delivery::taskId)).toList();
+        return DeliveriesResource.predictions(newestFirst, all);
     }
 
     /** Writes {@code text} to a temporary file beside {@code target}, then moves it over the target. */

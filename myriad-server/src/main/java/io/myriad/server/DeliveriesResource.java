@@ -56,7 +56,7 @@ public final class DeliveriesResource implements ApiResource {
     }
 
     /** As {@code myriad deliveries export}: the newest eligible delivery of each task, by task id. */
-    static List<Delivery> predictions(List<Delivery> newestFirst, boolean all) {
+    public static List<Delivery> predictions(List<Delivery> newestFirst, boolean all) {
         Map<String, Delivery> byTask = new LinkedHashMap<>();
         for (Delivery d : newestFirst) {
             boolean eligible = all ? !d.patch().isBlank() : d.verdict() == Delivery.Verdict.VERIFIED;
@@ -68,7 +68,7 @@ public final class DeliveriesResource implements ApiResource {
     }
 
     /** The same fields as {@code myriad deliveries show --json}. */
-    static ObjectNode json(ObjectMapper mapper, Delivery d, boolean withPatch) {
+    public static ObjectNode json(ObjectMapper mapper, Delivery d, boolean withPatch) {
         ObjectNode o = mapper.createObjectNode().put("id", d.id()).put("run", d.runId()).put("execution", d.execution())
                 .put("tenant", d.tenant()).put("task", d.taskId()).put("model", d.model()).put("verdict", d.verdict().label())
                 .put("reason", d.reason()).put("explanation", d.explanation());
@@ -90,7 +90,8 @@ public final class DeliveriesResource implements ApiResource {
         return o;
     }
 
-    static String diffSize(String patch) {
+    /** Lines added and removed by a unified diff, as {@code +A/-R}. */
+    public static String diffSize(String patch) {
         int added = 0;
         int removed = 0;
         for (String line : patch.split("\n", -1)) {
