@@ -2,7 +2,6 @@ package io.myriad.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.myriad.core.audit.AuditEntry;
-import io.myriad.core.auth.AccessDenied;
 import io.myriad.core.auth.Permission;
 import io.myriad.core.auth.Principal;
 import io.myriad.core.control.Action;
@@ -104,24 +103,7 @@ final class ControlCommands {
             }
             try (SqliteStore store = SqliteStore.open(data.database())) {
                 Principal who = caller.principal(store);
-                Scope scope;
-                if (runId != null) {
-                    Access.run(store, who, runId, Permission.CONTROL);
-                    scope = new Scope.Run(runId);
-                } else if (fleet != null) {
-                    String t = tenant != null ? tenant : Principal.DEFAULT_TENANT;
-                    who.require(Permission.CONTROL, t);
-                    scope = new Scope.Fleet(t, fleet);
-                } else if (tenant != null) {
-                    who.require(Permission.CONTROL, tenant);
-                    scope = new Scope.Tenant(tenant);
-                } else {
-                    if (!who.canEverywhere(Permission.CONTROL)) {
-                        throw new AccessDenied(who.actor() + " may not kill everything: that needs the "
-                                + Permission.CONTROL.label() + " permission in every tenant; kill a tenant or a fleet instead");
-                    }
-                    scope = new Scope.All();
-                }
+                Scope scope = Scope.toKill(who, runId, fleet, tenant, r -> Access.run(store, who, r, Permission.CONTROL));
                 long begin = System.nanoTime();
                 Control c = record(store, who, Action.KILL, scope, reason);
                 List<RunRepository.RunRow> targets = store.unfinishedRuns(scope);

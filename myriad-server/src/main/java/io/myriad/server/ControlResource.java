@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.myriad.core.audit.AuditEntry;
-import io.myriad.core.auth.AccessDenied;
 import io.myriad.core.auth.Permission;
 import io.myriad.core.auth.Principal;
 import io.myriad.core.control.Action;
@@ -59,24 +58,7 @@ public final class ControlResource implements ApiResource {
         if (given != 1 || all && tenant != null || runId != null && tenant != null) {
             throw ApiError.badRequest("name exactly one of run, fleet (with tenant), tenant, all");
         }
-        Scope scope;
-        if (runId != null) {
-            Params.run(store, who, runId, Permission.CONTROL);
-            scope = new Scope.Run(runId);
-        } else if (fleet != null) {
-            String t = tenant != null ? tenant : Principal.DEFAULT_TENANT;
-            who.require(Permission.CONTROL, t);
-            scope = new Scope.Fleet(t, fleet);
-        } else if (tenant != null) {
-            who.require(Permission.CONTROL, tenant);
-            scope = new Scope.Tenant(tenant);
-        } else {
-            if (!who.canEverywhere(Permission.CONTROL)) {
-                throw new AccessDenied(who.actor() + " may not kill everything: that needs the " + Permission.CONTROL.label()
-                        + " permission in every tenant; kill a tenant or a fleet instead");
-            }
-            scope = new Scope.All();
-        }
+        Scope scope = Scope.toKill(who, runId, fleet, tenant, r -> Params.run(store, who, r, Permission.CONTROL));
         Control c = record(api, who, Action.KILL, scope, reason);
         List<RunRepository.RunRow> targets = store.unfinishedRuns(scope);
         List<String> cancelled = new ArrayList<>();

@@ -99,6 +99,39 @@ public sealed interface Scope {
         };
     }
 
+    /**
+     * What a kill names (a run, a fleet of a tenant, a tenant, or everything), after checking that
+     * {@code who} may control there. Killing everything needs the permission in every tenant.
+     *
+     * @param runId    the run, or null
+     * @param fleet    the fleet (of {@code tenant}, else of the default tenant), or null
+     * @param tenant   the tenant, or null
+     * @param checkRun looks the run up for {@code who}, refusing one it may not control (or see)
+     * @throws io.myriad.core.auth.AccessDenied when {@code who} may not control there
+     */
+    static Scope toKill(io.myriad.core.auth.Principal who, String runId, String fleet, String tenant,
+            java.util.function.Consumer<String> checkRun) {
+        io.myriad.core.auth.Permission control = io.myriad.core.auth.Permission.CONTROL;
+        if (runId != null) {
+            checkRun.accept(runId);
+            return new Run(runId);
+        }
+        if (fleet != null) {
+            String t = tenant != null ? tenant : io.myriad.core.auth.Principal.DEFAULT_TENANT;
+            who.require(control, t);
+            return new Fleet(t, fleet);
+        }
+        if (tenant != null) {
+            who.require(control, tenant);
+            return new Tenant(tenant);
+        }
+        if (!who.canEverywhere(control)) {
+            throw new io.myriad.core.auth.AccessDenied(who.actor() + " may not kill everything: that needs the "
+                    + control.label() + " permission in every tenant; kill a tenant or a fleet instead");
+        }
+        return new All();
+    }
+
     private static void requireText(String s, String name) {
         Objects.requireNonNull(s, name);
         if (s.isBlank()) {
