@@ -132,17 +132,10 @@ public final class KeysResource implements ApiResource {
 
     /** Whether {@code who} manages access in every tenant the key holds roles in. */
     static boolean manages(Principal who, AccessStore.KeyRow key) {
-        if (who.canEverywhere(Permission.MANAGE_ACCESS)) {
-            return true;
-        }
-        return !key.grants().containsKey(Principal.ALL_TENANTS)
-                && key.grants().keySet().stream().allMatch(t -> who.can(Permission.MANAGE_ACCESS, t));
+        return who.managesAll(key.grants());
     }
 
     static String describe(Map<String, Set<Role>> grants) {
-        return grants.entrySet().stream()
-                .map(e -> (e.getKey().equals(Principal.ALL_TENANTS) ? "every tenant" : e.getKey()) + ": "
-                        + e.getValue().stream().map(Role::label).collect(Collectors.joining(", ")))
-                .collect(Collectors.joining("; "));
+        return Principal.describe(grants);
     }
 }

@@ -112,4 +112,23 @@ public record Principal(String id, String name, Kind kind, Map<String, Set<Role>
         }
         return false;
     }
+
+    /**
+     * Whether this principal manages access in every tenant {@code grants} hold roles in: what
+     * listing, creating or revoking a key with those grants requires.
+     */
+    public boolean managesAll(java.util.Map<String, java.util.Set<Role>> grants) {
+        if (canEverywhere(Permission.MANAGE_ACCESS)) {
+            return true;
+        }
+        return !grants.containsKey(ALL_TENANTS) && grants.keySet().stream().allMatch(t -> can(Permission.MANAGE_ACCESS, t));
+    }
+
+    /** {@code acme: operator, approver; beta: viewer}, or {@code every tenant: owner}. */
+    public static String describe(java.util.Map<String, java.util.Set<Role>> grants) {
+        return grants.entrySet().stream()
+                .map(e -> (e.getKey().equals(ALL_TENANTS) ? "every tenant" : e.getKey()) + ": "
+                        + e.getValue().stream().map(Role::label).collect(java.util.stream.Collectors.joining(", ")))
+                .collect(java.util.stream.Collectors.joining("; "));
+    }
 }
