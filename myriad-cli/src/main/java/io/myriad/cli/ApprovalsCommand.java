@@ -175,7 +175,8 @@ final class ApprovalsCommand {
             try (SqliteStore s = store.get()) {
                 Principal who = caller.principal(s);
                 Predicate<String> visible = who.scope(Permission.VIEW);
-                List<Pending> rows = s.runsInState(RunState.AWAITING_APPROVAL, execution, all ? Integer.MAX_VALUE : DEFAULT_LIMIT)
+                List<Pending> rows = s.runsInState(RunState.AWAITING_APPROVAL, execution, all ? Integer.MAX_VALUE : DEFAULT_LIMIT,
+                                who.scopeOf(Permission.VIEW))
                         .stream().filter(r -> visible.test(r.tenant())).map(r -> pending(s, r)).flatMap(Optional::stream).toList();
                 return print(out, rows);
             }

@@ -105,7 +105,7 @@ final class RunsCommand {
                     Access.execution(s, who, execution);
                 }
                 List<RunRepository.RunRow> rows = wanted != null
-                        ? s.runsInState(wanted, execution, limit).stream().filter(r -> scope.contains(r.tenant())).toList()
+                        ? s.runsInState(wanted, execution, limit, scope)
                         : execution == null
                         ? s.recentRuns(limit, scope)
                         : s.runs(execution).stream().limit(limit).toList();

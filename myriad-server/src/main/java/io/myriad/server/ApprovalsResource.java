@@ -37,8 +37,9 @@ public final class ApprovalsResource implements ApiResource {
             long now = System.currentTimeMillis();
             ArrayNode out = api.mapper().createArrayNode();
             SqliteStore s = api.store();
+            // Tenants filtered in the query, before the limit: another tenant's backlog hides nothing.
             for (RunRepository.RunRow r : s.runsInState(RunState.AWAITING_APPROVAL, Params.query(ctx, "execution").orElse(null),
-                    RunsResource.limit(ctx))) {
+                    RunsResource.limit(ctx), api.principal(ctx).scopeOf(Permission.VIEW))) {
                 if (visible.test(r.tenant())) {
                     RunFold fold = fold(s, r.runId());
                     fold.awaitingApproval().ifPresent(req -> out.add(json(api.mapper(), r, req, fold, now)));

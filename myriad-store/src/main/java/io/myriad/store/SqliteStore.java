@@ -660,6 +660,15 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         return executionTally(executionId).byState();
     }
 
+    /**
+     * Runs in {@code state} of the tenants in {@code scope} (of one execution when it is not null),
+     * newest first, at most {@code limit}: the tenants are filtered in the query, before the limit.
+     */
+    public List<RunRow> runsInState(RunState state, String executionId, int limit, TenantScope scope) {
+        RunQuery q = RunQuery.first(Math.min(limit, Integer.MAX_VALUE - 1)).state(state);
+        return runsPage(executionId == null ? q : q.execution(executionId), scope).runs();
+    }
+
     /** An execution's runs by state (states without runs left out), and their tokens and cost. */
     public record ExecutionTally(Map<RunState, Long> byState, long tokens, double costUsd) {}
 

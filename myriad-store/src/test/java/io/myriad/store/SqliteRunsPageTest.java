@@ -156,4 +156,29 @@ class SqliteRunsPageTest {
             return out.toString();
         }
     }
+
+    @Test
+    void runsInAStateOfOneTenantAreFoundBehindAnotherTenantsBacklog() throws SQLException {
+        Path db = dir.resolve("backlog.db");
+        SqliteStore.open(db).close();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO executions(id, fleet, n, digest, source, started_at, finished_at, tasks, tenant) "
+                    + "VALUES ('a-1', 'f', 1, 'd', 's', 0, 0, 0, 'alpha'), ('b-1', 'f', 1, 'd', 's', 0, 0, 0, 'beta')");
+            // 150 of alpha's runs wait for an approval, newer than beta's one.
+            for (int i = 0; i < 150; i++) {
+                s.execute("INSERT INTO runs(run_id, execution, fleet, task, agent, seq, state, steps, model_calls, tokens, cost, "
+                        + "updated_at, detail) VALUES ('a-1:t" + i + "', 'a-1', 'f', 't" + i + "', 'w', 3, 'AWAITING_APPROVAL', "
+                        + "1, 1, 1, 0, " + (1000 + i) + ", '')");
+            }
+            s.execute("INSERT INTO runs(run_id, execution, fleet, task, agent, seq, state, steps, model_calls, tokens, cost, "
+                    + "updated_at, detail) VALUES ('b-1:t0', 'b-1', 'f', 't0', 'w', 3, 'AWAITING_APPROVAL', 1, 1, 1, 0, 5, '')");
+        }
+        try (SqliteStore store = SqliteStore.open(db)) {
+            var beta = store.runsInState(io.myriad.core.run.RunState.AWAITING_APPROVAL, null, 100,
+                    io.myriad.core.auth.TenantScope.only(java.util.Set.of("beta")));
+            assertThat(beta).extracting(io.myriad.core.journal.RunRepository.RunRow::runId).containsExactly("b-1:t0");
+            assertThat(store.runsInState(io.myriad.core.run.RunState.AWAITING_APPROVAL, null, 100,
+                    io.myriad.core.auth.TenantScope.ALL)).hasSize(100);
+        }
+    }
 }
