@@ -80,6 +80,11 @@ public final class ApiServer implements AutoCloseable {
             @Override
             public ObjectNode body(Context ctx, Set<String> allowed) {
                 JsonNode node;
+                String type = String.valueOf(ctx.contentType()).toLowerCase(java.util.Locale.ROOT);
+                if (!ctx.body().isBlank() && !type.startsWith("application/json")) {
+                    // A form or text/plain body is what a foreign page can send without asking.
+                    throw new ApiError(415, "unsupported_media_type", "send the body as Content-Type: application/json");
+                }
                 try {
                     String text = ctx.body();
                     node = text.isBlank() ? mapper.createObjectNode() : mapper.readTree(text);
@@ -122,8 +127,12 @@ public final class ApiServer implements AutoCloseable {
             config.http.maxRequestSize = b.maxBodyBytes;
             config.startup.showJavalinBanner = false;
             config.routes.before("/v1/*", ctx -> {
-                if (ctx.path().equals("/v1/session") && ctx.method().name().equals("POST")) {
-                    return; // signing in presents the key in the body
+                sameOrigin(ctx);
+                if (!b.store.hasActiveKeys()) {
+                    localHostOnly(ctx);
+                }
+                if (ctx.path().equals("/v1/session") && !ctx.method().name().equals("GET")) {
+                    return; // signing in presents the key in the body; signing out needs none
                 }
                 Principal who = authenticate(authenticator, ctx, b.localUser);
                 ctx.attribute(PRINCIPAL, who);
@@ -171,7 +180,7 @@ public final class ApiServer implements AutoCloseable {
                 String key = api.body(ctx, Set.of("key")).path("key").asText("");
                 Principal who = authenticate(authenticator, key.isBlank() ? null : key, b.localUser);
                 ctx.res().addHeader("Set-Cookie", KEY_COOKIE + "=" + (key.isBlank() ? "" : key)
-                        + "; Path=/; HttpOnly; SameSite=Strict");
+                        + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200" + (loopback(b.host) ? "" : "; Secure"));
                 api.json(ctx, mapper.createObjectNode().put("id", who.id()).put("name", who.name()));
             });
             api.describe("DELETE", "/v1/session", "Signs out: clears the cookie");
@@ -185,6 +194,40 @@ public final class ApiServer implements AutoCloseable {
             config.routes.get("/health", ctx -> api.json(ctx, mapper.createObjectNode().put("status", "ok")
                     .put("journal", b.store.health().ok() ? "ok" : b.store.health().problem())));
         });
+    }
+
+    /**
+     * A request that changes something and comes from a page of another origin is refused: a
+     * browser sends the page's Origin, which must be this server's own (the Host it was asked as).
+     */
+    private static void sameOrigin(Context ctx) {
+        String method = ctx.method().name();
+        if (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS")) {
+            return;
+        }
+        String origin = ctx.header("Origin");
+        if (origin == null || origin.isBlank()) {
+            return; // not a browser's cross-site request (curl, the CLI)
+        }
+        String host = String.valueOf(ctx.header("Host"));
+        String originHost = origin.replaceFirst("^[a-zA-Z][a-zA-Z0-9+.-]*://", "");
+        if (!originHost.equalsIgnoreCase(host)) {
+            throw new ApiError(403, "cross_origin", "a request from " + origin + " may not change anything here");
+        }
+    }
+
+    /**
+     * Without API keys every caller is the owner, so the server answers only when asked by a
+     * loopback name: a page that rebinds its own domain to 127.0.0.1 (DNS rebinding) asks with its
+     * domain in Host and is refused.
+     */
+    private static void localHostOnly(Context ctx) {
+        String host = String.valueOf(ctx.header("Host")).toLowerCase(java.util.Locale.ROOT);
+        String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1) : host.replaceFirst(":\\d+$", "");
+        if (!(name.equals("localhost") || name.equals("127.0.0.1") || name.equals("[::1]"))) {
+            throw new ApiError(403, "host_not_allowed", "this install has no API keys, so it answers only requests made to "
+                    + "localhost, 127.0.0.1 or [::1], not to " + host);
+        }
     }
 
     private static long parse(String number) {
@@ -341,6 +384,10 @@ public final class ApiServer implements AutoCloseable {
             return new ApiServer(this);
         }
 
+        static boolean loopbackName(String host) {
+            return loopback(host);
+        }
+
         private static boolean loopback(String host) {
             try {
                 return InetAddress.getByName(host).isLoopbackAddress();
@@ -348,6 +395,10 @@ public final class ApiServer implements AutoCloseable {
                 return false;
             }
         }
+    }
+
+    private static boolean loopback(String host) {
+        return Builder.loopbackName(host);
     }
 
     static ArrayNode array(ObjectMapper mapper) {

@@ -47,6 +47,12 @@ public final class FleetsResource implements ApiResource {
         });
         api.describe("POST", "/v1/fleets", "Deploys a fleet file (YAML body) and starts it");
         routes.post("/v1/fleets", ctx -> {
+            String type = String.valueOf(ctx.contentType()).toLowerCase(java.util.Locale.ROOT);
+            if (!(type.startsWith("application/yaml") || type.startsWith("application/x-yaml") || type.startsWith("text/yaml")
+                    || type.startsWith("text/x-yaml"))) {
+                // text/plain is what a foreign page can post without asking: refused.
+                throw new ApiError(415, "unsupported_media_type", "send the fleet file as Content-Type: application/yaml");
+            }
             String yaml = ctx.body();
             if (yaml.isBlank()) {
                 throw ApiError.badRequest("the body must be a fleet file (YAML)");
@@ -60,6 +66,13 @@ public final class FleetsResource implements ApiResource {
                 ctx.pathParam("tenant"), ctx.pathParam("fleet")))));
         api.describe("GET", "/v1/fleets/{tenant}/{fleet}/progress",
                 "Server-sent events: the fleet's runs by state, each second, until nothing moves");
+        // Checked before the stream starts: once it has, the answer is a 200 whatever follows.
+        routes.before("/v1/fleets/{tenant}/{fleet}/progress", ctx -> {
+            Principal who = api.principal(ctx);
+            find(ctx.pathParam("tenant"), ctx.pathParam("fleet")).filter(x -> who.can(Permission.VIEW, x.tenant()))
+                    .orElseThrow(() -> ApiError.notFound("no hosted fleet " + ctx.pathParam("tenant") + "/"
+                            + ctx.pathParam("fleet") + " among those you may see"));
+        });
         routes.sse("/v1/fleets/{tenant}/{fleet}/progress", client -> {
             String tenant = client.ctx().pathParam("tenant");
             String fleet = client.ctx().pathParam("fleet");
