@@ -205,7 +205,6 @@ public final class FleetLoader {
             f.get("tasks").ifPresent(n -> problems.at(n, "a coding fleet takes its tasks from coding.tasks (or "
                     + "coding.samples); remove the fleet's 'tasks' key"));
             coding = CodingReader.read(f.get("coding").orElseThrow(), file, agents, agentNames, concurrency, digest, problems);
-        } else {
         } else if (intakeOpen) {
             // An open fleet may start without tasks: they come over the API while it runs.
             f.get("tasks").filter(n -> !(n instanceof Node.Scalar s && s.kind() == Node.Kind.NULL)
