@@ -264,7 +264,6 @@ final class Hosting implements FleetHost, AutoCloseable {
     @Override
     public Submission submit(Principal who, String tenant, String fleet, List<NewTask> tasks) {
         Hosted h;
-        String execution;
         synchronized (this) {
             h = fleets.get(key(tenant, fleet));
             if (h == null || !who.can(Permission.VIEW, tenant)) {
@@ -275,8 +274,6 @@ final class Hosting implements FleetHost, AutoCloseable {
                 throw ApiError.conflict("fleet " + tenant + "/" + fleet + " is " + h.deployment.state()
                         + ", not running; deploy it again to submit tasks");
             }
-            execution = h.deployment.execution().orElseThrow(() -> ApiError.conflict("fleet " + tenant + "/" + fleet
-                    + " is starting; submit its tasks again in a moment"));
         }
         FleetSpec spec = h.spec;
         if (spec == null) {
@@ -291,6 +288,8 @@ final class Hosting implements FleetHost, AutoCloseable {
             throw ApiError.conflict("fleet " + tenant + "/" + fleet + " does not accept tasks while it runs; add "
                     + "'intake: open' to its file and deploy it again");
         }
+        String execution = h.deployment.execution().orElseThrow(() -> ApiError.conflict("fleet " + tenant + "/" + fleet
+                + " is starting; submit its tasks again in a moment"));
         List<String> problems = new ArrayList<>();
         List<io.myriad.core.fleet.TaskSpec> accepted = new ArrayList<>();
         java.util.Set<String> ids = new java.util.HashSet<>();
