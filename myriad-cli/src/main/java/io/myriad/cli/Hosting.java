@@ -49,21 +49,40 @@ final class Hosting implements FleetHost, AutoCloseable {
         Thread thread;
         GracefulStop stop;
         volatile boolean drainRequested;
+        /** The fleet file as loaded for submitted tasks; cleared on each start. */
+        volatile FleetSpec spec;
 
         Hosted(Deployment d) {
             this.deployment = d;
         }
     }
 
+    /** The store tasks are submitted to; opened on first use when none was given. Guarded by this. */
+    private SqliteStore store;
+    private final boolean ownsStore;
+
     Hosting(Path data, PrintWriter err) {
+        this(data, err, Optional.empty());
+    }
+
+    Hosting(Path data, PrintWriter err, Optional<SqliteStore> store) {
         this.data = data;
         this.err = err;
+        this.store = store.orElse(null);
+        this.ownsStore = store.isEmpty();
         load();
     }
 
     /** Where hosted fleets report their engine figures: the node's metrics. */
     void gauges(EngineGauges gauges) {
         this.gauges = gauges;
+    }
+
+    private synchronized SqliteStore store() {
+        if (store == null) {
+            store = SqliteStore.open(data.resolve("myriad.db"));
+        }
+        return store;
     }
 
     private Path registry() {
@@ -203,6 +222,7 @@ final class Hosting implements FleetHost, AutoCloseable {
         }
         GracefulStop stop = GracefulStop.manual(Duration.ofSeconds(30), out);
         h.stop = stop;
+        h.spec = null;
         h.thread = Thread.ofPlatform().name("myriad-fleet-" + d.fleet()).start(() -> {
             int exit = Main.EXIT_PLATFORM;
             try {
@@ -247,6 +267,71 @@ final class Hosting implements FleetHost, AutoCloseable {
         return h.deployment;
     }
 
+    @Override
+    public Submission submit(Principal who, String tenant, String fleet, List<NewTask> tasks) {
+        Hosted h;
+        synchronized (this) {
+            h = fleets.get(key(tenant, fleet));
+            if (h == null || !who.can(Permission.VIEW, tenant)) {
+                throw ApiError.notFound("no hosted fleet " + tenant + "/" + fleet + " among those you may see");
+            }
+            who.require(Permission.RUN, tenant);
+            if (!h.deployment.state().equals("running") || h.thread == null || !h.thread.isAlive()) {
+                throw ApiError.conflict("fleet " + tenant + "/" + fleet + " is " + h.deployment.state()
+                        + ", not running; deploy it again to submit tasks");
+            }
+        }
+        FleetSpec spec = h.spec;
+        if (spec == null) {
+            try {
+                spec = FleetLoader.load(Path.of(h.deployment.source()), Wiring.knownTools());
+            } catch (FleetFileException e) {
+                throw ApiError.conflict("the file of fleet " + tenant + "/" + fleet + " changed and has errors: " + e.getMessage());
+            }
+            h.spec = spec;
+        }
+        if (!spec.intakeOpen()) {
+            throw ApiError.conflict("fleet " + tenant + "/" + fleet + " does not accept tasks while it runs; add "
+                    + "'intake: open' to its file and deploy it again");
+        }
+        String execution = h.deployment.execution().orElseThrow(() -> ApiError.conflict("fleet " + tenant + "/" + fleet
+                + " is starting; submit its tasks again in a moment"));
+        List<String> problems = new ArrayList<>();
+        List<io.myriad.core.fleet.TaskSpec> accepted = new ArrayList<>();
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        spec.tasks().forEach(t -> ids.add(t.id()));
+        List<String> agents = List.copyOf(spec.agents().keySet());
+        for (int i = 0; i < tasks.size(); i++) {
+            NewTask t = tasks.get(i);
+            String id = t.id().orElseGet(() -> "task-" + java.util.UUID.randomUUID());
+            String at = "task " + i + " (" + id + "): ";
+            int before = problems.size();
+            FleetLoader.taskIdProblem(id).ifPresent(p -> problems.add(at + p));
+            if (problems.size() == before && !ids.add(id)) {
+                problems.add(at + "duplicate task id '" + id + "'; each task of an execution needs an id of its own");
+            }
+            String agent = t.agent().orElse(agents.size() == 1 ? agents.getFirst() : null);
+            if (agent == null) {
+                problems.add(at + "name its agent; the fleet has several (" + String.join(", ", agents) + ")");
+            } else if (!agents.contains(agent)) {
+                problems.add(at + "unknown agent '" + agent + "'; expected one of: " + String.join(", ", agents));
+            }
+            if (problems.size() == before) {
+                accepted.add(new io.myriad.core.fleet.TaskSpec(id, agent, t.input(), t.priority()));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw ApiError.badRequest(String.join("\n", problems));
+        }
+        try {
+            store().submitTasks(execution, accepted);
+        } catch (io.myriad.core.run.DuplicateTaskException e) {
+            throw ApiError.badRequest(e.ids().stream().map(id -> "duplicate task id '" + id + "'; execution " + execution
+                    + " already has a task with this id").collect(java.util.stream.Collectors.joining("\n")));
+        }
+        return new Submission(execution, accepted.stream().map(io.myriad.core.fleet.TaskSpec::id).toList());
+    }
+
     private synchronized void finished(Hosted h, int exit, boolean stopped) {
         Deployment d = h.deployment;
         String state = !stopped ? "finished" : h.drainRequested ? "drained" : "stopped";
@@ -278,6 +363,12 @@ final class Hosting implements FleetHost, AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            }
+        }
+        synchronized (this) {
+            if (ownsStore && store != null) {
+                store.close();
+                store = null;
             }
         }
     }

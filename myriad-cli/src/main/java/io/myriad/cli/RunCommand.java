@@ -292,6 +292,12 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                             runner.activeRuns(), gateways.values().stream().mapToInt(g -> g.queued() + g.inFlight()).sum(),
                             store.health().ok() ? "" : "; JOURNAL STALLED: " + store.health().problem()));
             Progress shown = progress;
+            Optional<io.myriad.core.run.TaskIntake> intake = Optional.empty();
+            if (fleet.intakeOpen()) {
+                intake = Optional.of(new StoreIntake(store, execution.id()));
+                err.println("intake open: waiting for tasks (Ctrl-C drains)");
+                err.flush();
+            }
             summary = runner.run(fleet, execution, new FleetRunner.Listener() {
                 @Override
                 public void runFinished(String runId, RunStatus status) {
@@ -310,7 +316,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                             + execution.id());
                     err.flush();
                 }
-            });
+            }, intake);
         } finally {
             if (watcher != null) {
                 watcher.close();
@@ -319,7 +325,8 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                 progress.stop();
             }
         }
-        if (summary.finals() == summary.tasks()) {
+        // A drained open fleet keeps its execution: tasks submitted to it resume with it on the next start.
+        if (summary.finals() == summary.tasks() && !(fleet.intakeOpen() && stop.signalled())) {
             store.finishExecution(execution.id(), System.currentTimeMillis());
         }
         SqliteStore.Size size = store.size();
@@ -333,5 +340,26 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
             return Main.EXIT_OK; // a graceful shutdown: the rest resumes on the next start
         }
         return summary.succeeded() == summary.tasks() && allDelivered ? Main.EXIT_OK : Main.EXIT_TASKS_FAILED;
+    }
+
+    /** The tasks submitted to an execution, from the store; the first poll replays them all. */
+    private static final class StoreIntake implements io.myriad.core.run.TaskIntake {
+        private final SqliteStore store;
+        private final String execution;
+        private long cursor; // only the runner's thread polls
+
+        StoreIntake(SqliteStore store, String execution) {
+            this.store = store;
+            this.execution = execution;
+        }
+
+        @Override
+        public List<io.myriad.core.fleet.TaskSpec> poll() {
+            List<SqliteStore.SubmittedTask> fresh = store.submittedTasks(execution, cursor);
+            if (!fresh.isEmpty()) {
+                cursor = fresh.getLast().seq();
+            }
+            return fresh.stream().map(SqliteStore.SubmittedTask::task).toList();
+        }
     }
 }

@@ -80,7 +80,7 @@ final class ServeCommand implements Callable<Integer> {
             ServerMetrics metrics = ServerMetrics.create(store);
             JournalTail tail = JournalTail.builder(store).listener(metrics).listener(RunTracer.create(store, tracing))
                     .onError(e -> err.println("myriad serve: metrics: " + e.getMessage())).build().start();
-            Hosting hosting = new Hosting(data.resolve().toAbsolutePath(), err);
+            Hosting hosting = new Hosting(data.resolve().toAbsolutePath(), err, java.util.Optional.of(store));
             hosting.gauges(metrics::gauge);
             ApiServer.Builder builder = ApiServer.builder(store).host(host).port(port).maxBodyBytes(maxBody)
                     .requestsPerSecond(rate).localUser(Caller.localUser())

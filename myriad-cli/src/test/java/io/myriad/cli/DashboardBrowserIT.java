@@ -85,7 +85,7 @@ class DashboardBrowserIT {
             String url = awaitUrl(serve, log);
             // The second fleet is deployed over the API, as a user of the node would.
             HttpResponse<String> deployed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "v1/fleets"))
-                    .header("Authorization", "Bearer " + key).POST(HttpRequest.BodyPublishers.ofString(GUARDED)).build(),
+                    .header("Authorization", "Bearer " + key).header("Content-Type", "application/yaml").POST(HttpRequest.BodyPublishers.ofString(GUARDED)).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
 

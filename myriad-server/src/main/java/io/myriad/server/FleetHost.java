@@ -35,6 +35,37 @@ public interface FleetHost {
     Deployment drain(Principal who, String tenant, String fleet);
 
     /**
+     * Submits tasks to a running fleet whose intake is open, as {@code who}: each is kept durably
+     * and run like the fleet file's tasks.
+     *
+     * @throws ApiError 404 when there is no such hosted fleet among those {@code who} may see, 409
+     *                  when it is not running or its intake is not open, 400 with every problem of
+     *                  the tasks (an unknown agent, a bad id, an id used before in the execution)
+     * @throws io.myriad.core.auth.AccessDenied when {@code who} may not run fleets in its tenant
+     */
+    Submission submit(Principal who, String tenant, String fleet, List<NewTask> tasks);
+
+    /**
+     * A task submitted over the API: {@code input} as the model gets it (an object input is its
+     * JSON text); without an id one is generated, without an agent the fleet's only agent runs it.
+     */
+    record NewTask(Optional<String> id, String input, Optional<String> agent, int priority) {
+        public NewTask {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(input, "input");
+            Objects.requireNonNull(agent, "agent");
+        }
+    }
+
+    /** Tasks accepted: their ids, in the order given, and the execution that runs them. */
+    record Submission(String execution, List<String> ids) {
+        public Submission {
+            Objects.requireNonNull(execution, "execution");
+            ids = List.copyOf(ids);
+        }
+    }
+
+    /**
      * One hosted fleet.
      *
      * @param state     {@code running}, {@code finished} (its exit code says how), {@code stopped}

@@ -15,7 +15,8 @@ import java.util.Objects;
  * Hosted fleets: {@code GET /v1/fleets} (deployments with their runs by state),
  * {@code POST /v1/fleets} (a fleet file's YAML as the body: deploy and start it), and
  * {@code GET /v1/fleets/{tenant}/{fleet}/progress} (server-sent events: runs by state each second
- * until the execution has no run left to move).
+ * until the execution has no run left to move), {@code POST /v1/fleets/{tenant}/{fleet}/tasks}
+ * (tasks for a running fleet with {@code intake: open}).
  */
 public final class FleetsResource implements ApiResource {
     static final Duration TICK = Duration.ofSeconds(1);
@@ -64,6 +65,16 @@ public final class FleetsResource implements ApiResource {
                 "Stops a hosted fleet gracefully: steps in flight finish, unfinished runs resume when it is deployed again");
         routes.post("/v1/fleets/{tenant}/{fleet}/drain", ctx -> api.json(ctx, json(api, host.drain(api.principal(ctx),
                 ctx.pathParam("tenant"), ctx.pathParam("fleet")))));
+        api.describe("POST", "/v1/fleets/{tenant}/{fleet}/tasks",
+                "Submits tasks to a running fleet with intake: open; answers 202 with their ids and the execution");
+        routes.post("/v1/fleets/{tenant}/{fleet}/tasks", ctx -> {
+            var tasks = tasks(api, ctx.body());
+            FleetHost.Submission s = host.submit(api.principal(ctx), ctx.pathParam("tenant"), ctx.pathParam("fleet"), tasks);
+            ObjectNode o = api.mapper().createObjectNode().put("execution", s.execution());
+            s.ids().forEach(o.putArray("accepted")::add);
+            ctx.status(202);
+            api.json(ctx, o);
+        });
         api.describe("GET", "/v1/fleets/{tenant}/{fleet}/progress",
                 "Server-sent events: the fleet's runs by state, each second, until nothing moves");
         // Checked before the stream starts: once it has, the answer is a 200 whatever follows.
@@ -82,6 +93,61 @@ public final class FleetsResource implements ApiResource {
             client.keepAlive();
             Thread.ofVirtual().name("myriad-sse-fleet").start(() -> progress(api, d, client));
         });
+    }
+
+    /** The body {@code {"tasks": [{id?, input, agent?, priority?}, ...]}}; 400 with every problem of its shape. */
+    private static java.util.List<FleetHost.NewTask> tasks(Api api, String body) {
+        com.fasterxml.jackson.databind.JsonNode root;
+        try {
+            root = api.mapper().readTree(body);
+        } catch (java.io.IOException e) {
+            throw ApiError.badRequest("the body must be JSON: {\"tasks\": [{\"input\": ...}, ...]}");
+        }
+        if (root == null || !root.path("tasks").isArray() || root.path("tasks").isEmpty()) {
+            throw ApiError.badRequest("the body must be {\"tasks\": [{\"input\": ...}, ...]} with at least one task");
+        }
+        java.util.List<String> problems = new java.util.ArrayList<>();
+        java.util.List<FleetHost.NewTask> tasks = new java.util.ArrayList<>();
+        int i = 0;
+        for (var t : root.path("tasks")) {
+            String at = "task " + i++ + ": ";
+            if (!t.isObject()) {
+                problems.add(at + "expected an object {\"input\": ...}, got " + t.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+                continue;
+            }
+            for (var names = t.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!java.util.Set.of("id", "input", "agent", "priority").contains(name)) {
+                    problems.add(at + "unknown key '" + name + "'; expected id, input, agent or priority");
+                }
+            }
+            var input = t.path("input");
+            if (input.isMissingNode() || input.isNull()) {
+                problems.add(at + "the input is missing (a string or an object)");
+            }
+            var id = t.path("id");
+            if (!id.isMissingNode() && !id.isTextual() && !id.isIntegralNumber()) {
+                problems.add(at + "expected the id as a string");
+            }
+            var agent = t.path("agent");
+            if (!agent.isMissingNode() && !agent.isTextual()) {
+                problems.add(at + "expected the agent's name as a string");
+            }
+            var priority = t.path("priority");
+            if (!priority.isMissingNode() && !(priority.isInt())) {
+                problems.add(at + "expected the priority as an integer");
+            }
+            if (problems.isEmpty()) {
+                tasks.add(new FleetHost.NewTask(id.isMissingNode() ? java.util.Optional.empty() : java.util.Optional.of(id.asText()),
+                        input.isTextual() ? input.textValue() : input.toString(),
+                        agent.isMissingNode() ? java.util.Optional.empty() : java.util.Optional.of(agent.textValue()),
+                        priority.isMissingNode() ? 0 : priority.intValue()));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw ApiError.badRequest(String.join("\n", problems));
+        }
+        return tasks;
     }
 
     private java.util.Optional<FleetHost.Deployment> find(String tenant, String fleet) {

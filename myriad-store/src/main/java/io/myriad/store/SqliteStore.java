@@ -18,6 +18,8 @@ import io.myriad.core.control.Controls;
 import io.myriad.core.control.Scope;
 import io.myriad.core.delivery.Deliveries;
 import io.myriad.core.delivery.Delivery;
+import io.myriad.core.fleet.TaskSpec;
+import io.myriad.core.run.DuplicateTaskException;
 import io.myriad.core.journal.EventCodec;
 import io.myriad.core.journal.Journal;
 import io.myriad.core.journal.JournalRecord;
@@ -63,7 +65,7 @@ import java.util.function.Consumer;
  */
 public final class SqliteStore implements Journal, RunRepository, AuditLog, AccessStore, BudgetStore, Controls,
         Deliveries {
-    private static final int SCHEMA_VERSION = 9;
+    private static final int SCHEMA_VERSION = 10;
 
     /** How hard SQLite works to make each commit survive a power loss. */
     public enum Sync {
@@ -313,6 +315,11 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
             // Runs listings: filtered pages in (updated_at, run_id) order.
             RunQuerySql.index(s);
             s.execute("PRAGMA user_version=9");
+        }
+        if (version < 10) {
+            // Intake: tasks submitted to a running execution.
+            IntakeSql.create(s);
+            s.execute("PRAGMA user_version=10");
         }
     }
 
@@ -676,6 +683,37 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
     public ExecutionTally executionTally(String executionId) {
         Objects.requireNonNull(executionId, "executionId");
         return read(c -> RunQuerySql.tally(c, executionId));
+    }
+
+    /** A task submitted to a running execution, numbered {@code seq} in submission order. */
+    public record SubmittedTask(long seq, TaskSpec task) {}
+
+    /**
+     * Keeps {@code tasks} as submitted to the execution, durably, after the ones before, and adds
+     * them to its task count; all or none.
+     *
+     * @throws DuplicateTaskException when an id was already used in the execution (a submitted
+     *     task or a run) or twice in {@code tasks}: nothing is kept
+     */
+    public void submitTasks(String execution, List<TaskSpec> tasks) {
+        Objects.requireNonNull(execution, "execution");
+        List<TaskSpec> copy = List.copyOf(tasks);
+        List<String> used = admin("submit tasks to execution " + execution, c -> {
+            List<String> taken = IntakeSql.used(c, execution, copy);
+            if (taken.isEmpty()) {
+                IntakeSql.insert(c, execution, copy, System.currentTimeMillis());
+            }
+            return taken;
+        });
+        if (!used.isEmpty()) {
+            throw new DuplicateTaskException(execution, used);
+        }
+    }
+
+    /** The tasks submitted to the execution after {@code afterSeq} (0: all), in seq order. */
+    public List<SubmittedTask> submittedTasks(String execution, long afterSeq) {
+        Objects.requireNonNull(execution, "execution");
+        return read(c -> IntakeSql.after(c, execution, afterSeq));
     }
 
     /** Executions of the tenants in {@code scope}, newest first. */

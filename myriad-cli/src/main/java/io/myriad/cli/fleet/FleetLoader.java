@@ -102,7 +102,7 @@ public final class FleetLoader {
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> ROOT_KEYS = List.of(
             "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp", "secrets",
-            "shell", "policy", "policy_file", "tenant", "budget", "approvals", "coding");
+            "shell", "policy", "policy_file", "tenant", "budget", "approvals", "coding", "intake");
     private static final List<String> BUDGET_KEYS = List.of("usd", "tokens", "steps", "tool_calls", "wall", "warn_at");
     private static final List<String> APPROVAL_KEYS = List.of("expire_after", "max_pending");
     /** The longest an approval may stay open. */
@@ -197,11 +197,19 @@ public final class FleetLoader {
         Ceilings budget = f.get("budget").map(n -> budget(n, problems)).orElse(Ceilings.NONE);
         ApprovalSpec approvals = approvals(f, problems);
         TaskReader tasks = new TaskReader(problems, agentNames);
+        boolean intakeOpen = f.get("intake").map(n -> intake(n, problems)).orElse(false);
         Optional<CodingReader.Coding> coding = Optional.empty();
         if (f.get("coding").isPresent()) {
+            f.get("intake").filter(n -> intakeOpen).ifPresent(n -> problems.at(n, "a coding fleet takes its tasks from "
+                    + "coding.tasks; remove 'intake: open'"));
             f.get("tasks").ifPresent(n -> problems.at(n, "a coding fleet takes its tasks from coding.tasks (or "
                     + "coding.samples); remove the fleet's 'tasks' key"));
             coding = CodingReader.read(f.get("coding").orElseThrow(), file, agents, agentNames, concurrency, digest, problems);
+        } else if (intakeOpen) {
+            // An open fleet may start without tasks: they come over the API while it runs.
+            f.get("tasks").filter(n -> !(n instanceof Node.Scalar s && s.kind() == Node.Kind.NULL)
+                    && !(n instanceof Node.Sequence list && list.items().isEmpty()))
+                    .ifPresent(n -> readTasks(n, file, tasks, digest, problems));
         } else {
             f.required("tasks").ifPresent(n -> readTasks(n, file, tasks, digest, problems));
         }
@@ -216,7 +224,25 @@ public final class FleetLoader {
         return new FleetSpec(name.orElseThrow(), concurrency, agents,
                 coding.map(CodingReader.Coding::tasks).orElse(tasks.tasks()), http.allowHosts(), source,
                 HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox, secrets,
-                policy, tenant, budget, approvals, coding.map(CodingReader.Coding::spec));
+                policy, tenant, budget, approvals, coding.map(CodingReader.Coding::spec), intakeOpen);
+    }
+
+    /** The {@code intake} key: {@code open} (tasks may be submitted while the fleet runs) or {@code closed}. */
+    private static boolean intake(Node node, Problems problems) {
+        Optional<String> value = Values.string(node, problems);
+        if (value.isPresent() && !value.get().equals("open") && !value.get().equals("closed")) {
+            problems.at(node, "expected open (tasks may be submitted while the fleet runs) or closed, got "
+                    + node.describe());
+        }
+        return value.filter("open"::equals).isPresent();
+    }
+
+    /**
+     * Why {@code id} cannot name a task (as the fleet file's task ids: 1 to 200 characters, no
+     * control characters), or empty when it can.
+     */
+    public static Optional<String> taskIdProblem(String id) {
+        return TaskReader.idProblem(id);
     }
 
     /** The {@code approvals} key; a key left out keeps its default ({@link ApprovalSpec#DEFAULT}). */

@@ -180,12 +180,21 @@ final class TaskReader {
             problems.at(node, "expected a task id (a string), got " + node.describe());
             return Optional.empty();
         }
-        if (id.isBlank() || id.length() > MAX_ID_LENGTH || CONTROL.matcher(id).find()) {
-            problems.at(node, "expected a task id of 1 to " + MAX_ID_LENGTH
-                    + " characters without line breaks or control characters, got " + node.describe());
+        Optional<String> problem = idProblem(id);
+        if (problem.isPresent()) {
+            problems.at(node, problem.get() + ", got " + node.describe());
             return Optional.empty();
         }
         return Optional.of(id);
+    }
+
+    /** Why {@code id} cannot name a task, or empty when it can. */
+    static Optional<String> idProblem(String id) {
+        if (id.isBlank() || id.length() > MAX_ID_LENGTH || CONTROL.matcher(id).find()) {
+            return Optional.of("expected a task id of 1 to " + MAX_ID_LENGTH
+                    + " characters without line breaks or control characters");
+        }
+        return Optional.empty();
     }
 
     private static Optional<String> input(Node node, Problems problems, boolean json) {

@@ -32,6 +32,8 @@ import java.util.Optional;
  *                        {@link Ceilings#NONE} when the file sets none
  * @param approvals       how long approvals stay open and how many may be pending per execution
  * @param coding          the coding tasks' settings, when the fleet is a fleet of software engineers
+ * @param intakeOpen      whether tasks may be submitted while the fleet runs (fleet key
+ *                        {@code intake: open}); such a fleet runs, waiting for tasks, until drained
  */
 public record FleetSpec(
         String name,
@@ -50,7 +52,8 @@ public record FleetSpec(
         String tenant,
         Ceilings budget,
         ApprovalSpec approvals,
-        Optional<CodingSpec> coding) {
+        Optional<CodingSpec> coding,
+        boolean intakeOpen) {
 
     /** The shell's default confinement. */
     public static final String SANDBOX_BUBBLEWRAP = "bubblewrap";
@@ -78,6 +81,16 @@ public record FleetSpec(
         Objects.requireNonNull(budget, "budget");
         Objects.requireNonNull(approvals, "approvals");
         Objects.requireNonNull(coding, "coding");
+    }
+
+    /** A fleet whose tasks are its file's only (intake closed). */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox,
+                     Map<String, SecretSpec> secrets, Policy policy, String tenant, Ceilings budget, ApprovalSpec approvals,
+                     Optional<CodingSpec> coding) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
+                shellSandbox, secrets, policy, tenant, budget, approvals, coding, false);
     }
 
     /** A fleet without coding tasks. */

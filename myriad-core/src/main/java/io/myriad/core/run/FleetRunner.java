@@ -25,7 +25,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -108,6 +107,8 @@ public final class FleetRunner {
     private final boolean awaitDecisions;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean draining = new AtomicBoolean();
+    /** A kill covered the whole fleet: an intake admits nothing more. */
+    private final AtomicBoolean killed = new AtomicBoolean();
     private volatile long drainDeadline = Long.MAX_VALUE;
     /** Runs in progress, with their bookkeeping (a kill ends them from outside their steps). */
     private final Map<RunHandle, Ending> active = new ConcurrentHashMap<>();
@@ -156,6 +157,9 @@ public final class FleetRunner {
         Objects.requireNonNull(scope, "scope");
         Objects.requireNonNull(reason, "reason");
         kills.add(new Kill(scope, reason));
+        if (!(scope instanceof Scope.Run) && scope.covers(tenant, fleetName, "")) {
+            killed.set(true); // the whole fleet: an execution with an intake ends once its runs have
+        }
         // Signals first (quick syscalls: sandboxed processes die), then interrupts and take-overs:
         // the threads those wake would otherwise compete with the signals still to send.
         List<Map.Entry<RunHandle, Ending>> covered = new ArrayList<>();
@@ -324,6 +328,18 @@ public final class FleetRunner {
 
     /** Drives every task of the execution to a final state and returns the counts. */
     public Summary run(FleetSpec fleet, RunRepository.Execution execution, Listener listener) {
+        return run(fleet, execution, listener, Optional.empty());
+    }
+
+    /**
+     * Drives the file's tasks and, with an {@code intake}, every task submitted to it while the
+     * execution runs: polled every {@link #INTAKE_POLL_NANOS}, admitted like the file's tasks (a
+     * task id seen before is ignored). With an intake the run returns only on {@link #drain} or
+     * {@link #stop()}; the summary's {@code tasks} counts every task admitted.
+     */
+    public Summary run(FleetSpec fleet, RunRepository.Execution execution, Listener listener,
+            Optional<TaskIntake> intake) {
+        Objects.requireNonNull(intake, "intake");
         long begin = clock.millis();
         fleetName = fleet.name();
         loop.openExecution(execution.tenant(), execution.id(), fleet.budget(), execution.startedAt());
@@ -339,41 +355,57 @@ public final class FleetRunner {
                 parking.holding.add(row.runId());
             }
         }
-        CountDownLatch done = new CountDownLatch(fleet.tasks().size());
+        Outstanding done = new Outstanding();
+        Set<String> admitted = new java.util.HashSet<>(); // task ids; only this thread admits
+        java.util.ArrayDeque<TaskSpec> pending = new java.util.ArrayDeque<>();
+        int submitted = 0; // tasks admitted from the intake
         // Each sweep walks every active run: sweeping once per threshold keeps a million runs cheap.
         var passivator = timer.scheduleWithFixedDelay(this::passivateIdle,
                 passivateAfter.toMillis(), Math.max(10, passivateAfter.toMillis()), TimeUnit.MILLISECONDS);
         try {
             for (TaskSpec task : fleet.tasks()) {
-                String runId = runId(execution.id(), task.id());
-                RunStatus status = known.get(runId);
-                // A run awaiting approval is driven: its step finds the decision, or journals the expiry, or parks it.
-                if (status != null && (status.state().isFinal() || status.state() == RunState.IN_DOUBT)) {
-                    tally.count(runId, status);
-                    listener.runFinished(runId, status);
-                    done.countDown();
-                    continue;
-                }
-                if (!acquire(slots)) {
+                admitted.add(task.id());
+                done.add();
+                if (!admit(fleet, execution, task, known, tally, listener, slots, done, parking, true)) {
                     break;
                 }
-                Ending ending = new Ending(fleet, tally, listener, slots, done, status != null, parking);
-                submit(fleet, task, () -> begin(fleet, execution, task, runId, ending));
             }
             long nextPoll = 0;
-            while (!done.await(50, TimeUnit.MILLISECONDS)) {
+            long nextIntake = 0;
+            while (true) {
+                // With an intake the loop waits even when no run is outstanding: more tasks may come.
+                if (done.await(50, intake.isPresent()) && (intake.isEmpty() || stopping.get() || killed.get())) {
+                    break;
+                }
                 if (draining.get() && clock.millis() >= drainDeadline) {
                     break;
                 }
                 if (draining.get() && active.isEmpty() && inFlightBegins.sum() == 0) {
                     break;
                 }
+                if (intake.isPresent() && !draining.get() && !stopping.get() && !killed.get()) {
+                    if (System.nanoTime() >= nextIntake) {
+                        nextIntake = System.nanoTime() + INTAKE_POLL_NANOS;
+                        for (TaskSpec task : pollQuietly(intake.get())) {
+                            if (admitted.add(task.id())) {
+                                submitted++;
+                                done.add();
+                                pending.add(task);
+                            }
+                        }
+                    }
+                    while (!pending.isEmpty()
+                            && admit(fleet, execution, pending.peek(), known, tally, listener, slots, done, parking, false)) {
+                        pending.poll();
+                    }
+                }
                 if (parking.parked() && System.nanoTime() >= nextPoll) {
                     nextPoll = System.nanoTime() + POLL_NANOS;
                     if (!draining.get()) {
                         parking.poll(fleet, slots);
                     }
-                    if (!awaitDecisions && done.getCount() == parking.awaiting.size() + parking.throttled.size()) {
+                    if (intake.isEmpty() && !awaitDecisions
+                            && done.count() == parking.awaiting.size() + parking.throttled.size()) {
                         break; // only parked runs are left: nothing else will free a slot or decide
                     }
                 }
@@ -385,7 +417,73 @@ public final class FleetRunner {
             passivator.cancel(false);
         }
         parking.countLeft();
-        return tally.summary(fleet.tasks().size(), clock.millis() - begin);
+        return tally.summary(fleet.tasks().size() + submitted, clock.millis() - begin);
+    }
+
+    /**
+     * Counts a task whose run is already final, or starts (or resumes) its run when a slot is
+     * free; false when it was not admitted: no slot ({@code block} false) or the runner drains.
+     */
+    private boolean admit(FleetSpec fleet, RunRepository.Execution execution, TaskSpec task, Map<String, RunStatus> known,
+            Tally tally, Listener listener, Semaphore slots, Outstanding done, Parking parking, boolean block)
+            throws InterruptedException {
+        String runId = runId(execution.id(), task.id());
+        RunStatus status = known.get(runId);
+        // A run awaiting approval is driven: its step finds the decision, or journals the expiry, or parks it.
+        if (status != null && (status.state().isFinal() || status.state() == RunState.IN_DOUBT)) {
+            tally.count(runId, status);
+            listener.runFinished(runId, status);
+            done.countDown();
+            return true;
+        }
+        if (block ? !acquire(slots) : draining.get() || !slots.tryAcquire()) {
+            return false;
+        }
+        Ending ending = new Ending(fleet, tally, listener, slots, done, status != null, parking);
+        submit(fleet, task, () -> begin(fleet, execution, task, runId, ending));
+        return true;
+    }
+
+    /** The intake's new tasks; none this time when it cannot be read (the next poll tries again). */
+    private static List<TaskSpec> pollQuietly(TaskIntake intake) {
+        try {
+            return intake.poll();
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    /** How often an execution with an intake polls it for submitted tasks. */
+    private static final long INTAKE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    /** Runs admitted and not yet ended (final, parked or interrupted); grows as tasks are admitted. */
+    private static final class Outstanding {
+        private int count; // guarded by this
+
+        synchronized void add() {
+            count++;
+        }
+
+        synchronized void countDown() {
+            if (--count <= 0) {
+                notifyAll();
+            }
+        }
+
+        synchronized int count() {
+            return count;
+        }
+
+        /**
+         * Waits at most {@code millis} for no outstanding run ({@code always}: the whole time even
+         * when none is); true when none is.
+         */
+        synchronized boolean await(long millis, boolean always) throws InterruptedException {
+            if (count > 0 || always) {
+                wait(millis);
+            }
+            return count <= 0;
+        }
     }
 
     /** How often a running execution looks for decisions on its runs awaiting approval. */
@@ -512,11 +610,11 @@ public final class FleetRunner {
         final Tally tally;
         final Listener listener;
         final Semaphore slots;
-        final CountDownLatch done;
+        final Outstanding done;
         final boolean resumed;
         final Parking parking;
 
-        Ending(FleetSpec fleet, Tally tally, Listener listener, Semaphore slots, CountDownLatch done, boolean resumed,
+        Ending(FleetSpec fleet, Tally tally, Listener listener, Semaphore slots, Outstanding done, boolean resumed,
                Parking parking) {
             this.fleet = fleet;
             this.tally = tally;
