@@ -26,13 +26,13 @@ import java.util.Optional;
 
 /**
  * The fleets {@code myriad serve} hosts. Each runs as {@code myriad run} would, on a thread of the
- * server, printing to {@code <data>/logs/<tenant>--<fleet>.log}; steering (pause, resume, kill,
+ * server, printing to {@code <data>/logs/<tenant>/<fleet>.log}; steering (pause, resume, kill,
  * approvals) goes through the store, which the running fleet watches.
  *
  * <p>Notes: the deployments are kept in {@code <data>/deployments.json}; a fleet still running when
  * the node stopped is started again on the next start, and {@code myriad run} resumes its
  * unfinished execution. A fleet deployed over the API is written to
- * {@code <data>/fleets/<tenant>--<fleet>.yaml}, so a relative tasks file would be looked for
+ * {@code <data>/fleets/<tenant>/<fleet>.yaml}, so a relative tasks file would be looked for
  * there: such fleets carry their tasks inline or name absolute paths.
  */
 final class Hosting implements FleetHost, AutoCloseable {
@@ -42,6 +42,8 @@ final class Hosting implements FleetHost, AutoCloseable {
     private final PrintWriter err;
     private final Map<String, Hosted> fleets = new LinkedHashMap<>();
     private volatile EngineGauges gauges = EngineGauges.NONE;
+    /** Set when the node stops: nothing new is deployed or resumed. */
+    private volatile boolean closing;
 
     /** One deployment and, while it runs, its thread and stop. */
     private static final class Hosted {
@@ -133,7 +135,8 @@ final class Hosting implements FleetHost, AutoCloseable {
     synchronized List<Deployment> resume(Principal owner) {
         List<Deployment> resumed = new ArrayList<>();
         for (Hosted h : fleets.values()) {
-            if (h.deployment.state().equals("running") || h.deployment.state().equals("stopped")) {
+            boolean alive = h.thread != null && h.thread.isAlive();
+            if (!alive && (h.deployment.state().equals("running") || h.deployment.state().equals("stopped"))) {
                 start(h, Path.of(h.deployment.source()), owner);
                 resumed.add(h.deployment);
             }
@@ -148,6 +151,10 @@ final class Hosting implements FleetHost, AutoCloseable {
 
     @Override
     public Deployment deploy(Principal who, String yaml) {
+        if (closing) {
+            throw new ApiError(503, "stopping", "the node is stopping; deploy again once it is back");
+        }
+        DeployGuard.check(who, yaml);
         Path dir = data.resolve("fleets");
         Path tmp;
         try {
@@ -170,15 +177,18 @@ final class Hosting implements FleetHost, AutoCloseable {
             delete(tmp);
             throw e;
         }
-        Path file = dir.resolve(spec.tenant() + "--" + spec.name() + ".yaml");
+        // One folder per tenant: fleet and tenant names cannot contain '/', so no two fleets share a file.
+        Path file = dir.resolve(spec.tenant()).resolve(spec.name() + ".yaml");
         synchronized (this) {
             Hosted existing = fleets.get(key(spec.tenant(), spec.name()));
-            if (existing != null && existing.deployment.state().equals("running")) {
+            if (existing != null && (existing.deployment.state().equals("running")
+                    || existing.thread != null && existing.thread.isAlive())) {
                 delete(tmp);
                 throw ApiError.conflict("fleet " + spec.name() + " of tenant " + spec.tenant() + " is running; stop it "
                         + "(kill or pause) or wait for it to finish before deploying it again");
             }
             try {
+                Files.createDirectories(file.getParent());
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
                 throw new ApiError(500, "internal", "cannot store the fleet file: " + e.getMessage());
@@ -211,7 +221,7 @@ final class Hosting implements FleetHost, AutoCloseable {
         h.deployment = new Deployment(d.tenant(), d.fleet(), d.source(), "running", d.execution(), d.deployedBy(),
                 d.deployedAt(), Optional.empty());
         save();
-        Path log = data.resolve("logs").resolve(d.tenant() + "--" + d.fleet() + ".log");
+        Path log = data.resolve("logs").resolve(d.tenant()).resolve(d.fleet() + ".log");
         PrintWriter out;
         try {
             Files.createDirectories(log.getParent());
@@ -352,6 +362,7 @@ final class Hosting implements FleetHost, AutoCloseable {
     /** Drains every running fleet (in-flight steps get their grace) and waits for them. */
     @Override
     public void close() {
+        closing = true;
         List<Hosted> running;
         synchronized (this) {
             running = fleets.values().stream().filter(h -> h.thread != null && h.thread.isAlive()).toList();

@@ -114,8 +114,9 @@ final class RunsCommand {
         }
 
         /**
-         * The same rows from a node, in the local order: by run id with a state or an execution
-         * (every page, then the limit), else newest first with ties by run id.
+         * The same rows from a node, in the local order: with a state, the node's (the same query:
+         * newest first); by run id with an execution (every page, then the limit); else newest
+         * first with ties by run id.
          */
         private List<RunRepository.RunRow> remoteRows(RemoteClient remote, RunState wanted) {
             if (execution != null) {
@@ -138,8 +139,10 @@ final class RunsCommand {
                 page.path("runs").forEach(r -> rows.add(RemoteClient.row(r)));
                 cursor = page.path("next").textValue();
             } while (cursor != null);
-            rows.sort(newest ? java.util.Comparator.comparingLong((RunRepository.RunRow r) -> -r.status().updatedAt())
-                    .thenComparing(RunRepository.RunRow::runId) : java.util.Comparator.comparing(RunRepository.RunRow::runId));
+            if (wanted == null) {
+                rows.sort(newest ? java.util.Comparator.comparingLong((RunRepository.RunRow r) -> -r.status().updatedAt())
+                        .thenComparing(RunRepository.RunRow::runId) : java.util.Comparator.comparing(RunRepository.RunRow::runId));
+            } // with a state, local and node run the same query: the node's order is the local one
             return rows.stream().limit(Math.max(0, limit)).toList();
         }
 

@@ -99,12 +99,14 @@ final class ServeCommand implements Callable<Integer> {
                 return Main.EXIT_BAD_INPUT;
             }
             Thread hook = Thread.ofPlatform().unstarted(() -> {
-                err.println("myriad serve: stopping: draining the hosted fleets");
+                err.println("myriad serve: stopping: no new requests; draining the hosted fleets");
                 err.flush();
+                // The API first (nothing new is deployed or steered), then the fleets finish their
+                // steps, then the readers; the store is closed after this hook lets the command end.
+                server.close();
                 hosting.close();
                 tail.close();
                 tracing.flush();
-                server.close();
                 stopped.countDown();
             });
             Runtime.getRuntime().addShutdownHook(hook);

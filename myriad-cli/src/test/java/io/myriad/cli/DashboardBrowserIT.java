@@ -189,7 +189,7 @@ class DashboardBrowserIT {
             return "";
         }
         StringBuilder b = new StringBuilder();
-        try (var files = Files.list(logs)) {
+        try (var files = Files.walk(logs).filter(Files::isRegularFile)) {
             for (Path f : files.sorted().toList()) {
                 b.append("\n--- ").append(f.getFileName()).append(":\n").append(Files.readString(f));
             }

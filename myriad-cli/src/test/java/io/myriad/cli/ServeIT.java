@@ -125,7 +125,7 @@ class ServeIT {
             assertThat(f.path("execution").asText()).as("the same execution, resumed").isEqualTo(execution);
             assertThat(f.path("exit_code").asInt()).isZero();
             assertThat(f.path("runs").path("succeeded").asInt()).isEqualTo(24);
-            String runLog = Files.readString(dir.resolve("data/logs/default--steady.log"));
+            String runLog = Files.readString(dir.resolve("data/logs/default/steady.log"));
             assertThat(runLog).contains("resuming");
         } finally {
             second.destroy();

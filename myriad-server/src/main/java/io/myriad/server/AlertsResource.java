@@ -47,7 +47,7 @@ public final class AlertsResource implements ApiResource {
                     .filter(d -> scope.contains(d.tenant()) && d.exitCode().filter(c -> c != 0 && c != 4).isPresent())
                     .forEach(d -> out.addObject().put("level", "warning").put("kind", "fleet_failed")
                             .put("message", "fleet " + d.tenant() + "/" + d.fleet() + " ended with exit code "
-                                    + d.exitCode().get() + " (see <data>/logs/" + d.tenant() + "--" + d.fleet() + ".log)")
+                                    + d.exitCode().get() + " (see <data>/logs/" + d.tenant() + "/" + d.fleet() + ".log)")
                             .put("count", 1).put("fleet", d.fleet()).put("tenant", d.tenant())));
             api.json(ctx, api.mapper().createObjectNode().set("alerts", out));
         });
