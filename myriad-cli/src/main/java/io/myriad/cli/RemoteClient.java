@@ -94,6 +94,9 @@ final class RemoteClient {
         return q.toString();
     }
 
+    /** The longest a plain request may take (not a stream): a hung node does not hang the command. */
+    static final java.time.Duration REQUEST_TIMEOUT = java.time.Duration.ofMinutes(2);
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path.startsWith("/") ? path.substring(1) : path));
         key.ifPresent(k -> b.header("Authorization", "Bearer " + k));
@@ -106,18 +109,18 @@ final class RemoteClient {
      * @param notFound the local command's message when the API answers 404; null: the API's own
      */
     JsonNode get(String path, String notFound) {
-        return send(request(path).GET().build(), notFound);
+        return send(request(path).timeout(REQUEST_TIMEOUT).GET().build(), notFound);
     }
 
     /** POSTs a JSON body. */
     JsonNode post(String path, JsonNode body, String notFound) {
-        return send(request(path).header("Content-Type", "application/json")
+        return send(request(path).timeout(REQUEST_TIMEOUT).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), notFound);
     }
 
     /** POSTs a text body of {@code contentType}. */
     JsonNode post(String path, String contentType, String body) {
-        return send(request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        return send(request(path).timeout(REQUEST_TIMEOUT).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 null);
     }
 

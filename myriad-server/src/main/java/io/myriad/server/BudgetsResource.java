@@ -85,8 +85,8 @@ public final class BudgetsResource implements ApiResource {
         if (n == null || n.isNull()) {
             return OptionalLong.empty();
         }
-        if (!n.canConvertToExactIntegral() || !n.isNumber()) {
-            throw ApiError.badRequest("'" + field + "' must be a whole number");
+        if (!n.canConvertToExactIntegral() || !n.isNumber() || !n.canConvertToLong()) {
+            throw ApiError.badRequest("'" + field + "' must be a whole number of at most " + Long.MAX_VALUE);
         }
         return OptionalLong.of(n.asLong());
     }

@@ -51,7 +51,7 @@ public final class ControlResource implements ApiResource {
         SqliteStore store = api.store();
         String runId = Params.text(body, "run").orElse(null);
         String fleet = Params.text(body, "fleet").orElse(null);
-        String tenant = Params.text(body, "tenant").orElse(null);
+        String tenant = Params.text(body, "tenant").map(Params::tenantName).orElse(null);
         boolean all = body.path("all").asBoolean(false);
         String reason = Params.text(body, "reason").orElse("");
         int given = (runId != null ? 1 : 0) + (fleet != null ? 1 : 0) + (all ? 1 : 0) + (tenant != null && fleet == null ? 1 : 0);
@@ -100,7 +100,7 @@ public final class ControlResource implements ApiResource {
         ObjectNode body = api.body(ctx, pause ? Set.of("fleet", "tenant", "reason") : Set.of("fleet", "tenant"));
         Principal who = api.principal(ctx);
         String fleet = Params.required(body, "fleet");
-        String tenant = Params.text(body, "tenant").orElse(Principal.DEFAULT_TENANT);
+        String tenant = Params.text(body, "tenant").map(Params::tenantName).orElse(Principal.DEFAULT_TENANT);
         who.require(Permission.CONTROL, tenant);
         Optional<Control> paused = api.store().pause(tenant, fleet);
         ObjectNode o = api.mapper().createObjectNode().put("fleet", fleet).put("tenant", tenant);
