@@ -58,6 +58,13 @@ try {
   await page.waitForTimeout(2500); // a few points on the live charts
   await shot('overview');
 
+  // Deploy: the sample fleet from the Overview's form appears as a new card
+  await page.locator('details.deploy summary').click();
+  await page.locator('details.deploy button.primary').click();
+  await page.locator('details.deploy .result .ok').waitFor({ timeout: 15000 });
+  results.deploy = (await page.locator('details.deploy .result').textContent()).trim();
+  await page.locator('[data-fleet="default/try-me"]').waitFor({ timeout: 15000 });
+
   // Runs: the table, filtered to the fleet's succeeded runs; open one
   await page.getByRole('link', { name: 'Runs', exact: true }).click();
   await page.locator('tr[data-run]').first().waitFor();
@@ -124,6 +131,17 @@ try {
     await page.waitForFunction(k => document.querySelectorAll('#control-log li').length > k, n);
     return (await logItems.first().textContent()).trim();
   };
+  // Scale first, while the fleet runs: the dialog asks for the number of runs at once
+  {
+    const n = await logItems.count();
+    await row.getByRole('button', { name: 'Scale' }).click();
+    const dialog = page.locator('dialog#confirm');
+    await dialog.waitFor();
+    await dialog.getByLabel('Runs at once').fill('6');
+    await dialog.locator('#confirm-ok').click();
+    await page.waitForFunction(k => document.querySelectorAll('#control-log li').length > k, n);
+    results.scaled = (await logItems.first().textContent()).trim();
+  }
   const paused = await act('default/notes', 'Pause…');
   if (/not available/.test(paused)) {
     results.control = 'skipped: no route';

@@ -227,6 +227,24 @@ export function control(root, _params, app) {
     if (v) act('kill', { run: id, reason: v.reason }, `kill run ${id}`);
   }
 
+  async function scale(f) {
+    const name = `${f.tenant}/${f.fleet}`;
+    const v = await app.confirm(`Scale fleet ${name}?`, `Runs in progress at once now: ${f.concurrency}. More start at once; `
+      + 'fewer take effect as runs in progress finish.',
+      { action: 'Scale', fields: [{ name: 'concurrency', label: 'Runs at once', required: true, placeholder: String(f.concurrency) }] });
+    if (!v) return;
+    const n = Number(v.concurrency);
+    if (!Number.isInteger(n) || n < 1) { note(false, `scale ${name}: the number of runs must be a whole number from 1`); return; }
+    try {
+      await api(`/v1/fleets/${encodeURIComponent(f.tenant)}/${encodeURIComponent(f.fleet)}/scale`,
+        { method: 'POST', body: { concurrency: n } });
+      note(true, `scale ${name} to ${n}: done`);
+      load();
+    } catch (e) {
+      note(false, `scale ${name}: ${e.message}`);
+    }
+  }
+
   async function load() {
     try {
       const fleets = listOf(await api('/v1/fleets'), 'fleets');
@@ -238,7 +256,9 @@ export function control(root, _params, app) {
         h('td', { class: 'actions' },
           h('button', { type: 'button', class: 'pause', onclick: () => fleetAction(f, 'pause') }, 'Pause…'),
           h('button', { type: 'button', class: 'resume', onclick: () => fleetAction(f, 'resume') }, 'Resume…'),
-          h('button', { type: 'button', class: 'danger kill', onclick: () => fleetAction(f, 'kill') }, 'Kill…')))));
+          h('button', { type: 'button', class: 'danger kill', onclick: () => fleetAction(f, 'kill') }, 'Kill…'),
+          f.state === 'running' && f.concurrency ? h('button', { type: 'button', class: 'scale', onclick: () => scale(f) },
+            `Scale (${f.concurrency})…`) : null))));
       if (!fleets.length) tbody.append(h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'No hosted fleets.')));
     } catch (e) {
       err.replaceChildren(errorBox(e, 'Fleets'));

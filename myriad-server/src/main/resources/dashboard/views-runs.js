@@ -8,12 +8,50 @@ const HISTORY = 60; // points kept in each live chart (one a second)
 
 // ---------------------------------------------------------------------------------- Overview
 
+// A small fleet on the simulated model, to try the node without writing a file first.
+const SAMPLE_FLEET = `fleet: try-me
+model: {sim: {scenario: tools, tool_calls: 2, latency: 500ms}}
+concurrency: 4
+agents:
+  writer:
+    instructions: Write a short note about the task into notes.md, then answer in one sentence.
+    tools: [fs.write, fs.read]
+tasks: [${Array.from({ length: 40 }, (_, i) => `"task ${i + 1}"`).join(', ')}]
+`;
+
+/** "Deploy a fleet": a fleet file's YAML, posted to /v1/fleets; the new fleet appears above. */
+function deployForm(onDeployed) {
+  const text = h('textarea', { id: 'deploy-yaml', rows: 12, spellcheck: 'false', 'aria-label': 'Fleet file (YAML)' });
+  text.value = SAMPLE_FLEET;
+  const result = h('div', { class: 'result', role: 'status' });
+  const button = h('button', { type: 'button', class: 'primary', onclick: async () => {
+    button.disabled = true;
+    result.replaceChildren('Deploying…');
+    try {
+      const res = await fetch('/v1/fleets', { method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/yaml' }, body: text.value });
+      const answer = await res.json().catch(() => null);
+      if (!res.ok) throw new ApiError(res.status, answer?.error?.code || 'error', answer?.error?.message || res.statusText);
+      result.replaceChildren(h('span', { class: 'ok' }, `Deployed ${answer.tenant}/${answer.fleet}: it runs now.`));
+      onDeployed();
+    } catch (e) {
+      result.replaceChildren(errorBox(e, 'Deploy'));
+    } finally {
+      button.disabled = false;
+    }
+  } }, 'Deploy');
+  return h('details', { class: 'card deploy' }, h('summary', {}, 'Deploy a fleet'),
+    h('p', { class: 'muted' }, 'Paste a fleet file. Its tasks must be inline; the sample runs on the simulated model.'),
+    text, h('div', { class: 'actions' }, button), result);
+}
+
 export function overview(root, _params, app) {
   const list = h('div', { class: 'fleets', id: 'fleets' });
   const budgets = h('div', { class: 'budgets', id: 'budgets' });
   const status = h('div', { class: 'status-line', role: 'status' });
   const alerts = h('div', { class: 'alerts', id: 'alerts', 'aria-live': 'polite' });
-  root.append(h('div', { class: 'view-head' }, h('h1', {}, 'Overview'), status), alerts, list,
+  const deploy = deployForm(() => refresh());
+  root.append(h('div', { class: 'view-head' }, h('h1', {}, 'Overview'), status), alerts, list, deploy,
     h('h2', {}, 'Budgets'), budgets);
   const cards = new Map(); // "tenant/fleet" -> {card, close, history}
   let budgetData = null;
@@ -24,7 +62,8 @@ export function overview(root, _params, app) {
       const fleets = listOf(await api('/v1/fleets'), 'fleets');
       status.textContent = `${fleets.length} hosted fleet${fleets.length === 1 ? '' : 's'} · updated ${new Date().toLocaleTimeString()}`;
       if (fleets.length === 0) {
-        list.replaceChildren(h('div', { class: 'notice' }, 'No hosted fleets yet. Deploy one with ',
+        deploy.open = true;
+        list.replaceChildren(h('div', { class: 'notice' }, 'No hosted fleets yet. Deploy one below, or with ',
           h('code', {}, 'myriad serve FLEET.yaml'), ' or POST /v1/fleets.'));
       }
       for (const f of fleets) {

@@ -51,6 +51,7 @@ final class Hosting implements FleetHost, AutoCloseable {
         Thread thread;
         GracefulStop stop;
         volatile boolean drainRequested;
+        volatile io.myriad.core.run.FleetRunner runner;
         /** The fleet file as loaded for submitted tasks; cleared on each start. */
         volatile FleetSpec spec;
 
@@ -236,7 +237,7 @@ final class Hosting implements FleetHost, AutoCloseable {
         h.thread = Thread.ofPlatform().name("myriad-fleet-" + d.fleet()).start(() -> {
             int exit = Main.EXIT_PLATFORM;
             try {
-                exit = RunCommand.hosted(file, data, who, stop, ex -> executionChosen(h, ex)).gauges(gauges).execute(out, out);
+                exit = RunCommand.hosted(file, data, who, stop, ex -> executionChosen(h, ex)).gauges(gauges).onRunner(r -> h.runner = r).execute(out, out);
             } catch (RuntimeException e) {
                 out.println("myriad serve: the fleet stopped on an error: " + e);
             } finally {
@@ -340,6 +341,38 @@ final class Hosting implements FleetHost, AutoCloseable {
                     + " already has a task with this id").collect(java.util.stream.Collectors.joining("\n")));
         }
         return new Submission(execution, accepted.stream().map(io.myriad.core.fleet.TaskSpec::id).toList());
+    }
+
+    @Override
+    public Deployment scale(Principal who, String tenant, String fleet, int concurrency) {
+        Hosted h;
+        synchronized (this) {
+            h = fleets.get(key(tenant, fleet));
+            if (h == null || !who.can(Permission.VIEW, tenant)) {
+                throw ApiError.notFound("no hosted fleet " + tenant + "/" + fleet + " among those you may see");
+            }
+        }
+        who.require(Permission.CONTROL, tenant);
+        if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+            throw ApiError.badRequest("concurrency must be from 1 to " + MAX_CONCURRENCY + ", got " + concurrency);
+        }
+        io.myriad.core.run.FleetRunner runner = h.runner;
+        if (runner == null || h.thread == null || !h.thread.isAlive() || runner.concurrency() == 0) {
+            throw ApiError.conflict("fleet " + tenant + "/" + fleet + " is " + h.deployment.state() + ", not running");
+        }
+        runner.scale(concurrency);
+        return h.deployment;
+    }
+
+    @Override
+    public java.util.OptionalInt concurrency(String tenant, String fleet) {
+        Hosted h;
+        synchronized (this) {
+            h = fleets.get(key(tenant, fleet));
+        }
+        io.myriad.core.run.FleetRunner r = h == null ? null : h.runner;
+        int c = r == null || h.thread == null || !h.thread.isAlive() ? 0 : r.concurrency();
+        return c == 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(c);
     }
 
     private synchronized void finished(Hosted h, int exit, boolean stopped) {

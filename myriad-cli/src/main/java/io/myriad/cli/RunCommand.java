@@ -84,6 +84,15 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
 
     /** A run of {@code file} for {@code myriad serve}, as {@code who}, stopped by {@code stop}. */
     private java.util.function.Consumer<String> executionChosen = ex -> { };
+    /** Told the runner of a hosted fleet once it exists (the node scales it). */
+    private java.util.function.Consumer<FleetRunner> runnerStarted = r -> { };
+
+    /** This run hands its runner to {@code consumer} once built. */
+    RunCommand onRunner(java.util.function.Consumer<FleetRunner> consumer) {
+        this.runnerStarted = java.util.Objects.requireNonNull(consumer, "consumer");
+        return this;
+    }
+
     /** Where a hosted fleet reports its engine figures (the node's metrics). */
     private EngineGauges gauges = EngineGauges.NONE;
 
@@ -273,7 +282,9 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                     .loop(loop).journal(store).repository(store).agents(runtimes::get)
                     // The limiter starts unlimited and adopts the limits the provider reports in its headers.
                     .gateways(p -> gateways.computeIfAbsent(p, provider -> ModelGateway.builder().provider(provider)
-                            .maxConcurrency(fleet.concurrency()).rateLimiter(RateLimiter.create())
+                            // A hosted fleet may be scaled up while it runs: its runs, not the gateway, bound its calls.
+                            .maxConcurrency(hostedStop != null ? Math.max(fleet.concurrency(), io.myriad.server.FleetHost.MAX_CONCURRENCY)
+                                    : fleet.concurrency()).rateLimiter(RateLimiter.create())
                             .resilience(fleet.resilience()).executor(executor).timer(timer).build()))
                     .executor(StepExecutor.create(executor, STEP_THREADS)).timer(timer).tenant(fleet.tenant())
                     .workspaces(coding != null ? coding : io.myriad.core.run.RunWorkspaces.NONE)
@@ -281,6 +292,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                     .build();
             stop.onSignal(runner::drain);
             gauges.register(fleet.tenant(), fleet.name(), runner, gateways, coding);
+            runnerStarted.accept(runner);
             store.pause(fleet.tenant(), fleet.name()).ifPresent(p -> {
                 runner.pause();
                 err.println("myriad: fleet " + fleet.name() + " is paused (by " + p.actor() + "); waiting for `myriad resume --fleet "

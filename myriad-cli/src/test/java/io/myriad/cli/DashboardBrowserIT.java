@@ -107,12 +107,14 @@ class DashboardBrowserIT {
             assertThat(r.path("overview").path("after").asInt()).isGreaterThan(r.path("overview").path("before").asInt());
             assertThat(r.path("overview").path("simulatedBadge").asBoolean()).as("the SIMULATED badge").isTrue();
             assertThat(r.path("overview").path("alert").asText()).contains("runs wait for an approval");
+            assertThat(r.path("deploy").asText()).isEqualTo("Deployed default/try-me: it runs now.");
             assertThat(r.path("runs").path("loaded").asInt()).isPositive();
             assertThat(r.path("run").path("toolCalls").asInt()).isPositive();
             assertThat(r.path("run").path("tool").asText()).startsWith("fs.");
             assertThat(r.path("run").path("finalState").asText()).isEqualTo("succeeded");
             assertThat(r.path("approvals").asText()).isEqualTo("approved");
             JsonNode control = r.path("control");
+            assertThat(r.path("scaled").asText()).contains("scale default/notes to 6: done");
             assertThat(control.path("paused").asText()).contains("done");
             assertThat(control.path("resumed").asText()).contains("done");
             assertThat(control.path("killed").asText()).contains("done");

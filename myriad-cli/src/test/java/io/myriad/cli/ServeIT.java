@@ -65,6 +65,12 @@ class ServeIT {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    private HttpResponse<String> scale(String base, String json) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + "v1/fleets/default/steady/scale"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     private JsonNode fleet(String base) throws Exception {
         return get(base + "v1/fleets").path("fleets").get(0);
     }
@@ -99,6 +105,10 @@ class ServeIT {
             await(() -> fleet(base).path("runs").path("succeeded").asInt() >= 3, "a few runs to finish");
             var again = deploy(base, FLEET);
             assertThat(again.statusCode()).as("the same fleet while it runs").isEqualTo(409);
+            var scaled = scale(base, "{\"concurrency\": 3}");
+            assertThat(scaled.statusCode()).as(scaled.body()).isEqualTo(200);
+            assertThat(fleet(base).path("concurrency").asInt()).as("scaled from 2 to 3").isEqualTo(3);
+            assertThat(scale(base, "{\"concurrency\": 0}").statusCode()).isEqualTo(400);
             execution = fleet(base).path("execution").asText();
             assertThat(execution).isEqualTo("steady-1");
             // The node's metrics: from the journal, and the hosted fleet's engine figures.

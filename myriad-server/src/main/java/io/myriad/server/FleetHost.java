@@ -34,6 +34,22 @@ public interface FleetHost {
      */
     Deployment drain(Principal who, String tenant, String fleet);
 
+    /** The most runs a hosted fleet may be scaled to. */
+    int MAX_CONCURRENCY = 10_000;
+
+    /**
+     * Changes how many runs of a running fleet may be in progress at once, as {@code who}: more at
+     * once, fewer as runs finish (none is stopped for it). Lasts until the fleet stops.
+     *
+     * @throws ApiError 404 for a fleet {@code who} may not see, 409 when it is not running, 400 for a
+     *                  concurrency outside 1..{@link #MAX_CONCURRENCY}
+     * @throws io.myriad.core.auth.AccessDenied when {@code who} may not control fleets in its tenant
+     */
+    Deployment scale(Principal who, String tenant, String fleet, int concurrency);
+
+    /** The concurrency a running fleet has now; empty when it does not run. */
+    java.util.OptionalInt concurrency(String tenant, String fleet);
+
     /**
      * Submits tasks to a running fleet whose intake is open, as {@code who}: each is kept durably
      * and run like the fleet file's tasks.

@@ -75,6 +75,17 @@ public final class FleetsResource implements ApiResource {
             ctx.status(202);
             api.json(ctx, o);
         });
+        api.describe("POST", "/v1/fleets/{tenant}/{fleet}/scale",
+                "Changes how many runs of a running fleet may be in progress at once: body {concurrency}");
+        routes.post("/v1/fleets/{tenant}/{fleet}/scale", ctx -> {
+            var body = api.body(ctx, java.util.Set.of("concurrency"));
+            var n = body.get("concurrency");
+            if (n == null || !n.canConvertToInt() || !n.isIntegralNumber()) {
+                throw ApiError.badRequest("'concurrency' must be a whole number from 1 to " + FleetHost.MAX_CONCURRENCY);
+            }
+            api.json(ctx, json(api, host.scale(api.principal(ctx), ctx.pathParam("tenant"), ctx.pathParam("fleet"),
+                    n.intValue())));
+        });
         api.describe("GET", "/v1/fleets/{tenant}/{fleet}/progress",
                 "Server-sent events: the fleet's runs by state, each second, until nothing moves");
         // Checked before the stream starts: once it has, the answer is a 200 whatever follows.
@@ -195,6 +206,7 @@ public final class FleetsResource implements ApiResource {
                 .put("deployed_at", d.deployedAt());
         d.execution().ifPresent(e -> o.put("execution", e));
         d.exitCode().ifPresent(c -> o.put("exit_code", c));
+        host.concurrency(d.tenant(), d.fleet()).ifPresent(c -> o.put("concurrency", c));
         d.execution().flatMap(e -> api.store().execution(e)).ifPresent(ex -> {
             o.put("tasks", ex.tasks());
             long now = System.currentTimeMillis();

@@ -349,6 +349,7 @@ public final class FleetRunner {
         }
         Tally tally = new Tally();
         Semaphore slots = new Semaphore(fleet.concurrency());
+        scaling = new Scaling(slots, fleet.concurrency());
         Parking parking = new Parking(fleet.approvals(), listener, tally);
         for (RunRepository.RunRow row : repository.runs(execution.id())) {
             if (row.status().state() == RunState.AWAITING_APPROVAL) {
@@ -417,6 +418,7 @@ public final class FleetRunner {
             passivator.cancel(false);
         }
         parking.countLeft();
+        scaling = null;
         return tally.summary(fleet.tasks().size() + submitted, clock.millis() - begin);
     }
 
@@ -484,6 +486,48 @@ public final class FleetRunner {
             }
             return count <= 0;
         }
+    }
+
+    /** The slots of the execution running now, and how many of them are meant to exist. */
+    private record Scaling(Semaphore slots, java.util.concurrent.atomic.AtomicInteger target) {
+        Scaling(Semaphore slots, int target) {
+            this(slots, new java.util.concurrent.atomic.AtomicInteger(target));
+        }
+    }
+
+    private volatile Scaling scaling;
+
+    /**
+     * Changes how many runs may be in progress at once, while the execution runs: more slots at
+     * once; fewer as runs in progress finish (none is stopped for it). Takes effect for the
+     * execution running now; the next start uses the fleet file's concurrency again.
+     *
+     * @return the concurrency before
+     * @throws IllegalStateException when no execution runs
+     */
+    public int scale(int concurrency) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
+        }
+        Scaling s = scaling;
+        if (s == null) {
+            throw new IllegalStateException("no execution is running");
+        }
+        int before = s.target().getAndSet(concurrency);
+        int delta = concurrency - before;
+        if (delta > 0) {
+            s.slots().release(delta);
+        } else if (delta < 0) {
+            // Taken back as runs finish: the taking thread waits, never a run.
+            Thread.ofVirtual().name("myriad-scale-down").start(() -> s.slots().acquireUninterruptibly(-delta));
+        }
+        return before;
+    }
+
+    /** The concurrency the running execution is meant to have now, or 0 when none runs. */
+    public int concurrency() {
+        Scaling s = scaling;
+        return s == null ? 0 : s.target().get();
     }
 
     /** How often a running execution looks for decisions on its runs awaiting approval. */
