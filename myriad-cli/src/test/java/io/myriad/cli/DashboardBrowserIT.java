@@ -34,6 +34,7 @@ class DashboardBrowserIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
 
+    // Long enough (about a minute) to still run when the script reaches the Control view on a slow machine.
     private static final String SLOW = """
             fleet: notes
             model: {sim: {scenario: tools, tool_calls: 3, latency: 300ms}}
@@ -43,7 +44,7 @@ class DashboardBrowserIT {
                 instructions: write a note in three steps, then answer
                 tools: [fs.write, fs.read]
             tasks: [%s]
-            """.formatted(String.join(", ", IntStream.rangeClosed(1, 30).mapToObj(i -> "note-" + i).toList()));
+            """.formatted(String.join(", ", IntStream.rangeClosed(1, 200).mapToObj(i -> "note-" + i).toList()));
 
     private static final String GUARDED = """
             fleet: guarded

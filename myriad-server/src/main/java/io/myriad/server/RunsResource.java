@@ -147,7 +147,10 @@ public final class RunsResource implements ApiResource {
         long lastWrite = System.nanoTime();
         try {
             while (!client.terminated()) {
-                List<JournalRecord> records = api.store().read(runId);
+                // Final before the read: the final event, committed with that state, is in the read.
+                boolean fin = api.store().run(runId).map(x -> x.status().state().isFinal()).orElse(false);
+                // Only what is new since the last event sent: a long run is not re-read four times a second.
+                List<JournalRecord> records = api.store().read(runId, sent);
                 for (JournalRecord r : records) {
                     if (r.seq() > sent) {
                         client.sendEvent("event", event(api.mapper(), r).toString(), String.valueOf(r.seq()));
@@ -159,8 +162,7 @@ public final class RunsResource implements ApiResource {
                     client.sendComment("keep-alive");
                     lastWrite = System.nanoTime();
                 }
-                boolean fin = api.store().run(runId).map(x -> x.status().state().isFinal()).orElse(false);
-                if (fin && records.size() == sent + 1) {
+                if (fin && records.isEmpty()) {
                     client.sendEvent("end", "{\"run\":\"" + runId + "\"}");
                     break;
                 }

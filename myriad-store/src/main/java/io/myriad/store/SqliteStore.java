@@ -373,7 +373,15 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
 
     @Override
     public List<JournalRecord> read(String runId) {
-        return query("SELECT seq, body FROM events WHERE run_id=? ORDER BY seq", ps -> ps.setString(1, runId), rs -> {
+        return read(runId, -1);
+    }
+
+    /** The run's events after sequence number {@code afterSeq}, in order (an index range read). */
+    public List<JournalRecord> read(String runId, long afterSeq) {
+        return query("SELECT seq, body FROM events WHERE run_id=? AND seq>? ORDER BY seq", ps -> {
+            ps.setString(1, runId);
+            ps.setLong(2, afterSeq);
+        }, rs -> {
             List<JournalRecord> out = new ArrayList<>();
             while (rs.next()) {
                 out.add(new JournalRecord(runId, rs.getLong(1), EventCodec.decode(rs.getString(2))));
