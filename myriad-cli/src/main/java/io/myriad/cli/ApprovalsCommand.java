@@ -313,7 +313,7 @@ final class ApprovalsCommand {
     /** The one pending approval a node lists whose id starts with {@code prefix}, as {@link #target} finds it locally. */
     static String uniquePending(RemoteClient remote, String prefix) {
         List<String> matches = remotePending(remote, null, 1000).stream().map(Pending::id)
-                .filter(p -> p.startsWith(prefix)).limit(6).toList();
+                .filter(p -> p.startsWith(prefix)).sorted().limit(6).toList(); // by run id, as locally
         if (matches.isEmpty()) {
             throw new IllegalArgumentException("no pending approval starts with '" + prefix
                     + "' (list them: myriad approvals ls; a decided one is named in full: RUN#CALL)");
