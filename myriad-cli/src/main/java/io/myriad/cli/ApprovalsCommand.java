@@ -236,7 +236,7 @@ final class ApprovalsCommand {
 
     /** {@code myriad approvals show}. */
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows one approval: the call, the rule, the decision.")
-    static final class Show implements Callable<Integer> {
+    static final class Show implements Callable<Integer>, RemoteClient.Supported {
         @Parameters(paramLabel = "ID", description = "RUN#CALL, or a unique prefix of a pending one (see: myriad approvals ls).")
         String id;
 
@@ -252,6 +252,10 @@ final class ApprovalsCommand {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                return remote(remote.get(), out);
+            }
             var store = RunsCommand.openExisting(data, spec.commandLine().getErr());
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
@@ -267,22 +271,59 @@ final class ApprovalsCommand {
                         .filter(m -> m instanceof io.myriad.core.model.Message.Assistant)
                         .flatMap(m -> ((io.myriad.core.model.Message.Assistant) m).toolCalls().stream())
                         .filter(c -> c.id().equals(t.callId())).map(ToolCall::arguments).findFirst().orElse("");
-                out.println("approval   " + t.row().runId() + "#" + t.callId());
-                out.println("run        " + t.row().runId() + "  (fleet " + t.row().fleet() + ", tenant " + t.row().tenant()
-                        + ", " + fold.state().label() + ")");
-                out.println("tool       " + request.tool());
-                out.println("arguments  " + arguments);
-                out.println("rule       " + request.rule());
-                out.println("key        " + request.idempotencyKey());
-                out.println("requested  " + Instant.ofEpochMilli(request.at()));
-                out.println("expires    " + Instant.ofEpochMilli(request.expiresAt()));
-                Optional<RunEvent.ApprovalDecided> d = decided(s, t.row().runId(), t.callId());
-                out.println("decision   " + d.map(ApprovalsCommand::describe).orElse(
-                        System.currentTimeMillis() >= request.expiresAt() ? "none: expired (a denial when the run next advances)"
-                                : "pending: myriad approvals approve|deny " + t.row().runId() + "#" + t.callId() + " --comment TEXT"));
-                return Main.EXIT_OK;
+                return print(out, t.row(), fold.state(), request, arguments, decided(s, t.row().runId(), t.callId()));
             }
         }
+
+        /** As locally: a full id goes to the node as it is, a prefix is matched among the pending approvals it lists. */
+        private int remote(RemoteClient remote, PrintWriter out) {
+            String full = id;
+            String notFound = "no approval " + id + " (list them: myriad approvals ls)";
+            if (id.lastIndexOf('#') <= 0) {
+                full = uniquePending(remote, id);
+                notFound = "no pending approval starts with '" + id + "'";
+            }
+            var a = remote.get("/v1/approvals/" + RemoteClient.seg(full), notFound);
+            Pending p = RemoteClient.pending(a);
+            Optional<RunEvent.ApprovalDecided> d = Optional.ofNullable(a.get("decision")).filter(n -> !n.isNull())
+                    .map(n -> new RunEvent.ApprovalDecided(Instant.parse(n.path("at").asText()).toEpochMilli(),
+                            p.request().callId(), p.request().idempotencyKey(), n.path("approved").asBoolean(),
+                            n.path("by").asText(), n.path("comment").asText()));
+            return print(out, p.row(), RemoteClient.state(a.path("run_state").asText()), p.request(), p.call().arguments(), d);
+        }
+
+        private static int print(PrintWriter out, RunRepository.RunRow row, RunState state, RunEvent.ApprovalRequested request,
+                String arguments, Optional<RunEvent.ApprovalDecided> d) {
+            String full = row.runId() + "#" + request.callId();
+            out.println("approval   " + full);
+            out.println("run        " + row.runId() + "  (fleet " + row.fleet() + ", tenant " + row.tenant() + ", " + state.label() + ")");
+            out.println("tool       " + request.tool());
+            out.println("arguments  " + arguments);
+            out.println("rule       " + request.rule());
+            out.println("key        " + request.idempotencyKey());
+            out.println("requested  " + Instant.ofEpochMilli(request.at()));
+            out.println("expires    " + Instant.ofEpochMilli(request.expiresAt()));
+            out.println("decision   " + d.map(ApprovalsCommand::describe).orElse(
+                    System.currentTimeMillis() >= request.expiresAt() ? "none: expired (a denial when the run next advances)"
+                            : "pending: myriad approvals approve|deny " + full + " --comment TEXT"));
+            return Main.EXIT_OK;
+        }
+    }
+
+    /** The one pending approval a node lists whose id starts with {@code prefix}, as {@link #target} finds it locally. */
+    static String uniquePending(RemoteClient remote, String prefix) {
+        List<String> matches = remotePending(remote, null, 1000).stream().map(Pending::id)
+                .filter(p -> p.startsWith(prefix)).sorted().limit(6).toList(); // by run id, as locally
+        if (matches.isEmpty()) {
+            throw new IllegalArgumentException("no pending approval starts with '" + prefix
+                    + "' (list them: myriad approvals ls; a decided one is named in full: RUN#CALL)");
+        }
+        if (matches.size() > 1) {
+            throw new IllegalArgumentException("'" + prefix + "' names more than one pending approval: "
+                    + matches.stream().limit(5).map(p -> p.substring(0, p.lastIndexOf('#'))).toList()
+                    + "; give more of the id");
+        }
+        return matches.getFirst();
     }
 
     /** What approve and deny share. */
@@ -357,18 +398,7 @@ final class ApprovalsCommand {
             String full = id;
             String notFound = "no approval " + id + " (list them: myriad approvals ls)";
             if (id.lastIndexOf('#') <= 0) {
-                List<String> matches = remotePending(remote, null, 1000).stream().map(Pending::id)
-                        .filter(p -> p.startsWith(id)).limit(6).toList();
-                if (matches.isEmpty()) {
-                    throw new IllegalArgumentException("no pending approval starts with '" + id
-                            + "' (list them: myriad approvals ls; a decided one is named in full: RUN#CALL)");
-                }
-                if (matches.size() > 1) {
-                    throw new IllegalArgumentException("'" + id + "' names more than one pending approval: "
-                            + matches.stream().limit(5).map(p -> p.substring(0, p.lastIndexOf('#'))).toList()
-                            + "; give more of the id");
-                }
-                full = matches.getFirst();
+                full = uniquePending(remote, id);
                 notFound = "no pending approval starts with '" + id + "'";
             }
             var answer = remote.post("/v1/approvals/" + RemoteClient.seg(full) + (approve() ? "/approve" : "/deny"),

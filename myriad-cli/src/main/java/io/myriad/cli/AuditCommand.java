@@ -44,7 +44,7 @@ final class AuditCommand {
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = {"Recomputes the whole chain and names the first record that was edited, removed, inserted",
                     "or moved. Exit 0 when intact, 1 when not."})
-    static final class Verify implements Callable<Integer> {
+    static final class Verify implements Callable<Integer>, RemoteClient.Supported {
         @Mixin
         DataDir data;
 
@@ -63,9 +63,26 @@ final class AuditCommand {
         CommandSpec spec;
 
         @Override
+        public java.util.Optional<String> unsupportedRemotely() {
+            return checkpoints != null ? java.util.Optional.of("--checkpoints")
+                    : keyFile != null ? java.util.Optional.of("--signing-key") : java.util.Optional.empty();
+        }
+
+        @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                var v = remote.get().get("/v1/audit/verify", null);
+                java.util.Optional<String> broken = v.path("first_break").isObject()
+                        ? java.util.Optional.of(v.path("first_break").path("message").asText()) : java.util.Optional.empty();
+                if (!intact(out, err, v.path("records").asLong(), broken, v.path("millis").asLong() / 1e3)) {
+                    return Main.EXIT_TASKS_FAILED;
+                }
+                out.println("head " + v.path("head").asText() + " (sign it with `myriad audit checkpoint` to detect records cut from the end)");
+                return Main.EXIT_OK;
+            }
             var store = RunsCommand.openExisting(data, err);
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
@@ -75,13 +92,9 @@ final class AuditCommand {
                 long t0 = System.nanoTime();
                 AuditVerification v = s.verifyAudit();
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                if (v.firstBreak().isPresent()) {
-                    err.println("myriad: audit log broken: " + v.firstBreak().get().message());
-                    err.printf(Locale.ROOT, "myriad: %,d records checked up to it, in %.2f s; the records before it are intact%n",
-                            v.records() - 1, seconds);
+                if (!intact(out, err, v.records(), v.firstBreak().map(b -> b.message()), seconds)) {
                     return Main.EXIT_TASKS_FAILED;
                 }
-                out.printf(Locale.ROOT, "%,d records, chain intact, verified in %.2f s%n", v.records(), seconds);
                 if (checkpoints != null) {
                     return AuditCheckpoints.verify(s, checkpoints, keyFile, out, err) ? Main.EXIT_OK : Main.EXIT_TASKS_FAILED;
                 }
@@ -89,6 +102,19 @@ final class AuditCommand {
                 out.println("head " + v.head() + " (sign it with `myriad audit checkpoint` to detect records cut from the end)");
                 return Main.EXIT_OK;
             }
+        }
+
+        /** Prints the outcome of a verification; whether the chain is intact. */
+        private static boolean intact(PrintWriter out, PrintWriter err, long records, java.util.Optional<String> firstBreak,
+                double seconds) {
+            if (firstBreak.isPresent()) {
+                err.println("myriad: audit log broken: " + firstBreak.get());
+                err.printf(Locale.ROOT, "myriad: %,d records checked up to it, in %.2f s; the records before it are intact%n",
+                        records - 1, seconds);
+                return false;
+            }
+            out.printf(Locale.ROOT, "%,d records, chain intact, verified in %.2f s%n", records, seconds);
+            return true;
         }
     }
 
@@ -142,7 +168,7 @@ final class AuditCommand {
 
     /** {@code myriad audit ls}. */
     @Command(name = "ls", mixinStandardHelpOptions = true, description = "Lists the latest audit records, newest first.")
-    static final class Ls implements Callable<Integer> {
+    static final class Ls implements Callable<Integer>, RemoteClient.Supported {
         @Mixin
         DataDir data;
 
@@ -158,25 +184,35 @@ final class AuditCommand {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                List<AuditRecord> records = new java.util.ArrayList<>();
+                remote.get().get("/v1/audit" + RemoteClient.query(java.util.Map.of("limit", limit)), null).path("records")
+                        .forEach(r -> records.add(RemoteClient.audit(r)));
+                return print(out, records);
+            }
             var store = RunsCommand.openExisting(data, spec.commandLine().getErr());
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
             try (SqliteStore s = store.get()) {
-                List<AuditRecord> records = s.latestAudit(limit, Access.scope(caller.principal(s), Permission.READ_AUDIT));
-                Table t = new Table("SEQ", "TIME", "ACTOR", "ACTION", "SUBJECT", "DETAILS");
-                for (AuditRecord r : records) {
-                    var e = r.entry();
-                    String details = e.details().replace('\n', ' ');
-                    t.add(String.valueOf(r.seq()), TIME.format(Instant.ofEpochMilli(e.at())), e.actor(), e.action(), e.subject(),
-                            details.length() > 60 ? details.substring(0, 60) + "…" : details);
-                }
-                t.print(out);
-                if (records.isEmpty()) {
-                    out.println("(no audit records)");
-                }
-                return Main.EXIT_OK;
+                return print(out, s.latestAudit(limit, Access.scope(caller.principal(s), Permission.READ_AUDIT)));
             }
+        }
+
+        private static int print(PrintWriter out, List<AuditRecord> records) {
+            Table t = new Table("SEQ", "TIME", "ACTOR", "ACTION", "SUBJECT", "DETAILS");
+            for (AuditRecord r : records) {
+                var e = r.entry();
+                String details = e.details().replace('\n', ' ');
+                t.add(String.valueOf(r.seq()), TIME.format(Instant.ofEpochMilli(e.at())), e.actor(), e.action(), e.subject(),
+                        details.length() > 60 ? details.substring(0, 60) + "…" : details);
+            }
+            t.print(out);
+            if (records.isEmpty()) {
+                out.println("(no audit records)");
+            }
+            return Main.EXIT_OK;
         }
     }
 

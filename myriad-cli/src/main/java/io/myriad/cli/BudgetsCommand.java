@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
         description = {"Shows spend against ceilings, per tenant and fleet execution (cumulative for a tenant,",
                 "per execution for a fleet). Spend is counted from the journal."},
         subcommands = {BudgetsCommand.Set.class, BudgetsCommand.Prices.class})
-final class BudgetsCommand implements Callable<Integer> {
+final class BudgetsCommand implements Callable<Integer>, RemoteClient.Supported {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Mixin
@@ -59,6 +59,11 @@ final class BudgetsCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Optional<RemoteClient> remote = caller.remote();
+        if (remote.isPresent()) {
+            return print(out, (ArrayNode) remote.get().get("/v1/budgets" + RemoteClient.query(java.util.Collections.singletonMap(
+                    "tenant", tenant)), null).path("tenants"));
+        }
         Optional<SqliteStore> opened = RunsCommand.openExisting(data, err);
         if (opened.isEmpty()) {
             return Main.EXIT_BAD_INPUT;
@@ -76,76 +81,95 @@ final class BudgetsCommand implements Callable<Integer> {
                 tenants.addAll(ceilings.keySet());
                 tenants.removeIf(who.scope(Permission.VIEW).negate());
             }
+            // The document GET /v1/budgets answers, which both print from.
             ArrayNode doc = JSON.createArrayNode();
             for (String t : tenants) {
                 ObjectNode tn = doc.addObject().put("tenant", t);
                 Ceilings c = ceilings.getOrDefault(t, Ceilings.NONE);
-                BudgetStore.Spend s = spent.getOrDefault(t, BudgetStore.Spend.ZERO);
-                if (!json) {
-                    out.println("tenant " + t + "  (" + c.describe() + ")");
-                }
-                tn.set("spend", report(out, "  tenant total", s, c, 0));
+                tn.put("ceilings", c.describe());
+                tn.set("spend", report(spent.getOrDefault(t, BudgetStore.Spend.ZERO), c));
                 ArrayNode fleets = tn.putArray("executions");
                 Map<String, BudgetStore.Spend> byExecution = store.spendByExecution(t);
                 Map<String, Ceilings> execCeilings = store.executionCeilings(t);
                 TreeSet<String> executions = new TreeSet<>(byExecution.keySet());
                 executions.addAll(execCeilings.keySet());
                 for (String ex : executions) {
-                    Ceilings ec = execCeilings.getOrDefault(ex, Ceilings.NONE);
-                    fleets.addObject().put("execution", ex)
-                            .set("spend", report(out, "  fleet " + ex, byExecution.getOrDefault(ex, BudgetStore.Spend.ZERO), ec, 0));
+                    fleets.addObject().put("execution", ex).set("spend",
+                            report(byExecution.getOrDefault(ex, BudgetStore.Spend.ZERO), execCeilings.getOrDefault(ex, Ceilings.NONE)));
                 }
             }
-            if (json) {
-                out.println(doc.toPrettyString());
-            } else if (tenants.isEmpty()) {
-                out.println("no spend and no budgets yet" + (tenant == null ? "" : " for tenant " + tenant));
-            }
-            return Main.EXIT_OK;
+            return print(out, doc);
         }
     }
 
-    private ArrayNode report(PrintWriter out, String label, BudgetStore.Spend s, Ceilings c, int unused) {
-        ArrayNode rows = JSON.createArrayNode();
-        if (!json) {
-            out.println(label);
+    /** Prints the tenants' spend as a table, or as JSON without each tenant's ceilings line. */
+    private int print(PrintWriter out, ArrayNode doc) {
+        if (json) {
+            doc.forEach(tn -> ((ObjectNode) tn).remove("ceilings"));
+            out.println(doc.toPrettyString());
+            return Main.EXIT_OK;
         }
-        row(rows, out, Resource.USD, s.usd(), c.usd().isPresent() ? c.usd().getAsDouble() : -1, c.warnAt());
-        row(rows, out, Resource.TOKENS, s.tokens(), c.tokens().orElse(-1), c.warnAt());
-        row(rows, out, Resource.STEPS, s.steps(), c.steps().orElse(-1), c.warnAt());
-        row(rows, out, Resource.TOOL_CALLS, s.toolCalls(), c.toolCalls().orElse(-1), c.warnAt());
-        c.wall().ifPresent(w -> {
-            rows.addObject().put("resource", "wall").put("ceiling", w.toMillis());
-            if (!json) {
-                out.printf(Locale.ROOT, "    %-11s ceiling %s per execution%n", "wall", Budgets.format(Resource.WALL, w.toMillis()));
+        for (var tn : doc) {
+            out.println("tenant " + tn.path("tenant").asText() + "  (" + tn.path("ceilings").asText() + ")");
+            print(out, "  tenant total", tn.path("spend"));
+            for (var ex : tn.path("executions")) {
+                print(out, "  fleet " + ex.path("execution").asText(), ex.path("spend"));
             }
-        });
+        }
+        if (doc.isEmpty()) {
+            out.println("no spend and no budgets yet" + (tenant == null ? "" : " for tenant " + tenant));
+        }
+        return Main.EXIT_OK;
+    }
+
+    private static void print(PrintWriter out, String label, com.fasterxml.jackson.databind.JsonNode rows) {
+        out.println(label);
+        for (var n : rows) {
+            String resource = n.path("resource").asText();
+            if (resource.equals("wall")) {
+                out.printf(Locale.ROOT, "    %-11s ceiling %s per execution%n", "wall",
+                        Budgets.format(Resource.WALL, n.path("ceiling").asLong()));
+                continue;
+            }
+            Resource r = Resource.valueOf(resource.toUpperCase(Locale.ROOT));
+            double spent = n.path("spent").asDouble();
+            if (n.path("ceiling").isNull()) {
+                out.printf(Locale.ROOT, "    %-11s %-22s (no ceiling)%n", r.label(), Budgets.format(r, spent));
+                continue;
+            }
+            double ceiling = n.path("ceiling").asDouble();
+            out.printf(Locale.ROOT, "    %-11s %-22s of %-22s %5.1f%%%s%n", r.label(), Budgets.format(r, spent),
+                    Budgets.format(r, ceiling), n.path("percent").asDouble(),
+                    n.path("warning").asBoolean() ? (spent >= ceiling ? "  EXHAUSTED" : "  WARNING") : "");
+        }
+    }
+
+    private static ArrayNode report(BudgetStore.Spend s, Ceilings c) {
+        ArrayNode rows = JSON.createArrayNode();
+        row(rows, Resource.USD, s.usd(), c.usd().isPresent() ? c.usd().getAsDouble() : -1, c.warnAt());
+        row(rows, Resource.TOKENS, s.tokens(), c.tokens().orElse(-1), c.warnAt());
+        row(rows, Resource.STEPS, s.steps(), c.steps().orElse(-1), c.warnAt());
+        row(rows, Resource.TOOL_CALLS, s.toolCalls(), c.toolCalls().orElse(-1), c.warnAt());
+        c.wall().ifPresent(w -> rows.addObject().put("resource", "wall").put("ceiling", w.toMillis()));
         return rows;
     }
 
-    private void row(ArrayNode rows, PrintWriter out, Resource r, double spent, double ceiling, double warnAt) {
+    private static void row(ArrayNode rows, Resource r, double spent, double ceiling, double warnAt) {
         ObjectNode n = rows.addObject().put("resource", r.label()).put("spent", spent);
         if (ceiling < 0) {
             n.putNull("ceiling");
-            if (!json) {
-                out.printf(Locale.ROOT, "    %-11s %-22s (no ceiling)%n", r.label(), Budgets.format(r, spent));
-            }
             return;
         }
         double pct = ceiling == 0 ? (spent > 0 ? 100 : 0) : 100 * spent / ceiling;
         boolean warn = ceiling == 0 ? spent > 0 : spent >= warnAt * ceiling;
         n.put("ceiling", ceiling).put("percent", Math.round(pct * 10) / 10.0).put("warning", warn);
-        if (!json) {
-            out.printf(Locale.ROOT, "    %-11s %-22s of %-22s %5.1f%%%s%n", r.label(), Budgets.format(r, spent),
-                    Budgets.format(r, ceiling), pct, warn ? (spent >= ceiling ? "  EXHAUSTED" : "  WARNING") : "");
-        }
     }
 
     /** {@code myriad budgets set}. */
     @Command(name = "set", mixinStandardHelpOptions = true,
             description = {"Sets a tenant's ceilings (cumulative over all its executions). Replaces the earlier ones:",
                     "a ceiling not given is removed. Needs the manage-budgets permission in the tenant."})
-    static final class Set implements Callable<Integer> {
+    static final class Set implements Callable<Integer>, RemoteClient.Supported {
         @Mixin
         DataDir data;
 
@@ -191,6 +215,18 @@ final class BudgetsCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 err.println("myriad: " + e.getMessage());
                 return Main.EXIT_BAD_INPUT;
+            }
+            Optional<RemoteClient> remote = caller.remote();
+            if (remote.isPresent()) {
+                ObjectNode body = JSON.createObjectNode();
+                c.usd().ifPresent(v -> body.put("usd", v));
+                c.tokens().ifPresent(v -> body.put("tokens", v));
+                c.steps().ifPresent(v -> body.put("steps", v));
+                c.toolCalls().ifPresent(v -> body.put("tool_calls", v));
+                body.put("warn_at", c.warnAt());
+                var answer = remote.get().put("/v1/budgets/" + RemoteClient.seg(tenant), body, null);
+                out.println("tenant " + tenant + ": " + answer.path("ceilings").asText());
+                return Main.EXIT_OK;
             }
             try (SqliteStore store = SqliteStore.open(data.database())) {
                 Principal who = caller.principal(store);

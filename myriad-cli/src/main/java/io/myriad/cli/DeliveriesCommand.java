@@ -242,7 +242,7 @@ final class DeliveriesCommand {
             description = {"Writes the deliveries as SWE-bench predictions, one JSON object a line:",
                     "{\"instance_id\": TASK, \"model_name_or_path\": MODEL, \"model_patch\": PATCH}; the newest per task.",
                     "Verified ones only, unless --all."})
-    static final class Export implements Callable<Integer> {
+    static final class Export implements Callable<Integer>, RemoteClient.Supported {
         @Mixin
         DataDir data;
 
@@ -263,22 +263,38 @@ final class DeliveriesCommand {
 
         @Override
         public Integer call() throws IOException {
-            var store = RunsCommand.openExisting(data, spec.commandLine().getErr());
-            if (store.isEmpty()) {
-                return Main.EXIT_BAD_INPUT;
-            }
-            List<Delivery> chosen;
-            try (SqliteStore s = store.get()) {
-                TenantScope scope = Access.scope(caller.principal(s), Permission.VIEW);
-                chosen = predictions(s.deliveries(scope, Optional.ofNullable(execution), Optional.empty(), Integer.MAX_VALUE), all);
-            }
+            var remote = caller.remote();
             StringBuilder lines = new StringBuilder();
-            for (Delivery d : chosen) {
-                ObjectNode o = JSON.createObjectNode();
-                o.put("instance_id", d.taskId());
-                o.put("model_name_or_path", d.model());
-                o.put("model_patch", d.patch());
-                lines.append(o).append('\n');
+            int count = 0;
+            if (remote.isPresent()) {
+                // The node's lines as they are: one prediction a line, encoded as here.
+                var params = new java.util.LinkedHashMap<String, Object>();
+                params.put("execution", execution);
+                params.put("all", all ? "true" : null);
+                for (String line : remote.get().text("/v1/deliveries/export" + RemoteClient.query(params), null).split("\n")) {
+                    if (!line.isBlank()) {
+                        lines.append(line).append('\n');
+                        count++;
+                    }
+                }
+            } else {
+                var store = RunsCommand.openExisting(data, spec.commandLine().getErr());
+                if (store.isEmpty()) {
+                    return Main.EXIT_BAD_INPUT;
+                }
+                List<Delivery> chosen;
+                try (SqliteStore s = store.get()) {
+                    TenantScope scope = Access.scope(caller.principal(s), Permission.VIEW);
+                    chosen = predictions(s.deliveries(scope, Optional.ofNullable(execution), Optional.empty(), Integer.MAX_VALUE), all);
+                }
+                for (Delivery d : chosen) {
+                    ObjectNode o = JSON.createObjectNode();
+                    o.put("instance_id", d.taskId());
+                    o.put("model_name_or_path", d.model());
+                    o.put("model_patch", d.patch());
+                    lines.append(o).append('\n');
+                }
+                count = chosen.size();
             }
             if (file == null) {
                 spec.commandLine().getOut().print(lines);
@@ -287,7 +303,7 @@ final class DeliveriesCommand {
                 writeAtomically(file, lines.toString());
             }
             spec.commandLine().getErr().printf(Locale.ROOT, "%d prediction%s exported (%s, newest per task)%s%n",
-                    chosen.size(), chosen.size() == 1 ? "" : "s", all ? "every delivery with a patch" : "verified only",
+                    count, count == 1 ? "" : "s", all ? "every delivery with a patch" : "verified only",
                     file == null ? "" : " to " + file);
             return Main.EXIT_OK;
         }

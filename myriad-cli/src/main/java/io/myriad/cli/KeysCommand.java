@@ -54,7 +54,7 @@ final class KeysCommand {
             description = "Creates a key and prints it once. Examples:%n"
                     + "  myriad keys create --name admin --admin%n"
                     + "  myriad keys create --name alice --tenant acme --role operator --role approver")
-    static final class Create implements Callable<Integer> {
+    static final class Create implements Callable<Integer>, RemoteClient.Supported {
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "Who holds the key (a person or a program).")
         String name;
 
@@ -100,6 +100,20 @@ final class KeysCommand {
                 roles.forEach(r -> set.add(Role.parse(r)));
                 grants.put(tenant, set);
             }
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                Principal who = RemoteClient.principal(remote.get().get("/v1/whoami", null));
+                ObjectNode body = JSON.createObjectNode().put("name", name);
+                if (admin) {
+                    body.put("admin", true);
+                } else {
+                    body.put("tenant", tenant);
+                    ArrayNode rs = body.putArray("roles");
+                    grants.get(tenant).forEach(r -> rs.add(r.label()));
+                }
+                var answer = remote.get().post("/v1/keys", body, null);
+                return report(out, answer.path("id").asText(), answer.path("name").asText(), grants, answer.path("key").asText(), who);
+            }
             try (SqliteStore s = SqliteStore.open(data.database())) {
                 Principal who = caller.principal(s);
                 if (admin) {
@@ -124,21 +138,26 @@ final class KeysCommand {
                 s.appendAudit(List.of(new AuditEntry(now, admin ? INSTALL : tenant, who.actor(), "access.key_created",
                         ApiKeys.principalId(issued.id()), JSON.createObjectNode().put("name", row.name())
                                 .put("grants", describe(grants)).toString()))).join();
-                out.println("key " + issued.id() + " for " + row.name() + ": " + describe(grants));
-                out.println(issued.key());
-                out.println("(shown once: store it now. Use it with --api-key KEY or MYRIAD_API_KEY=KEY)");
-                if (who.kind() == Principal.Kind.IMPLICIT_OWNER) {
-                    out.println("this install now requires a key for every command");
-                }
-                return Main.EXIT_OK;
+                return report(out, issued.id(), row.name(), grants, issued.key(), who);
             }
+        }
+
+        private static int report(PrintWriter out, String id, String name, Map<String, Set<Role>> grants, String key,
+                Principal who) {
+            out.println("key " + id + " for " + name + ": " + describe(grants));
+            out.println(key);
+            out.println("(shown once: store it now. Use it with --api-key KEY or MYRIAD_API_KEY=KEY)");
+            if (who.kind() == Principal.Kind.IMPLICIT_OWNER) {
+                out.println("this install now requires a key for every command");
+            }
+            return Main.EXIT_OK;
         }
     }
 
     /** {@code myriad keys ls}. */
     @Command(name = "ls", mixinStandardHelpOptions = true,
             description = "Lists the keys of the tenants whose access you manage (never the keys themselves).")
-    static final class Ls implements Callable<Integer> {
+    static final class Ls implements Callable<Integer>, RemoteClient.Supported {
         @Option(names = "--json", description = "One JSON array.")
         boolean json;
 
@@ -154,6 +173,12 @@ final class KeysCommand {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                List<AccessStore.KeyRow> keys = new java.util.ArrayList<>();
+                remote.get().get("/v1/keys", null).path("keys").forEach(k -> keys.add(RemoteClient.key(k)));
+                return print(out, keys);
+            }
             var store = RunsCommand.openExisting(data, spec.commandLine().getErr());
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
@@ -161,35 +186,38 @@ final class KeysCommand {
             try (SqliteStore s = store.get()) {
                 Principal who = caller.principal(s);
                 Access.scope(who, Permission.MANAGE_ACCESS);
-                List<AccessStore.KeyRow> keys = s.keys().stream().filter(k -> manages(who, k)).toList();
-                if (json) {
-                    ArrayNode arr = JSON.createArrayNode();
-                    for (var k : keys) {
-                        ObjectNode o = arr.addObject();
-                        o.put("id", k.id()).put("name", k.name()).put("grants", describe(k.grants()))
-                                .put("created_at", Instant.ofEpochMilli(k.createdAt()).toString()).put("created_by", k.createdBy())
-                                .put("active", k.active());
-                    }
-                    out.println(arr);
-                    return Main.EXIT_OK;
-                }
-                Table t = new Table("KEY", "NAME", "ROLES", "CREATED", "BY", "STATE");
+                return print(out, s.keys().stream().filter(k -> manages(who, k)).toList());
+            }
+        }
+
+        private int print(PrintWriter out, List<AccessStore.KeyRow> keys) {
+            if (json) {
+                ArrayNode arr = JSON.createArrayNode();
                 for (var k : keys) {
-                    t.add(k.id(), k.name(), describe(k.grants()), TIME.format(Instant.ofEpochMilli(k.createdAt())), k.createdBy(),
-                            k.active() ? "active" : "revoked " + TIME.format(Instant.ofEpochMilli(k.revokedAt())));
+                    ObjectNode o = arr.addObject();
+                    o.put("id", k.id()).put("name", k.name()).put("grants", describe(k.grants()))
+                            .put("created_at", Instant.ofEpochMilli(k.createdAt()).toString()).put("created_by", k.createdBy())
+                            .put("active", k.active());
                 }
-                t.print(out);
-                if (keys.isEmpty()) {
-                    out.println("(no keys: single-user install)");
-                }
+                out.println(arr);
                 return Main.EXIT_OK;
             }
+            Table t = new Table("KEY", "NAME", "ROLES", "CREATED", "BY", "STATE");
+            for (var k : keys) {
+                t.add(k.id(), k.name(), describe(k.grants()), TIME.format(Instant.ofEpochMilli(k.createdAt())), k.createdBy(),
+                        k.active() ? "active" : "revoked " + TIME.format(Instant.ofEpochMilli(k.revokedAt())));
+            }
+            t.print(out);
+            if (keys.isEmpty()) {
+                out.println("(no keys: single-user install)");
+            }
+            return Main.EXIT_OK;
         }
     }
 
     /** {@code myriad keys revoke ID}. */
     @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revokes a key at once; it cannot be restored.")
-    static final class Revoke implements Callable<Integer> {
+    static final class Revoke implements Callable<Integer>, RemoteClient.Supported {
         @Parameters(paramLabel = "ID", description = "The key's id (k_...), as listed by `myriad keys ls`.")
         String id;
 
@@ -204,6 +232,12 @@ final class KeysCommand {
 
         @Override
         public Integer call() {
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                var answer = remote.get().delete("/v1/keys/" + RemoteClient.seg(id), null);
+                spec.commandLine().getOut().println("key " + id + " (" + answer.path("name").asText() + ") revoked");
+                return Main.EXIT_OK;
+            }
             var store = RunsCommand.openExisting(data, spec.commandLine().getErr());
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;

@@ -84,9 +84,15 @@ public final class Main {
         while (leaf.hasSubcommand()) {
             leaf = leaf.subcommand();
         }
-        if (leaf.isUsageHelpRequested() || leaf.isVersionHelpRequested()
-                || leaf.commandSpec().userObject() instanceof RemoteClient.Supported) {
+        if (leaf.isUsageHelpRequested() || leaf.isVersionHelpRequested()) {
             return -1;
+        }
+        java.util.Optional<String> unsupported = java.util.Optional.empty();
+        if (leaf.commandSpec().userObject() instanceof RemoteClient.Supported supported) {
+            unsupported = supported.unsupportedRemotely();
+            if (unsupported.isEmpty()) {
+                return -1;
+            }
         }
         CommandLine.Model.CommandSpec mixin = leaf.commandSpec().mixins().get("caller");
         if (mixin == null || !(mixin.userObject() instanceof Caller caller)) {
@@ -97,7 +103,7 @@ public final class Main {
             if (url.isEmpty()) {
                 return -1;
             }
-            err.println("myriad: " + leaf.commandSpec().qualifiedName() + " does not work against a server yet; run it on the "
+            err.println("myriad: " + leaf.commandSpec().qualifiedName() + unsupported.map(o -> " " + o).orElse("") + " does not work against a server yet; run it on the "
                     + "server's machine (a server is configured: " + url.get() + ", from --server, $MYRIAD_SERVER or your profile)");
         } catch (IllegalArgumentException e) {
             err.println("myriad: " + e.getMessage());

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.myriad.core.MyriadException;
+import io.myriad.core.audit.AuditEntry;
+import io.myriad.core.audit.AuditRecord;
 import io.myriad.core.auth.AccessDenied;
+import io.myriad.core.auth.AccessStore;
 import io.myriad.core.auth.Principal;
 import io.myriad.core.auth.Role;
 import io.myriad.core.delivery.Delivery;
@@ -49,7 +52,15 @@ import java.util.stream.Stream;
  */
 final class RemoteClient {
     /** Marks a command that runs against a server when one is configured; every other command refuses. */
-    interface Supported {}
+    interface Supported {
+        /**
+         * The options given that the API does not offer (e.g. {@code --checkpoints}), if any: the
+         * command then refuses as an unsupported one does.
+         */
+        default Optional<String> unsupportedRemotely() {
+            return Optional.empty();
+        }
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CONNECT = Duration.ofSeconds(10);
@@ -124,7 +135,33 @@ final class RemoteClient {
                 null);
     }
 
+    /** PUTs a JSON body. */
+    JsonNode put(String path, JsonNode body, String notFound) {
+        return send(request(path).timeout(REQUEST_TIMEOUT).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body.toString())).build(), notFound);
+    }
+
+    /** DELETEs {@code path}. */
+    JsonNode delete(String path, String notFound) {
+        return send(request(path).timeout(REQUEST_TIMEOUT).DELETE().build(), notFound);
+    }
+
+    /** GETs {@code path} as text (JSON lines, say). */
+    String text(String path, String notFound) {
+        return sendText(request(path).timeout(REQUEST_TIMEOUT).GET().build(), notFound);
+    }
+
     private JsonNode send(HttpRequest req, String notFound) {
+        String body = sendText(req, notFound);
+        try {
+            return JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new MyriadException("the server at " + url + " answered something that is not JSON; is it a myriad node?",
+                    false, e);
+        }
+    }
+
+    private String sendText(HttpRequest req, String notFound) {
         HttpResponse<String> r;
         try {
             r = http.send(req, HttpResponse.BodyHandlers.ofString());
@@ -137,12 +174,7 @@ final class RemoteClient {
         if (r.statusCode() >= 300) {
             throw failure(r.statusCode(), r.body(), notFound);
         }
-        try {
-            return JSON.readTree(r.body());
-        } catch (JsonProcessingException e) {
-            throw new MyriadException("the server at " + url + " answered something that is not JSON; is it a myriad node?",
-                    false, e);
-        }
+        return r.body();
     }
 
     /**
@@ -277,6 +309,30 @@ final class RemoteClient {
                 Delivery.Verdict.parse(d.path("verdict").asText()), d.path("reason").asText(), d.path("explanation").asText(),
                 text(d, "branch"), text(d, "commit"), text(d, "patch_file"), d.path("patch").asText(""), files, steps,
                 millis(d.path("created_at")));
+    }
+
+    /** A record of {@code GET /v1/audit}. */
+    static AuditRecord audit(JsonNode r) {
+        return new AuditRecord(r.path("seq").asLong(), new AuditEntry(r.path("at_ms").asLong(), r.path("tenant").asText(),
+                r.path("actor").asText(), r.path("action").asText(), r.path("subject").asText(), r.path("details_raw").asText()),
+                r.path("prev").asText(), r.path("hash").asText());
+    }
+
+    /** A tenant of {@code GET /v1/tenants}. */
+    static AccessStore.TenantRow tenant(JsonNode t) {
+        return new AccessStore.TenantRow(t.path("name").asText(), millis(t.path("created_at")), t.path("created_by").asText());
+    }
+
+    /** A key of {@code GET /v1/keys} (without its hash, which the node never gives). */
+    static AccessStore.KeyRow key(JsonNode k) {
+        Map<String, Set<Role>> grants = new java.util.TreeMap<>();
+        k.path("roles").properties().forEach(e -> {
+            Set<Role> roles = EnumSet.noneOf(Role.class);
+            e.getValue().forEach(r -> roles.add(Role.parse(r.asText())));
+            grants.put(e.getKey(), roles);
+        });
+        return new AccessStore.KeyRow(k.path("id").asText(), k.path("name").asText(), "", grants, millis(k.path("created_at")),
+                k.path("created_by").asText(), k.hasNonNull("revoked_at") ? millis(k.path("revoked_at")) : 0);
     }
 
     private static Optional<String> text(JsonNode o, String field) {

@@ -247,7 +247,7 @@ final class RunsCommand {
                     "when the process died, and its tool could not tell what happened. Check the effect (the",
                     "call's idempotency key is in `myriad runs show RUN`), then say what happened. The run",
                     "continues the next time its fleet runs (`myriad run FILE`)."})
-    static final class Resolve implements Callable<Integer> {
+    static final class Resolve implements Callable<Integer>, RemoteClient.Supported {
         @Parameters(paramLabel = "RUN", description = "The run id (see: myriad runs ls --state in_doubt).")
         String runId;
 
@@ -285,29 +285,43 @@ final class RunsCommand {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            String what = decision.retry ? "retry" : decision.fail ? "fail" : "done";
+            Optional<RemoteClient> remote = caller.remote();
+            if (remote.isPresent()) {
+                ObjectNode body = JSON.createObjectNode().put("decision", what);
+                Optional.ofNullable(decision.done).ifPresent(r -> body.put("result", r));
+                Optional.ofNullable(comment).ifPresent(c -> body.put("comment", c));
+                Optional.ofNullable(callId).ifPresent(c -> body.put("call", c));
+                var answer = remote.get().post("/v1/runs/" + RemoteClient.seg(runId) + "/resolve", body,
+                        "no run " + runId + " among the runs you may see; list them with: myriad runs ls");
+                return report(out, what, answer.path("by").asText(), RemoteClient.state(answer.path("state").asText()));
+            }
             var store = openExisting(data, err);
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            String what = decision.retry ? "retry" : decision.fail ? "fail" : "done";
             try (SqliteStore s = store.get()) {
                 Principal principal = caller.principal(s);
                 Access.run(s, principal, runId, Permission.RESOLVE);
                 String who = principal.actor();
                 RunFold fold = Decisions.resolve(s, InstantSource.system(), runId, callId, what, decision.done, who, comment);
-                out.println("run " + runId + ": " + switch (what) {
-                    case "retry" -> "the call will be invoked again with the same idempotency key";
-                    case "done" -> "the call is settled with the result you gave";
-                    default -> "failed";
-                } + " (decided by " + who + ")");
-                if (!fold.state().isFinal()) {
-                    out.println("continue it with: myriad run <fleet file>");
-                }
-                return Main.EXIT_OK;
+                return report(out, what, who, fold.state());
             } catch (Decisions.RefusedException e) {
                 err.println("myriad: " + e.getMessage());
                 return Main.EXIT_BAD_INPUT;
             }
+        }
+
+        private int report(PrintWriter out, String what, String who, RunState state) {
+            out.println("run " + runId + ": " + switch (what) {
+                case "retry" -> "the call will be invoked again with the same idempotency key";
+                case "done" -> "the call is settled with the result you gave";
+                default -> "failed";
+            } + " (decided by " + who + ")");
+            if (!state.isFinal()) {
+                out.println("continue it with: myriad run <fleet file>");
+            }
+            return Main.EXIT_OK;
         }
     }
 }

@@ -10,6 +10,7 @@ import io.myriad.core.auth.Principal;
 import io.myriad.store.SqliteStore;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,7 +30,7 @@ final class TenantsCommand {
 
     /** {@code myriad tenants ls}. */
     @Command(name = "ls", mixinStandardHelpOptions = true, description = "Lists the tenants you may see.")
-    static final class Ls implements Callable<Integer> {
+    static final class Ls implements Callable<Integer>, RemoteClient.Supported {
         @Mixin
         DataDir data;
 
@@ -42,29 +43,38 @@ final class TenantsCommand {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                List<AccessStore.TenantRow> rows = new ArrayList<>();
+                remote.get().get("/v1/tenants", null).path("tenants").forEach(t -> rows.add(RemoteClient.tenant(t)));
+                return print(out, rows);
+            }
             var store = RunsCommand.openExisting(data, spec.commandLine().getErr());
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
             try (SqliteStore s = store.get()) {
                 Principal who = caller.principal(s);
-                List<AccessStore.TenantRow> rows = s.tenants().stream().filter(t -> who.can(Permission.VIEW, t.name())).toList();
-                Table t = new Table("TENANT", "SINCE", "CREATED BY");
-                rows.forEach(r -> t.add(r.name(), KeysCommand.TIME.format(Instant.ofEpochMilli(r.createdAt())),
-                        r.createdBy().isEmpty() ? "(its first fleet)" : r.createdBy()));
-                t.print(out);
-                if (rows.isEmpty()) {
-                    out.println("(no tenants you may see)");
-                }
-                return Main.EXIT_OK;
+                return print(out, s.tenants().stream().filter(t -> who.can(Permission.VIEW, t.name())).toList());
             }
+        }
+
+        private static int print(PrintWriter out, List<AccessStore.TenantRow> rows) {
+            Table t = new Table("TENANT", "SINCE", "CREATED BY");
+            rows.forEach(r -> t.add(r.name(), KeysCommand.TIME.format(Instant.ofEpochMilli(r.createdAt())),
+                    r.createdBy().isEmpty() ? "(its first fleet)" : r.createdBy()));
+            t.print(out);
+            if (rows.isEmpty()) {
+                out.println("(no tenants you may see)");
+            }
+            return Main.EXIT_OK;
         }
     }
 
     /** {@code myriad tenants create NAME}. */
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Creates a tenant (administrators only). Fleets name their tenant with the key `tenant:`.")
-    static final class Create implements Callable<Integer> {
+    static final class Create implements Callable<Integer>, RemoteClient.Supported {
         @Parameters(paramLabel = "NAME", description = "1 to 64 lowercase letters, digits, '.', '_' or '-'.")
         String name;
 
@@ -83,6 +93,11 @@ final class TenantsCommand {
                 throw new IllegalArgumentException("expected a tenant name of 1 to 64 lowercase letters, digits, '.', '_' or '-', got '"
                         + name + "'");
             }
+            var remote = caller.remote();
+            if (remote.isPresent()) {
+                return report(remote.get().post("/v1/tenants", JSON.createObjectNode().put("name", name), null)
+                        .path("created").asBoolean());
+            }
             try (SqliteStore s = SqliteStore.open(data.database())) {
                 Principal who = caller.principal(s);
                 if (!who.canEverywhere(Permission.MANAGE_ACCESS)) {
@@ -90,15 +105,18 @@ final class TenantsCommand {
                 }
                 long now = System.currentTimeMillis();
                 if (!s.createTenant(name, now, who.actor())) {
-                    spec.commandLine().getOut().println("tenant " + name + " exists");
-                    return Main.EXIT_OK;
+                    return report(false);
                 }
                 s.appendAudit(List.of(new AuditEntry(now, name, who.actor(), "access.tenant_created", name,
                         JSON.createObjectNode().toString()))).join();
-                spec.commandLine().getOut().println("tenant " + name + " created; give people roles in it with: "
-                        + "myriad keys create --name NAME --tenant " + name + " --role operator");
-                return Main.EXIT_OK;
+                return report(true);
             }
+        }
+
+        private int report(boolean created) {
+            spec.commandLine().getOut().println(created ? "tenant " + name + " created; give people roles in it with: "
+                    + "myriad keys create --name NAME --tenant " + name + " --role operator" : "tenant " + name + " exists");
+            return Main.EXIT_OK;
         }
     }
 

@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.myriad.core.delivery.Delivery;
+import io.myriad.core.journal.Journal;
+import io.myriad.core.journal.RunEvent;
+import io.myriad.core.model.Message;
+import io.myriad.core.model.ToolCall;
+import io.myriad.core.model.Usage;
+import io.myriad.core.run.RunFold;
 import io.myriad.server.ApiServer;
 import io.myriad.server.ApiResources;
 import io.myriad.server.FleetsResource;
@@ -31,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * exit code; a run of another tenant is reported like a missing one; a denial is a denial; an
  * unreachable node is a platform failure; {@code run FILE --server} deploys and follows to the end.
  * The only differences allowed are numbers a second action necessarily changes (control
- * sequence numbers, a kill's milliseconds) and the approval each decision names.
+ * sequence numbers, a kill's milliseconds, how long an audit verification took), and the
+ * approval, run, tenant or key each change names (a new key's id and secret).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RemoteCliIT {
@@ -96,6 +103,11 @@ class RemoteCliIT {
         store.record(delivery("fix-1:t3#s1", "alpha", "fix-1", "t3", Delivery.Verdict.REFUSED, "", 3_000));
         store.record(delivery("fb-9:t9#s1", "beta", "fb-9", "t9", Delivery.Verdict.VERIFIED, PATCH, 4_000));
 
+        var fd = store.createExecution("alpha", "fd", "d", "doubt.yaml", 6, System.currentTimeMillis());
+        for (int i = 1; i <= 6; i++) {
+            inDoubt(fd.id(), "fd", "t" + i);
+        }
+
         hosting = new Hosting(Path.of(data).toAbsolutePath(), new PrintWriter(new StringWriter(), true));
         ApiServer.Builder builder = ApiServer.builder(store).port(0).localUser(Caller.localUser())
                 .resource(new FleetsResource(hosting));
@@ -128,6 +140,25 @@ class RemoteCliIT {
                 patch.isEmpty() ? List.of() : List.of("calc.py"),
                 List.of(new Delivery.Check("test_before", "pytest -q", 1, 1_500, false, "1 failed"),
                         new Delivery.Check("test_after", "pytest -q", 0, 2_250, true, "1 passed")), at);
+    }
+
+    /** A run whose call to a tool that cannot tell what happened was running when its process died. */
+    private void inDoubt(String execution, String fleet, String task) {
+        RunFold fold = new RunFold();
+        String runId = execution + ":" + task;
+        long now = System.currentTimeMillis();
+        append(runId, fold, List.of(new RunEvent.RunStarted(now, fleet, execution, task, "writer", "do " + task, "m"),
+                new RunEvent.ModelResponded(now, new Message.Assistant("", List.of(new ToolCall("c1", "pay", "{}"))),
+                        new Usage(3, 2), 0.001, 1, "m")));
+        String key = fold.calls().getFirst().idempotencyKey();
+        append(runId, fold, List.of(new RunEvent.ToolCallStarted(now, "c1", "pay", key),
+                new RunEvent.ToolCallInDoubt(now, "c1", "pay", key, "unknown")));
+    }
+
+    private void append(String runId, RunFold fold, List<RunEvent> events) {
+        long expected = fold.seq();
+        events.forEach(fold::apply);
+        store.append(new Journal.Append(runId, expected, events, fold.status())).join();
     }
 
     private String create(String name, String tenant, String role) {
@@ -163,7 +194,8 @@ class RemoteCliIT {
     }
 
     private static String normal(String s) {
-        return s.replaceAll("control #\\d+", "control #N").replaceAll("in \\d+ ms", "in N ms");
+        return s.replaceAll("control #\\d+", "control #N").replaceAll("in \\d+ ms", "in N ms")
+                .replaceAll("in [\\d.]+ s", "in N s");
     }
 
     @Test
@@ -193,6 +225,119 @@ class RemoteCliIT {
         assertThat(same(alphaOwner, "deliveries", "show", "fix-1:t1#s1").out()).contains("patch:");
         same(alphaOwner, "deliveries", "show", "fix-1:t2#s1", "--json");
         same(alphaOwner, "deliveries", "show", "fix-1:t2#s1", "--no-patch");
+        String pending = betaApprovals.get(5);
+        assertThat(same(betaOwner, "approvals", "show", pending).out()).contains("decision   pending: ");
+        same(betaOwner, "approvals", "show", pending.substring(0, pending.indexOf('#')));
+        same(betaOwner, "approvals", "show", pending.substring(0, pending.indexOf('#') + 2));
+        same(betaOwner, "approvals", "show", pending.substring(0, pending.indexOf('#')) + "#nope");
+        same(betaOwner, "approvals", "show", "fb-");
+        same(alphaOwner, "approvals", "show", pending);
+        for (String key : List.of(admin, alphaOwner, betaOwner)) {
+            same(key, "deliveries", "export");
+            same(key, "deliveries", "export", "--all");
+            same(key, "tenants", "ls");
+            same(key, "budgets");
+            same(key, "budgets", "--json");
+            same(key, "keys", "ls");
+            same(key, "keys", "ls", "--json");
+            assertThat(normal(local(key, "audit", "ls").out())).isEqualTo(normal(remote(key, "audit", "ls").out()));
+        }
+        assertThat(same(alphaOwner, "deliveries", "export", "--execution", "fix-1", "--all").err()).contains("2 predictions");
+        same(betaViewer, "keys", "ls");
+        same(betaViewer, "tenants", "ls");
+        same(alphaOwner, "budgets", "--tenant", "alpha");
+        same(alphaOwner, "budgets", "--tenant", "beta");
+        same(admin, "audit", "ls", "--limit", "3");
+        same(betaViewer, "audit", "ls");
+        var lv = local(admin, "audit", "verify");
+        var rv = remote(admin, "audit", "verify");
+        assertThat(rv.exit()).as(rv.err()).isEqualTo(lv.exit()).isZero();
+        assertThat(normal(rv.out())).isEqualTo(normal(lv.out())).contains("chain intact, verified in N s");
+        same(betaViewer, "audit", "verify");
+    }
+
+    @Test
+    void exportsWriteTheSameFile() throws Exception {
+        Path l = dir.resolve("local.jsonl");
+        Path r = dir.resolve("remote.jsonl");
+        var le = local(admin, "deliveries", "export", "--all", "--out", l.toString());
+        var re = remote(admin, "deliveries", "export", "--all", "--out", r.toString());
+        assertThat(re.exit()).as(re.err()).isEqualTo(le.exit()).isZero();
+        assertThat(re.out()).isEqualTo(le.out());
+        assertThat(re.err().replace(r.toString(), "FILE")).isEqualTo(le.err().replace(l.toString(), "FILE"));
+        assertThat(Files.readString(r)).isEqualTo(Files.readString(l)).contains("\"instance_id\":\"t1\"");
+    }
+
+    @Test
+    void decisionsOnCallsInDoubtPrintTheSameAsLocally() {
+        String[][] decisions = {{"--retry"}, {"--done", "it was paid"}, {"--fail"}};
+        for (int i = 0; i < decisions.length; i++) {
+            String lr = "fd-1:t" + (2 * i + 1);
+            String rr = "fd-1:t" + (2 * i + 2);
+            List<String> la = new ArrayList<>(List.of("runs", "resolve", lr));
+            la.addAll(List.of(decisions[i]));
+            List<String> ra = new ArrayList<>(List.of("runs", "resolve", rr));
+            ra.addAll(List.of(decisions[i]));
+            ra.addAll(List.of("--comment", "checked", "--call", "c1"));
+            var l = local(alphaOwner, la.toArray(String[]::new));
+            var r = remote(alphaOwner, ra.toArray(String[]::new));
+            assertThat(r.exit()).as(r.err()).isEqualTo(l.exit()).isZero();
+            assertThat(r.out().replace(rr, "RUN")).isEqualTo(l.out().replace(lr, "RUN"));
+            same(alphaOwner, "runs", "show", rr);
+        }
+        assertThat(same(alphaOwner, "runs", "resolve", "fd-1:t1", "--retry").err()).contains("not waiting for a decision");
+        assertThat(same(alphaOwner, "runs", "resolve", "fa-1:t1", "--fail").exit()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(same(betaOwner, "runs", "resolve", "fd-1:t2", "--fail").err()).contains("no run fd-1:t2");
+        assertThat(same(betaViewer, "runs", "resolve", "fb-1:t1", "--fail").exit()).isEqualTo(Main.EXIT_DENIED);
+    }
+
+    @Test
+    void accessChangesPrintTheSameAsLocally() throws Exception {
+        var lt = local(admin, "tenants", "create", "gamma");
+        var rt = remote(admin, "tenants", "create", "delta");
+        assertThat(rt.exit()).as(rt.err()).isEqualTo(lt.exit()).isZero();
+        assertThat(rt.out().replace("delta", "T")).isEqualTo(lt.out().replace("gamma", "T"));
+        assertThat(same(admin, "tenants", "create", "gamma").out()).contains("tenant gamma exists");
+        same(admin, "tenants", "create", "delta");
+        assertThat(same(alphaOwner, "tenants", "create", "zeta").exit()).isEqualTo(Main.EXIT_DENIED);
+        same(admin, "tenants", "create", "Not A Name");
+        same(admin, "tenants", "ls");
+
+        var lb = local(alphaOwner, "budgets", "set", "--tenant", "alpha", "--usd", "0.5", "--tokens", "1000000", "--warn-at", "0.5");
+        var rb = remote(alphaOwner, "budgets", "set", "--tenant", "alpha", "--usd", "0.5", "--tokens", "1000000", "--warn-at", "0.5");
+        assertThat(rb.exit()).as(rb.err()).isEqualTo(lb.exit()).isZero();
+        assertThat(rb.out()).isEqualTo(lb.out()).startsWith("tenant alpha: ");
+        same(alphaOwner, "budgets");
+        same(alphaOwner, "budgets", "--json");
+        assertThat(same(alphaOwner, "budgets", "set", "--tenant", "beta", "--steps", "5").exit()).isEqualTo(Main.EXIT_DENIED);
+        same(alphaOwner, "budgets", "set", "--tenant", "alpha", "--usd", "-1");
+        same(alphaOwner, "budgets", "set", "--tenant", "Alpha", "--usd", "1");
+        var lz = local(admin, "budgets", "set", "--tenant", "gamma", "--steps", "0");
+        var rz = remote(admin, "budgets", "set", "--tenant", "gamma", "--steps", "0");
+        assertThat(rz.out()).isEqualTo(lz.out());
+        same(admin, "budgets");
+
+        var lk = local(alphaOwner, "keys", "create", "--name", "ops", "--tenant", "alpha", "--role", "operator", "--role", "viewer");
+        var rk = remote(alphaOwner, "keys", "create", "--name", "ops", "--tenant", "alpha", "--role", "operator", "--role", "viewer");
+        assertThat(rk.exit()).as(rk.err()).isEqualTo(lk.exit()).isZero();
+        String lid = lk.out().split(" ")[1];
+        String rid = rk.out().split(" ")[1];
+        assertThat(rk.out().replace(keyOf(rk), "KEY").replace(rid, "ID")).isEqualTo(lk.out().replace(keyOf(lk), "KEY").replace(lid, "ID"));
+        assertThat(remote(keyOf(rk), "whoami").out()).contains("acting as ops");
+        same(alphaOwner, "keys", "create", "--name", "x", "--tenant", "beta", "--role", "viewer");
+        same(alphaOwner, "keys", "create", "--name", "x", "--admin");
+        same(admin, "keys", "create", "--name", "x", "--tenant", "alpha", "--role", "boss");
+        same(alphaOwner, "keys", "ls");
+
+        var lr = local(alphaOwner, "keys", "revoke", lid);
+        var rr = remote(alphaOwner, "keys", "revoke", rid);
+        assertThat(rr.exit()).as(rr.err()).isEqualTo(lr.exit()).isZero();
+        assertThat(rr.out().replace(rid, "ID")).isEqualTo(lr.out().replace(lid, "ID")).contains("(ops) revoked");
+        assertThat(remote(keyOf(rk), "whoami").exit()).isEqualTo(Main.EXIT_DENIED);
+        assertThat(same(alphaOwner, "keys", "revoke", rid).err()).contains("already revoked");
+        assertThat(same(betaOwner, "keys", "revoke", lid).err()).contains("no key " + lid);
+        same(alphaOwner, "keys", "ls");
+        same(alphaOwner, "keys", "ls", "--json");
     }
 
     @Test
@@ -230,6 +375,8 @@ class RemoteCliIT {
         assertThat(r.exit()).as(r.err()).isEqualTo(l.exit()).isZero();
         assertThat(r.out().replace(a1, "ID")).isEqualTo(l.out().replace(a0, "ID"));
         assertThat(remote(betaOwner, "approvals", "deny", a1, "--comment", "again").exit()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(same(betaOwner, "approvals", "show", a0).out()).contains("decision   approved by ");
+        same(betaOwner, "approvals", "show", a1);
         // A unique prefix of a pending approval will do, as locally.
         String a2 = betaApprovals.get(2);
         var byPrefix = remote(betaOwner, "approvals", "deny", a2.substring(0, a2.indexOf('#')), "--comment", "no");
@@ -275,10 +422,22 @@ class RemoteCliIT {
 
     @Test
     void commandsThatOnlyWorkLocallySaySo() {
-        var r = remote(admin, "keys", "create", "--name", "x", "--tenant", "alpha", "--role", "viewer");
+        var r = remote(admin, "audit", "export", "--out", dir.resolve("audit.jsonl").toString());
         assertThat(r.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
-        assertThat(r.err()).contains("myriad keys create does not work against a server yet; run it on the server's machine");
-        assertThat(remote(admin, "keys", "create", "--help").exit()).as("help still works").isZero();
+        assertThat(r.err()).contains("myriad audit export does not work against a server yet; run it on the server's machine");
+        assertThat(remote(admin, "audit", "export", "--help").exit()).as("help still works").isZero();
+        for (String[] args : List.of(new String[] {"audit", "export"}, new String[] {"audit", "checkpoint"},
+                new String[] {"budgets", "prices"}, new String[] {"budgets", "prices", "set", "m", "--input", "1", "--output", "2"})) {
+            var refused = remote(admin, args);
+            assertThat(refused.exit()).as(String.join(" ", args)).isEqualTo(Main.EXIT_BAD_INPUT);
+            assertThat(refused.err()).contains("myriad " + String.join(" ", List.of(args).subList(0, args[1].equals("prices")
+                    && args.length > 2 ? 3 : 2)) + " does not work against a server yet");
+        }
+        var checkpoints = remote(admin, "audit", "verify", "--checkpoints", dir.resolve("cp.jsonl").toString());
+        assertThat(checkpoints.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(checkpoints.err()).contains("myriad audit verify --checkpoints does not work against a server yet");
+        assertThat(remote(admin, "audit", "verify", "--signing-key", "k").err())
+                .contains("myriad audit verify --signing-key does not work against a server yet");
     }
 
     @Test

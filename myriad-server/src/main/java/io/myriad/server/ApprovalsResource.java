@@ -47,11 +47,16 @@ public final class ApprovalsResource implements ApiResource {
             }
             api.json(ctx, api.mapper().createObjectNode().set("approvals", out));
         });
-        api.describe("GET", "/v1/approvals/{run}", "A run's latest approval: the call, the rule, the decision if any");
+        api.describe("GET", "/v1/approvals/{run}", "A run's latest approval, or with RUN#CALL that call's (a unique prefix of "
+                + "the call id will do): the call, the rule, the decision if any");
         routes.get("/v1/approvals/{run}", ctx -> {
-            RunRepository.RunRow row = Params.run(api.store(), api.principal(ctx), ctx.pathParam("run"), Permission.VIEW);
+            String param = ctx.pathParam("run");
+            int hash = param.lastIndexOf('#');
+            RunRepository.RunRow row = Params.run(api.store(), api.principal(ctx), hash < 0 ? param : param.substring(0, hash),
+                    Permission.VIEW);
             RunFold fold = fold(api.store(), row.runId());
-            RunEvent.ApprovalRequested req = latest(api.store(), row.runId());
+            RunEvent.ApprovalRequested req = hash < 0 ? latest(api.store(), row.runId())
+                    : ofCall(api.store(), row.runId(), param.substring(hash + 1));
             ObjectNode o = json(api.mapper(), row, req, fold, System.currentTimeMillis());
             o.put("run_state", fold.state().label());
             decided(api.store(), row.runId(), req.callId()).ifPresentOrElse(d -> o.set("decision", decision(api.mapper(), d)),
@@ -112,6 +117,29 @@ public final class ApprovalsResource implements ApiResource {
             throw ApiError.notFound("run " + runId + " has asked for no approval");
         }
         return all.getLast();
+    }
+
+    /**
+     * The run's approval request of the call {@code call} names, exactly or as the unique prefix
+     * of one, as {@code myriad approvals show RUN#CALL} finds it.
+     */
+    private static RunEvent.ApprovalRequested ofCall(SqliteStore store, String runId, String call) {
+        List<RunEvent.ApprovalRequested> all = store.read(runId).stream().map(JournalRecord::event)
+                .filter(e -> e instanceof RunEvent.ApprovalRequested r && r.callId().startsWith(call))
+                .map(RunEvent.ApprovalRequested.class::cast).toList();
+        Optional<RunEvent.ApprovalRequested> exact = all.stream().filter(r -> r.callId().equals(call)).findFirst();
+        if (exact.isPresent()) {
+            return exact.get();
+        }
+        List<String> calls = all.stream().map(RunEvent.ApprovalRequested::callId).distinct().toList();
+        if (calls.size() > 1) {
+            throw ApiError.badRequest("approval id " + runId + "#" + call + " is ambiguous: " + calls.stream()
+                    .map(c -> runId + "#" + c).toList());
+        }
+        if (calls.isEmpty()) {
+            throw ApiError.notFound("no approval " + runId + "#" + call);
+        }
+        return all.getFirst();
     }
 
     private static Optional<RunEvent.ApprovalDecided> decided(SqliteStore store, String runId, String callId) {

@@ -28,7 +28,8 @@ import java.util.stream.Collectors;
 public final class KeysResource implements ApiResource {
     @Override
     public void register(RoutesConfig routes, Api api) {
-        api.describe("GET", "/v1/keys", "The keys of the tenants whose access the caller manages (manage-access permission)");
+        api.describe("GET", "/v1/keys", "The keys of the tenants whose access the caller manages, with their roles and "
+                + "revoked_at (manage-access permission)");
         routes.get("/v1/keys", ctx -> {
             Principal who = api.principal(ctx);
             Params.scope(who, Permission.MANAGE_ACCESS);
@@ -38,6 +39,11 @@ public final class KeysResource implements ApiResource {
                     ObjectNode o = out.addObject().put("id", k.id()).put("name", k.name()).put("grants", describe(k.grants()))
                             .put("created_at", Instant.ofEpochMilli(k.createdAt()).toString()).put("created_by", k.createdBy())
                             .put("active", k.active());
+                    if (k.active()) {
+                        o.putNull("revoked_at");
+                    } else {
+                        o.put("revoked_at", Instant.ofEpochMilli(k.revokedAt()).toString());
+                    }
                     ObjectNode g = o.putObject("roles");
                     k.grants().forEach((t, rs) -> {
                         ArrayNode a = g.putArray(t);
@@ -126,7 +132,7 @@ public final class KeysResource implements ApiResource {
             String tenant = adminKey || key.grants().size() != 1 ? Principal.ALL_TENANTS : key.grants().keySet().iterator().next();
             s.appendAudit(List.of(new AuditEntry(now, tenant, who.actor(), "access.key_revoked", ApiKeys.principalId(id),
                     api.mapper().createObjectNode().put("name", key.name()).toString()))).join();
-            api.json(ctx, api.mapper().createObjectNode().put("id", id).put("revoked", true));
+            api.json(ctx, api.mapper().createObjectNode().put("id", id).put("name", key.name()).put("revoked", true));
         });
     }
 
