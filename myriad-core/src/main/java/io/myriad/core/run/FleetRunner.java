@@ -488,10 +488,14 @@ public final class FleetRunner {
         }
     }
 
-    /** The slots of the execution running now, and how many of them are meant to exist. */
-    private record Scaling(Semaphore slots, java.util.concurrent.atomic.AtomicInteger target) {
+    /**
+     * The slots of the execution running now, how many of them are meant to exist, and the debt: slots
+     * a scale-down still has to take back, each from the next run that ends (instead of freeing it).
+     */
+    private record Scaling(Semaphore slots, java.util.concurrent.atomic.AtomicInteger target,
+            java.util.concurrent.atomic.AtomicInteger debt) {
         Scaling(Semaphore slots, int target) {
-            this(slots, new java.util.concurrent.atomic.AtomicInteger(target));
+            this(slots, new java.util.concurrent.atomic.AtomicInteger(target), new java.util.concurrent.atomic.AtomicInteger());
         }
     }
 
@@ -499,13 +503,14 @@ public final class FleetRunner {
 
     /**
      * Changes how many runs may be in progress at once, while the execution runs: more slots at
-     * once; fewer as runs in progress finish (none is stopped for it). Takes effect for the
-     * execution running now; the next start uses the fleet file's concurrency again.
+     * once; fewer as runs in progress finish (none is stopped for it: each run that ends pays back
+     * a slot instead of freeing it, until the debt is paid). Takes effect for the execution running
+     * now; the next start uses the fleet file's concurrency again.
      *
      * @return the concurrency before
-     * @throws IllegalStateException when no execution runs
+     * @throws IllegalStateException when no execution is running
      */
-    public int scale(int concurrency) {
+    public synchronized int scale(int concurrency) {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
         }
@@ -516,12 +521,25 @@ public final class FleetRunner {
         int before = s.target().getAndSet(concurrency);
         int delta = concurrency - before;
         if (delta > 0) {
-            s.slots().release(delta);
+            // A debt not yet paid is forgiven first; the rest are new slots.
+            int forgiven = Math.min(delta, s.debt().getAndUpdate(d -> Math.max(0, d - delta)));
+            s.slots().release(delta - forgiven);
         } else if (delta < 0) {
-            // Taken back as runs finish: the taking thread waits, never a run.
-            Thread.ofVirtual().name("myriad-scale-down").start(() -> s.slots().acquireUninterruptibly(-delta));
+            int free = s.slots().drainPermits(); // free slots go at once
+            int taken = Math.min(free, -delta);
+            s.slots().release(free - taken);
+            s.debt().addAndGet(-delta - taken);
         }
         return before;
+    }
+
+    /** A run gave its slot back: it pays a scale-down's debt, or frees the slot. */
+    private void releaseSlot(Semaphore slots) {
+        Scaling s = scaling;
+        if (s != null && s.slots() == slots && s.debt().getAndUpdate(d -> d > 0 ? d - 1 : d) > 0) {
+            return;
+        }
+        slots.release();
     }
 
     /** The concurrency the running execution is meant to have now, or 0 when none runs. */
@@ -642,7 +660,7 @@ public final class FleetRunner {
                 if (!draining.get()) {
                     return true;
                 }
-                slots.release();
+                releaseSlot(slots);
             }
         }
         return false;
@@ -683,7 +701,7 @@ public final class FleetRunner {
                 long expiresAt = fold.awaitingApproval().map(RunEvent.ApprovalRequested::expiresAt).orElse(Long.MAX_VALUE);
                 parking.awaitApproval(new Parked(h, agent, this, expiresAt));
             }
-            slots.release();
+            releaseSlot(slots);
         }
 
         void finished(RunHandle h, RunStatus status) {
@@ -695,7 +713,7 @@ public final class FleetRunner {
             }
             tally.count(h.runId, status);
             listener.runFinished(h.runId, status);
-            slots.release();
+            releaseSlot(slots);
             done.countDown();
         }
 
@@ -711,7 +729,7 @@ public final class FleetRunner {
             if (status != null) {
                 listener.runFinished(h.runId, status);
             }
-            slots.release();
+            releaseSlot(slots);
             done.countDown();
         }
 
@@ -728,7 +746,7 @@ public final class FleetRunner {
             active.remove(h);
             tally.abandoned(h.runId, e);
             listener.runAbandoned(h.runId, e);
-            slots.release();
+            releaseSlot(slots);
             done.countDown();
         }
     }
