@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.myriad.core.audit.AuditEntry;
 import io.myriad.core.auth.Permission;
 import io.myriad.core.auth.Principal;
-import io.myriad.core.budget.BudgetStore;
 import io.myriad.core.budget.Budgets;
 import io.myriad.core.budget.Ceilings;
 import io.myriad.core.budget.PriceTable;
@@ -20,7 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -70,34 +68,8 @@ final class BudgetsCommand implements Callable<Integer>, RemoteClient.Supported 
         }
         try (SqliteStore store = opened.get()) {
             Principal who = caller.principal(store);
-            Map<String, BudgetStore.Spend> spent = store.spendByTenant();
-            Map<String, Ceilings> ceilings = store.allTenantCeilings();
-            TreeSet<String> tenants = new TreeSet<>();
-            if (tenant != null) {
-                who.require(Permission.VIEW, tenant);
-                tenants.add(tenant);
-            } else {
-                tenants.addAll(spent.keySet());
-                tenants.addAll(ceilings.keySet());
-                tenants.removeIf(who.scope(Permission.VIEW).negate());
-            }
             // The document GET /v1/budgets answers, which both print from.
-            ArrayNode doc = JSON.createArrayNode();
-            for (String t : tenants) {
-                ObjectNode tn = doc.addObject().put("tenant", t);
-                Ceilings c = ceilings.getOrDefault(t, Ceilings.NONE);
-                tn.put("ceilings", c.describe());
-                tn.set("spend", report(spent.getOrDefault(t, BudgetStore.Spend.ZERO), c));
-                ArrayNode fleets = tn.putArray("executions");
-                Map<String, BudgetStore.Spend> byExecution = store.spendByExecution(t);
-                Map<String, Ceilings> execCeilings = store.executionCeilings(t);
-                TreeSet<String> executions = new TreeSet<>(byExecution.keySet());
-                executions.addAll(execCeilings.keySet());
-                for (String ex : executions) {
-                    fleets.addObject().put("execution", ex).set("spend",
-                            report(byExecution.getOrDefault(ex, BudgetStore.Spend.ZERO), execCeilings.getOrDefault(ex, Ceilings.NONE)));
-                }
-            }
+            ArrayNode doc = io.myriad.server.BudgetsResource.document(JSON, store, who, Optional.ofNullable(tenant));
             return print(out, doc);
         }
     }
@@ -142,27 +114,6 @@ final class BudgetsCommand implements Callable<Integer>, RemoteClient.Supported 
                     Budgets.format(r, ceiling), n.path("percent").asDouble(),
                     n.path("warning").asBoolean() ? (spent >= ceiling ? "  EXHAUSTED" : "  WARNING") : "");
         }
-    }
-
-    private static ArrayNode report(BudgetStore.Spend s, Ceilings c) {
-        ArrayNode rows = JSON.createArrayNode();
-        row(rows, Resource.USD, s.usd(), c.usd().isPresent() ? c.usd().getAsDouble() : -1, c.warnAt());
-        row(rows, Resource.TOKENS, s.tokens(), c.tokens().orElse(-1), c.warnAt());
-        row(rows, Resource.STEPS, s.steps(), c.steps().orElse(-1), c.warnAt());
-        row(rows, Resource.TOOL_CALLS, s.toolCalls(), c.toolCalls().orElse(-1), c.warnAt());
-        c.wall().ifPresent(w -> rows.addObject().put("resource", "wall").put("ceiling", w.toMillis()));
-        return rows;
-    }
-
-    private static void row(ArrayNode rows, Resource r, double spent, double ceiling, double warnAt) {
-        ObjectNode n = rows.addObject().put("resource", r.label()).put("spent", spent);
-        if (ceiling < 0) {
-            n.putNull("ceiling");
-            return;
-        }
-        double pct = ceiling == 0 ? (spent > 0 ? 100 : 0) : 100 * spent / ceiling;
-        boolean warn = ceiling == 0 ? spent > 0 : spent >= warnAt * ceiling;
-        n.put("ceiling", ceiling).put("percent", Math.round(pct * 10) / 10.0).put("warning", warn);
     }
 
     /** {@code myriad budgets set}. */

@@ -32,35 +32,7 @@ public final class BudgetsResource implements ApiResource {
     public void register(RoutesConfig routes, Api api) {
         api.describe("GET", "/v1/budgets", "Spend against ceilings per tenant and execution (tenant)");
         routes.get("/v1/budgets", ctx -> {
-            Principal who = api.principal(ctx);
-            Map<String, BudgetStore.Spend> spent = api.store().spendByTenant();
-            Map<String, Ceilings> ceilings = api.store().allTenantCeilings();
-            TreeSet<String> tenants = new TreeSet<>();
-            Optional<String> only = Params.query(ctx, "tenant");
-            if (only.isPresent()) {
-                who.require(Permission.VIEW, only.get());
-                tenants.add(only.get());
-            } else {
-                tenants.addAll(spent.keySet());
-                tenants.addAll(ceilings.keySet());
-                tenants.removeIf(who.scope(Permission.VIEW).negate());
-            }
-            ArrayNode doc = api.mapper().createArrayNode();
-            for (String t : tenants) {
-                ObjectNode tn = doc.addObject().put("tenant", t);
-                Ceilings c = ceilings.getOrDefault(t, Ceilings.NONE);
-                tn.put("ceilings", c.describe());
-                tn.set("spend", report(api.mapper(), spent.getOrDefault(t, BudgetStore.Spend.ZERO), c));
-                ArrayNode fleets = tn.putArray("executions");
-                Map<String, BudgetStore.Spend> byExecution = api.store().spendByExecution(t);
-                Map<String, Ceilings> execCeilings = api.store().executionCeilings(t);
-                TreeSet<String> executions = new TreeSet<>(byExecution.keySet());
-                executions.addAll(execCeilings.keySet());
-                for (String ex : executions) {
-                    fleets.addObject().put("execution", ex).set("spend", report(api.mapper(),
-                            byExecution.getOrDefault(ex, BudgetStore.Spend.ZERO), execCeilings.getOrDefault(ex, Ceilings.NONE)));
-                }
-            }
+            ArrayNode doc = document(api.mapper(), api.store(), api.principal(ctx), Params.query(ctx, "tenant"));
             api.json(ctx, api.mapper().createObjectNode().set("tenants", doc));
         });
         api.describe("PUT", "/v1/budgets/{tenant}", "Sets a tenant's ceilings: body {usd?, tokens?, steps?, tool_calls?, warn_at?}; "
@@ -100,6 +72,42 @@ public final class BudgetsResource implements ApiResource {
             throw ApiError.badRequest("'" + field + "' must be a number");
         }
         return OptionalDouble.of(n.asDouble());
+    }
+
+    /**
+     * What {@code myriad budgets} prints and {@code GET /v1/budgets} answers: each tenant {@code who}
+     * may view (or only {@code only}), its ceilings, its spend against them, and each execution's.
+     */
+    public static ArrayNode document(ObjectMapper mapper, io.myriad.store.SqliteStore store, io.myriad.core.auth.Principal who,
+            Optional<String> only) {
+        Map<String, BudgetStore.Spend> spent = store.spendByTenant();
+        Map<String, Ceilings> ceilings = store.allTenantCeilings();
+        TreeSet<String> tenants = new TreeSet<>();
+        if (only.isPresent()) {
+            who.require(Permission.VIEW, only.get());
+            tenants.add(only.get());
+        } else {
+            tenants.addAll(spent.keySet());
+            tenants.addAll(ceilings.keySet());
+            tenants.removeIf(who.scope(Permission.VIEW).negate());
+        }
+        ArrayNode doc = mapper.createArrayNode();
+        for (String t : tenants) {
+            ObjectNode tn = doc.addObject().put("tenant", t);
+            Ceilings c = ceilings.getOrDefault(t, Ceilings.NONE);
+            tn.put("ceilings", c.describe());
+            tn.set("spend", report(mapper, spent.getOrDefault(t, BudgetStore.Spend.ZERO), c));
+            ArrayNode fleets = tn.putArray("executions");
+            Map<String, BudgetStore.Spend> byExecution = store.spendByExecution(t);
+            Map<String, Ceilings> execCeilings = store.executionCeilings(t);
+            TreeSet<String> executions = new TreeSet<>(byExecution.keySet());
+            executions.addAll(execCeilings.keySet());
+            for (String ex : executions) {
+                fleets.addObject().put("execution", ex).set("spend", report(mapper,
+                        byExecution.getOrDefault(ex, BudgetStore.Spend.ZERO), execCeilings.getOrDefault(ex, Ceilings.NONE)));
+            }
+        }
+        return doc;
     }
 
     private static ArrayNode report(ObjectMapper mapper, BudgetStore.Spend s, Ceilings c) {
