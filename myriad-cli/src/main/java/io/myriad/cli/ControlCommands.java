@@ -7,19 +7,13 @@ import io.myriad.core.auth.Principal;
 import io.myriad.core.control.Action;
 import io.myriad.core.control.Control;
 import io.myriad.core.control.Scope;
-import io.myriad.core.journal.Journal;
-import io.myriad.core.journal.JournalFenceException;
-import io.myriad.core.journal.JournalRecord;
-import io.myriad.core.journal.RunEvent;
 import io.myriad.core.journal.RunRepository;
-import io.myriad.core.run.RunFold;
 import io.myriad.store.SqliteStore;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletionException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -170,25 +164,11 @@ final class ControlCommands {
 
         /** Cancels a run with a fenced append; a live writer that appended first makes it read again and retry. */
         private static void cancel(SqliteStore store, String runId, String reason, List<String> done, List<String> failed) {
-            for (int attempt = 0; attempt < 5; attempt++) {
-                RunFold fold = RunFold.of(store.read(runId).stream().map(JournalRecord::event).toList());
-                if (fold.state().isFinal()) {
-                    return; // its process got there first
-                }
-                long expected = fold.seq();
-                RunEvent.RunCancelled event = new RunEvent.RunCancelled(System.currentTimeMillis(), reason);
-                fold.apply(event);
-                try {
-                    store.append(new Journal.Append(runId, expected, List.of(event), fold.status())).join();
-                    done.add(runId);
-                    return;
-                } catch (CompletionException e) {
-                    if (!(e.getCause() instanceof JournalFenceException)) {
-                        throw e;
-                    }
-                }
+            switch (io.myriad.core.run.Cancellations.cancel(store, java.time.InstantSource.system(), runId, reason)) {
+                case CANCELLED -> done.add(runId);
+                case ALREADY_FINAL -> { } // its process got there first
+                case CONTENDED -> failed.add(runId + ": another process kept appending to it");
             }
-            failed.add(runId + ": another process kept appending to it");
         }
     }
 

@@ -10,19 +10,14 @@ import io.myriad.core.auth.Principal;
 import io.myriad.core.control.Action;
 import io.myriad.core.control.Control;
 import io.myriad.core.control.Scope;
-import io.myriad.core.journal.Journal;
-import io.myriad.core.journal.JournalFenceException;
-import io.myriad.core.journal.JournalRecord;
-import io.myriad.core.journal.RunEvent;
 import io.myriad.core.journal.RunRepository;
-import io.myriad.core.run.RunFold;
+import io.myriad.core.run.Cancellations;
 import io.myriad.store.SqliteStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
 
 /**
  * The operator's controls, as {@code myriad kill}, {@code pause} and {@code resume}: each records
@@ -134,23 +129,8 @@ public final class ControlResource implements ApiResource {
 
     /** Cancels a run with a fenced append; a live writer that appended first makes it read again and retry. */
     private static void cancel(SqliteStore store, String runId, String reason, List<String> done) {
-        for (int attempt = 0; attempt < 5; attempt++) {
-            RunFold fold = RunFold.of(store.read(runId).stream().map(JournalRecord::event).toList());
-            if (fold.state().isFinal()) {
-                return;
-            }
-            long expected = fold.seq();
-            RunEvent.RunCancelled event = new RunEvent.RunCancelled(System.currentTimeMillis(), reason);
-            fold.apply(event);
-            try {
-                store.append(new Journal.Append(runId, expected, List.of(event), fold.status())).join();
-                done.add(runId);
-                return;
-            } catch (CompletionException e) {
-                if (!(e.getCause() instanceof JournalFenceException)) {
-                    throw e;
-                }
-            }
+        if (Cancellations.cancel(store, java.time.InstantSource.system(), runId, reason) == Cancellations.Outcome.CANCELLED) {
+            done.add(runId);
         }
     }
 }
