@@ -20,8 +20,9 @@ const results = { screenshots: [] };
 const pageErrors = [];
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true });
+let page;
 try {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(20000);
   page.on('pageerror', e => pageErrors.push(String(e)));
   const shot = async name => {
@@ -157,7 +158,13 @@ try {
   if (pageErrors.length) throw new Error('the page threw: ' + pageErrors.join(' | '));
   console.log(JSON.stringify(results));
 } catch (e) {
-  console.log(JSON.stringify({ error: String(e && e.message || e), pageErrors, partial: results }));
+  // What the page showed when it failed: a screenshot and its text, for the test's message.
+  let shown = '';
+  try {
+    await page.screenshot({ path: join(shots, 'failure.png') });
+    shown = (await page.locator('body').innerText()).slice(0, 3000);
+  } catch { /* the page itself is gone */ }
+  console.log(JSON.stringify({ error: String(e && e.message || e), pageErrors, partial: results, shown }));
   process.exitCode = 1;
 } finally {
   await browser.close();

@@ -40,4 +40,25 @@ final class Cli {
         pb.environment().putAll(env);
         return pb.start();
     }
+
+    /**
+     * The URL a {@code myriad serve} child prints once it listens (its fleets are deployed by then),
+     * waiting up to a minute; fails with its log when it exits or never prints it.
+     */
+    static String awaitUrl(Process serve, Path log) throws IOException, InterruptedException {
+        java.util.regex.Pattern listening = java.util.regex.Pattern.compile("listening on (http://\\S+/)");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            String text = java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "";
+            java.util.regex.Matcher m = listening.matcher(text);
+            if (m.find()) {
+                return m.group(1);
+            }
+            if (!serve.isAlive()) {
+                throw new AssertionError("myriad serve exited: " + text);
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("myriad serve did not print its URL: " + java.nio.file.Files.readString(log));
+    }
 }

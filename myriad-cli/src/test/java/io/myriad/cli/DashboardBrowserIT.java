@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -83,7 +82,7 @@ class DashboardBrowserIT {
         Path log = dir.resolve("serve.log");
         Process serve = Cli.spawn(log, Map.of(), "serve", slow.toString(), "--port", "0", "--data", data);
         try {
-            String url = awaitUrl(serve, log);
+            String url = Cli.awaitUrl(serve, log);
             // The second fleet is deployed over the API, as a user of the node would.
             HttpResponse<String> deployed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "v1/fleets"))
                     .header("Authorization", "Bearer " + key).header("Content-Type", "application/yaml").POST(HttpRequest.BodyPublishers.ofString(GUARDED)).build(),
@@ -157,20 +156,6 @@ class DashboardBrowserIT {
                 serve.destroyForcibly();
             }
         }
-    }
-
-    private static String awaitUrl(Process serve, Path log) throws Exception {
-        Pattern listening = Pattern.compile("listening on (http://\\S+/)");
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            Matcher m = listening.matcher(Files.readString(log));
-            if (m.find() && Files.readString(log).contains("deployed fleet")) {
-                return m.group(1);
-            }
-            assertThat(serve.isAlive()).as("myriad serve exited: " + Files.readString(log)).isTrue();
-            Thread.sleep(100);
-        }
-        throw new AssertionError("myriad serve did not print its URL: " + Files.readString(log));
     }
 
     private static boolean nodeWorks() {

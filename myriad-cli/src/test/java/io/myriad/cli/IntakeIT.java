@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class IntakeIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern URL = Pattern.compile("listening on (http://\\S+/) ");
     private final HttpClient http = HttpClient.newHttpClient();
 
     @TempDir
@@ -55,19 +52,6 @@ class IntakeIT {
                 tools: [fs.write, fs.read]
             tasks: [one, two, three, four, five, six, seven, eight]
             """;
-
-    private String start(Process p, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            Matcher m = URL.matcher(Files.exists(log) ? Files.readString(log) : "");
-            if (m.find()) {
-                return m.group(1);
-            }
-            assertThat(p.isAlive()).as(Files.exists(log) ? Files.readString(log) : "no log").isTrue();
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the server did not print its URL: " + Files.readString(log));
-    }
 
     private HttpResponse<String> post(String url, String contentType, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", contentType)
@@ -113,7 +97,7 @@ class IntakeIT {
         Process first = Cli.spawn(log1, Map.of(), "serve", "--port", "0", "--data", data);
         String execution;
         try {
-            String base = start(first, log1);
+            String base = Cli.awaitUrl(first, log1);
             var created = post(base + "v1/fleets", "application/yaml", OPEN);
             assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -154,7 +138,7 @@ class IntakeIT {
         Path log2 = dir.resolve("serve2.log");
         Process second = Cli.spawn(log2, Map.of(), "serve", "--port", "0", "--data", data);
         try {
-            String base = start(second, log2);
+            String base = Cli.awaitUrl(second, log2);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!Files.readString(log2).contains("resumed fleet default/inbox")) {
                 assertThat(System.nanoTime()).as(Files.readString(log2)).isLessThan(deadline);

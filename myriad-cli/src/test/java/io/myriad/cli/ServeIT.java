@@ -12,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServeIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern URL = Pattern.compile("listening on (http://\\S+/) ");
     private final HttpClient http = HttpClient.newHttpClient();
 
     @TempDir
@@ -39,19 +36,6 @@ class ServeIT {
                 tools: [fs.write, fs.read]
             tasks: [%s]
             """.formatted(String.join(", ", java.util.stream.IntStream.range(0, 24).mapToObj(i -> "\"task " + i + "\"").toList()));
-
-    private String start(Process p, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            Matcher m = URL.matcher(Files.exists(log) ? Files.readString(log) : "");
-            if (m.find()) {
-                return m.group(1);
-            }
-            assertThat(p.isAlive()).as(Files.exists(log) ? Files.readString(log) : "no log").isTrue();
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the server did not print its URL: " + Files.readString(log));
-    }
 
     private JsonNode get(String url) throws Exception {
         var r = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
@@ -95,7 +79,7 @@ class ServeIT {
         Process first = Cli.spawn(log1, Map.of(), "serve", "--port", "0", "--data", data);
         String execution;
         try {
-            String base = start(first, log1);
+            String base = Cli.awaitUrl(first, log1);
             var bad = deploy(base, "fleet: Not A Name\nagents: {}\n");
             assertThat(bad.statusCode()).isEqualTo(400);
             assertThat(JSON.readTree(bad.body()).path("error").path("code").asText()).isEqualTo("invalid_fleet");
@@ -128,7 +112,7 @@ class ServeIT {
         Path log2 = dir.resolve("serve2.log");
         Process second = Cli.spawn(log2, Map.of(), "serve", "--port", "0", "--data", data);
         try {
-            String base = start(second, log2);
+            String base = Cli.awaitUrl(second, log2);
             await(() -> Files.readString(log2).contains("resumed fleet default/steady"), "the fleet to be resumed");
             await(() -> fleet(base).path("state").asText().equals("finished"), "the resumed fleet to finish");
             JsonNode f = fleet(base);
@@ -148,7 +132,7 @@ class ServeIT {
         Path log1 = dir.resolve("serve1.log");
         Process first = Cli.spawn(log1, Map.of(), "serve", "--port", "0", "--data", data);
         try {
-            String base = start(first, log1);
+            String base = Cli.awaitUrl(first, log1);
             assertThat(deploy(base, FLEET).statusCode()).isEqualTo(201);
             await(() -> fleet(base).path("runs").path("succeeded").asInt() >= 2, "a few runs to finish");
             var drained = http.send(HttpRequest.newBuilder(URI.create(base + "v1/fleets/default/steady/drain"))
@@ -166,7 +150,7 @@ class ServeIT {
         Path log2 = dir.resolve("serve2.log");
         Process second = Cli.spawn(log2, Map.of(), "serve", "--port", "0", "--data", data);
         try {
-            String base = start(second, log2);
+            String base = Cli.awaitUrl(second, log2);
             Thread.sleep(1000);
             assertThat(Files.readString(log2)).doesNotContain("resumed fleet");
             assertThat(fleet(base).path("state").asText()).isEqualTo("drained");
