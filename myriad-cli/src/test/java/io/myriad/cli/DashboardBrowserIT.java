@@ -98,8 +98,10 @@ class DashboardBrowserIT {
                 throw new AssertionError("the browser script did not finish in 4 minutes: " + Files.readString(out));
             }
             String printed = Files.readString(out);
-            assertThat(node.exitValue()).as(printed + "\n--- serve log:\n" + Files.readString(log) + fleetLogs(dir.resolve("data/logs")))
-                    .isZero();
+            if (node.exitValue() != 0) {
+                throw new AssertionError(printed + "\n--- serve log:\n" + Files.readString(log) + fleetLogs(dir.resolve("data/logs"))
+                        + "\n--- the server's threads:\n" + threads(serve, module.resolve("target/dashboard-threads.txt")));
+            }
             String[] lines = printed.strip().split("\n");
             JsonNode r = JSON.readTree(lines[lines.length - 1]);
 
@@ -168,6 +170,26 @@ class DashboardBrowserIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /** The server's thread dump (jcmd Thread.print), also kept in a file, for a failure message. */
+    private static String threads(Process serve, Path keep) {
+        try {
+            Path jcmd = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jcmd");
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(serve.pid()), "Thread.print").redirectErrorStream(true).start();
+            String dump = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor(30, TimeUnit.SECONDS);
+            Files.createDirectories(keep.getParent());
+            Files.writeString(keep, dump);
+            // Virtual threads too (Thread.print shows only platform threads).
+            Path all = keep.resolveSibling(keep.getFileName() + ".all");
+            Files.deleteIfExists(all);
+            new ProcessBuilder(jcmd.toString(), Long.toString(serve.pid()), "Thread.dump_to_file", all.toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(30, TimeUnit.SECONDS);
+            return dump + (Files.exists(all) ? "\n--- all threads:\n" + Files.readString(all) : "");
+        } catch (Exception e) {
+            return "(no thread dump: " + e + ")";
         }
     }
 

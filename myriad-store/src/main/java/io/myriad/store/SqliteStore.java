@@ -820,29 +820,39 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
 
     @Override
     public Optional<KeyRow> keyByHash(String hash) {
-        return query("SELECT " + KEY_COLS + " FROM api_keys WHERE hash=?", ps -> ps.setString(1, hash), this::keyRows)
+        return keyRows(query("SELECT " + KEY_COLS + " FROM api_keys WHERE hash=?", ps -> ps.setString(1, hash), SqliteStore::rawKeys))
                 .stream().findFirst();
     }
 
     @Override
     public Optional<KeyRow> key(String id) {
-        return query("SELECT " + KEY_COLS + " FROM api_keys WHERE id=?", ps -> ps.setString(1, id), this::keyRows)
+        return keyRows(query("SELECT " + KEY_COLS + " FROM api_keys WHERE id=?", ps -> ps.setString(1, id), SqliteStore::rawKeys))
                 .stream().findFirst();
     }
 
     @Override
     public List<KeyRow> keys() {
-        return query("SELECT " + KEY_COLS + " FROM api_keys ORDER BY created_at DESC, id", ps -> { }, this::keyRows);
+        return keyRows(query("SELECT " + KEY_COLS + " FROM api_keys ORDER BY created_at DESC, id", ps -> { }, SqliteStore::rawKeys));
     }
 
-    private List<KeyRow> keyRows(ResultSet rs) throws SQLException {
-        record Raw(String id, String name, String hash, long createdAt, String createdBy, long revokedAt) {}
-        List<Raw> raws = new ArrayList<>();
+    private record RawKey(String id, String name, String hash, long createdAt, String createdBy, long revokedAt) {}
+
+    private static List<RawKey> rawKeys(ResultSet rs) throws SQLException {
+        List<RawKey> raws = new ArrayList<>();
         while (rs.next()) {
-            raws.add(new Raw(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5), rs.getLong(6)));
+            raws.add(new RawKey(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5), rs.getLong(6)));
         }
+        return raws;
+    }
+
+    /**
+     * The keys with their grants. Called after the keys' own query has given its reader back: a
+     * query made while holding a reader waits for a second one, and two such requests at once
+     * held every reader of a two-core machine and waited for each other for ever.
+     */
+    private List<KeyRow> keyRows(List<RawKey> raws) {
         List<KeyRow> out = new ArrayList<>(raws.size());
-        for (Raw r : raws) {
+        for (RawKey r : raws) {
             java.util.Map<String, java.util.Set<Role>> grants = new java.util.TreeMap<>();
             for (String[] g : query("SELECT tenant, role FROM grants WHERE key_id=? ORDER BY tenant, role",
                     ps -> ps.setString(1, r.id()), grs -> {

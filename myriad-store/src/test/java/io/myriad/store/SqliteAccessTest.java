@@ -45,6 +45,37 @@ class SqliteAccessTest {
         }
     }
 
+    /**
+     * Many requests authenticating at once, more than the store has readers: reading a key's
+     * grants once held a reader while waiting for another, and two such reads deadlocked.
+     */
+    @Test
+    void manyConcurrentKeyLookupsAllFinish(@TempDir Path dir) throws Exception {
+        try (SqliteStore s = SqliteStore.open(dir.resolve("m.db"))) {
+            ApiKeys.Issued k = ApiKeys.issue();
+            s.createKey(new AccessStore.KeyRow(k.id(), "ann", k.hash(), Map.of("acme", EnumSet.of(Role.OPERATOR)), 10, "local:a", 0));
+            int threads = 16;
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            try {
+                var lookups = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+                for (int t = 0; t < threads; t++) {
+                    lookups.add(pool.submit(() -> {
+                        int found = 0;
+                        for (int i = 0; i < 200; i++) {
+                            found += s.keyByHash(k.hash()).map(r -> r.grants().size()).orElse(0);
+                        }
+                        return found;
+                    }));
+                }
+                for (var f : lookups) {
+                    assertThat(f.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("every lookup found the key and its grant").isEqualTo(200);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void tenantsComeFromTheRegistryAndFromExecutions(@TempDir Path dir) {
         try (SqliteStore s = SqliteStore.open(dir.resolve("m.db"))) {
