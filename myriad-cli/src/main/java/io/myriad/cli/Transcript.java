@@ -77,6 +77,14 @@ final class Transcript {
                         + "\n" + indent("decide: myriad approvals approve|deny " + row.runId() + "#" + e.callId() + " --comment TEXT"));
                 case RunEvent.ApprovalDecided e -> out.println(at + "call " + name(calls, e.callId()) + " "
                         + ApprovalsCommand.describe(e));
+                case RunEvent.ChildrenStarted e -> out.println(at + "DELEGATED to " + e.count() + " child run"
+                        + (e.count() == 1 ? "" : "s") + " [" + e.callId() + "]: " + row.runId() + "~" + e.first()
+                        + (e.count() == 1 ? "" : " to ~" + (e.first() + e.count() - 1)) + "; waiting for them");
+                case RunEvent.ChildrenFinished e -> out.println(at + "children finished [" + e.callId() + "]: " + e.succeeded()
+                        + " succeeded, " + e.failed() + " did not; they used " + e.tokens() + " tokens"
+                        + (e.costUsd() > 0 ? String.format(Locale.ROOT, ", $%.5f", e.costUsd()) : "") + "\n" + indent(shorten(e.result())));
+                case RunEvent.HandedOff e -> out.println(at + "HANDED OFF from " + e.from() + " to " + e.to() + " [" + e.callId() + "]"
+                        + (e.note().isEmpty() ? "" : "\n" + indent("note: " + shorten(e.note()))));
             }
         }
         out.flush();

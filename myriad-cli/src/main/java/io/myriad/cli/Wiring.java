@@ -42,6 +42,7 @@ final class Wiring implements AutoCloseable {
     private final String modelUrl;
     private Boolean urlSimulated;
     private io.myriad.core.budget.PriceTable prices = io.myriad.core.budget.PriceTable.builtIn();
+    private io.myriad.core.fleet.DelegationSpec delegation = io.myriad.core.fleet.DelegationSpec.DEFAULT;
 
     private Wiring(List<Tool> tools, McpServers mcp, String modelUrl) {
         this.tools = tools;
@@ -99,7 +100,9 @@ final class Wiring implements AutoCloseable {
                 : McpServers.start(fleet.mcpServers().values().stream().map(s -> withSecrets(s, secrets)).toList(),
                         Backoff.DEFAULT, secrets.redactor());
         tools.addAll(mcp.tools());
-        return new Wiring(List.copyOf(tools), mcp, modelUrl);
+        Wiring w = new Wiring(List.copyOf(tools), mcp, modelUrl);
+        w.delegation = fleet.orchestration().delegation();
+        return w;
     }
 
     /** {@code spec} with each {@code env} value {@code secret:NAME} replaced by the secret's value. */
@@ -163,7 +166,18 @@ final class Wiring implements AutoCloseable {
         AgentSpec spec = declared.withTools(expandTools(declared.tools()));
         ModelSpec model = effectiveModel(spec.model());
         ModelProvider provider = providers.computeIfAbsent(model, Wiring::provider);
-        AgentRuntime runtime = AgentRuntime.bind(spec, provider, modelName(model), pricing(model), tools);
+        List<Tool> available = tools;
+        if (!spec.delegates().isEmpty() || !spec.handoffs().isEmpty()) {
+            // The engine's own tools, made for this agent: they name the agents it may reach.
+            available = new ArrayList<>(tools);
+            if (!spec.delegates().isEmpty()) {
+                available.add(new io.myriad.core.run.DelegateTool(delegation, spec.delegates()));
+            }
+            if (!spec.handoffs().isEmpty()) {
+                available.add(new io.myriad.core.run.HandoffTool(spec.handoffs()));
+            }
+        }
+        AgentRuntime runtime = AgentRuntime.bind(spec, provider, modelName(model), pricing(model), available);
         if (spec.fallback() == null) {
             return runtime;
         }

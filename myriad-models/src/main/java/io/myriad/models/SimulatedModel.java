@@ -64,7 +64,7 @@ public final class SimulatedModel implements ModelProvider {
     /** The model name reported when a request names none. */
     static final String MODEL_NAME = "myriad-sim";
 
-    private static final Set<String> SCENARIOS = Set.of("tools", "answer", "script");
+    private static final Set<String> SCENARIOS = Set.of("tools", "answer", "script", "team");
 
     private final ModelSpec.Simulated settings;
     private final Sleeper sleeper;
@@ -197,6 +197,8 @@ public final class SimulatedModel implements ModelProvider {
         Message.Assistant answer = switch (settings.scenario()) {
             case "tools" -> toolsTurn(request, taskInput, turn);
             case "script" -> scriptTurn(request, taskInput, turn);
+            case "team" -> SimTeam.turn(request, taskInput, callId(taskInput, turn, 0), json,
+                    () -> toolsTurn(withoutEngineTools(request), taskInput, turn));
             default -> finalAnswer(request, turn);
         };
         boolean toolsOffered = !request.tools().isEmpty();
@@ -268,6 +270,16 @@ public final class SimulatedModel implements ModelProvider {
         }
         String arguments = SchemaFaker.value(tool.parameters(), "", turn).toString();
         return new Message.Assistant("", List.of(new ToolCall(callId(taskInput, turn, 0), tool.name(), arguments)));
+    }
+
+    /** The request without the engine's own tools (delegate, handoff): the team scenario calls those itself. */
+    private static ModelRequest withoutEngineTools(ModelRequest r) {
+        List<ToolDefinition> tools = r.tools().stream().filter(t -> !t.name().equals("delegate") && !t.name().equals("handoff")).toList();
+        if (tools.size() == r.tools().size()) {
+            return r;
+        }
+        return new ModelRequest(r.model(), r.messages(), tools, tools.isEmpty() ? ToolChoice.NONE : r.toolChoice(),
+                r.outputSchema(), r.maxOutputTokens(), r.temperature(), r.runId(), r.step(), r.attempt());
     }
 
     private Message.Assistant scriptTurn(ModelRequest request, String taskInput, int turn) {

@@ -2,6 +2,9 @@ package io.myriad.cli.fleet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.myriad.core.fleet.AgentSpec;
+import io.myriad.core.fleet.Orchestration;
+import io.myriad.core.run.DelegateTool;
+import io.myriad.core.run.HandoffTool;
 import io.myriad.core.fleet.ApprovalSpec;
 import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.fleet.Limits;
@@ -102,7 +105,7 @@ public final class FleetLoader {
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> ROOT_KEYS = List.of(
             "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp", "secrets",
-            "shell", "policy", "policy_file", "tenant", "budget", "approvals", "coding", "intake");
+            "shell", "policy", "policy_file", "tenant", "budget", "approvals", "coding", "intake", "delegation", "reduce");
     private static final List<String> BUDGET_KEYS = List.of("usd", "tokens", "steps", "tool_calls", "wall", "warn_at");
     private static final List<String> APPROVAL_KEYS = List.of("expire_after", "max_pending");
     /** The longest an approval may stay open. */
@@ -110,7 +113,8 @@ public final class FleetLoader {
     /** The largest cap of pending approvals per execution. */
     private static final int MAX_PENDING_APPROVALS = 1_000_000;
     private static final List<String> AGENT_KEYS = List.of(
-            "instructions", "model", "fallback_model", "tools", "limits", "output_schema", "max_output_tokens", "temperature");
+            "instructions", "model", "fallback_model", "tools", "limits", "output_schema", "max_output_tokens", "temperature",
+            "delegates", "handoffs");
     private static final List<String> LIMIT_KEYS = List.of("max_steps", "max_tokens", "max_wall", "max_repeats", "max_idle_steps",
             "max_usd", "max_tool_calls");
     private static final List<String> HTTP_KEYS = List.of("allow_hosts", "allow_private");
@@ -218,13 +222,14 @@ public final class FleetLoader {
                     problems.at(f.get("agents").orElseThrow(), "agent '" + a.name() + "' lists " + t + ", a tool of coding "
                             + "fleets: add a coding key (coding: {tasks: FILE} or coding: {samples: N})")));
         }
+        Orchestration orchestration = OrchestrationReader.read(f, agents, agentNames, problems);
         if (!problems.isEmpty()) {
             throw problems.exception();
         }
         return new FleetSpec(name.orElseThrow(), concurrency, agents,
                 coding.map(CodingReader.Coding::tasks).orElse(tasks.tasks()), http.allowHosts(), source,
                 HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox, secrets,
-                policy, tenant, budget, approvals, coding.map(CodingReader.Coding::spec), intakeOpen);
+                policy, tenant, budget, approvals, coding.map(CodingReader.Coding::spec), intakeOpen, orchestration);
     }
 
     /** The {@code intake} key: {@code open} (tasks may be submitted while the fleet runs) or {@code closed}. */
@@ -337,11 +342,28 @@ public final class FleetLoader {
         JsonNode outputSchema = f.mapping("output_schema").map(Values::toJson).orElse(null);
         long maxOutputTokens = f.integer("max_output_tokens", 1, 10_000_000).orElse(0L);
         Double temperature = f.number("temperature", 0, 2).orElse(null);
+        List<String> delegates = f.get("delegates").flatMap(n -> Values.strings(n, problems)).orElse(List.of());
+        List<String> handoffs = f.get("handoffs").flatMap(n -> Values.strings(n, problems)).orElse(List.of());
+        for (String[] t : new String[][] {{"delegates", DelegateTool.NAME}, {"handoffs", HandoffTool.NAME}}) {
+            if (tools.contains(t[1]) && f.get(t[0]).isEmpty()) {
+                problems.at(f.get("tools").orElseThrow(), what + " lists " + t[1] + " but no " + t[0]
+                        + ": name the agents it may " + (t[1].equals(DelegateTool.NAME) ? "delegate to" : "hand off to")
+                        + " (" + t[0] + ": [AGENT, ...])");
+            }
+        }
+        // The engine's own tools come with the agents they may reach.
+        List<String> all = new ArrayList<>(tools);
+        if (!delegates.isEmpty() && !all.contains(DelegateTool.NAME)) {
+            all.add(DelegateTool.NAME);
+        }
+        if (!handoffs.isEmpty() && !all.contains(HandoffTool.NAME)) {
+            all.add(HandoffTool.NAME);
+        }
         if (problems.count() > before || instructions.isEmpty() || model.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new AgentSpec(entry.key(), instructions.get(), model.get(), tools, limits, outputSchema,
-                maxOutputTokens, temperature, fallback.orElse(null)));
+        return Optional.of(new AgentSpec(entry.key(), instructions.get(), model.get(), all, limits, outputSchema,
+                maxOutputTokens, temperature, fallback.orElse(null), delegates, handoffs));
     }
 
     private static Optional<List<String>> tools(Node node, Set<String> knownTools, List<String> mcp,

@@ -40,7 +40,7 @@ final class ModelSpecParser {
     static final String OPENAI_KEY_ENV = "OPENAI_API_KEY";
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
-    static final List<String> SCENARIOS = List.of("tools", "answer", "script");
+    static final List<String> SCENARIOS = List.of("tools", "answer", "script", "team");
     private static final List<String> SIM_MAPPING_KEYS = List.of("sim");
     private static final List<String> SIM_KEYS =
             List.of("scenario", "tool_calls", "latency", "seed", "context_window", "faults");

@@ -194,6 +194,10 @@ final class TaskReader {
             return Optional.of("expected a task id of 1 to " + MAX_ID_LENGTH
                     + " characters without line breaks or control characters");
         }
+        if (id.indexOf(io.myriad.core.run.RunLoop.CHILD_SEPARATOR) >= 0) {
+            return Optional.of("expected a task id without '" + io.myriad.core.run.RunLoop.CHILD_SEPARATOR
+                    + "', which numbers the children of delegating runs (task~1, task~2, ...)");
+        }
         return Optional.empty();
     }
 

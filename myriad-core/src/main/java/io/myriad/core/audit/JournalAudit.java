@@ -85,6 +85,19 @@ public final class JournalAudit {
                     String action = r.approved() ? "approval.granted" : expired ? "approval.expired" : "approval.denied";
                     out.add(entry(e, expired ? actor : r.by(), action, call(run, r.callId()), d));
                 }
+                case RunEvent.ChildrenStarted c -> {
+                    d.put("children", c.count()).put("first", c.first()).put("idempotency_key", c.idempotencyKey());
+                    out.add(entry(e, actor, "delegation.started", call(run, c.callId()), d));
+                }
+                case RunEvent.ChildrenFinished c -> {
+                    d.put("succeeded", c.succeeded()).put("not_succeeded", c.failed()).put("tokens", c.tokens())
+                            .put("cost_usd", c.costUsd());
+                    out.add(entry(e, actor, "delegation.finished", call(run, c.callId()), d));
+                }
+                case RunEvent.HandedOff h -> {
+                    d.put("from", h.from()).put("to", h.to());
+                    out.add(entry(e, actor, "run.handed_off", call(run, h.callId()), d));
+                }
                 case RunEvent.ModelRetried ignored -> { }
                 case RunEvent.ModelResponded ignored -> { }
                 case RunEvent.OutputRejected ignored -> { }

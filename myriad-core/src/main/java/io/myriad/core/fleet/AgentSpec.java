@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param maxOutputTokens ceiling on each completion, 0 for the provider default
  * @param temperature     sampling temperature, or null for the provider default
  * @param fallback        the model asked when {@code model} has failed every attempt of a call, or null
+ * @param delegates       the agents this one may start as child runs ({@code delegate} tool)
+ * @param handoffs        the agents this one may hand its conversation to ({@code handoff} tool)
  */
 public record AgentSpec(
         String name,
@@ -27,7 +29,9 @@ public record AgentSpec(
         JsonNode outputSchema,
         long maxOutputTokens,
         Double temperature,
-        ModelSpec fallback) {
+        ModelSpec fallback,
+        List<String> delegates,
+        List<String> handoffs) {
 
     public AgentSpec {
         Objects.requireNonNull(name, "name");
@@ -36,6 +40,14 @@ public record AgentSpec(
         tools = List.copyOf(tools);
         Objects.requireNonNull(limits, "limits");
         outputSchema = outputSchema == null ? null : outputSchema.deepCopy();
+        delegates = delegates == null ? List.of() : List.copyOf(delegates);
+        handoffs = handoffs == null ? List.of() : List.copyOf(handoffs);
+    }
+
+    /** An agent that neither delegates nor hands off. */
+    public AgentSpec(String name, String instructions, ModelSpec model, List<String> tools, Limits limits,
+            JsonNode outputSchema, long maxOutputTokens, Double temperature, ModelSpec fallback) {
+        this(name, instructions, model, tools, limits, outputSchema, maxOutputTokens, temperature, fallback, List.of(), List.of());
     }
 
     /** An agent without a fallback model. */
@@ -46,7 +58,8 @@ public record AgentSpec(
 
     /** This agent with another list of tool names. */
     public AgentSpec withTools(List<String> names) {
-        return new AgentSpec(name, instructions, model, names, limits, outputSchema, maxOutputTokens, temperature, fallback);
+        return new AgentSpec(name, instructions, model, names, limits, outputSchema, maxOutputTokens, temperature, fallback,
+                delegates, handoffs);
     }
 
     public Optional<ModelSpec> fallbackIfAny() {

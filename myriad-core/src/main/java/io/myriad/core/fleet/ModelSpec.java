@@ -24,7 +24,7 @@ public sealed interface ModelSpec {
     record Simulated(String scenario, int toolCalls, Duration latency, long seed, long contextWindow, Faults faults)
             implements ModelSpec {
         /** The scenarios the simulated model plays. */
-        public static final java.util.List<String> SCENARIOS = java.util.List.of("tools", "answer", "script");
+        public static final java.util.List<String> SCENARIOS = java.util.List.of("tools", "answer", "script", "team");
         public static final Simulated DEFAULT = new Simulated("tools", 2, Duration.ZERO, 42, 128_000, Faults.NONE);
 
         public Simulated {

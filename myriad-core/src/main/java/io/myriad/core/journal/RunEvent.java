@@ -37,14 +37,25 @@ import java.util.Objects;
     @JsonSubTypes.Type(value = RunEvent.RunBudgetExhausted.class, name = "run_budget_exhausted"),
     @JsonSubTypes.Type(value = RunEvent.ApprovalRequested.class, name = "approval_requested"),
     @JsonSubTypes.Type(value = RunEvent.ApprovalDecided.class, name = "approval_decided"),
+    @JsonSubTypes.Type(value = RunEvent.ChildrenStarted.class, name = "children_started"),
+    @JsonSubTypes.Type(value = RunEvent.ChildrenFinished.class, name = "children_finished"),
+    @JsonSubTypes.Type(value = RunEvent.HandedOff.class, name = "handed_off"),
 })
 public sealed interface RunEvent {
 
     /** Milliseconds since the epoch when the event happened. */
     long at();
 
-    /** A run began: who it is, what it works on. Always the first event. */
-    record RunStarted(long at, String fleet, String execution, String task, String agent, String input, String model)
+    /**
+     * A run began: who it is, what it works on. Always the first event.
+     *
+     * @param capTokens for a child run, its share of the parent's token budget (its
+     *                  {@code max_tokens} is at most this); null otherwise and in older journals
+     * @param capUsd    for a child run, its share of the parent's dollar budget; null otherwise
+     */
+    record RunStarted(long at, String fleet, String execution, String task, String agent, String input, String model,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long capTokens,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Double capUsd)
             implements RunEvent {
         public RunStarted {
             Objects.requireNonNull(fleet, "fleet");
@@ -53,6 +64,11 @@ public sealed interface RunEvent {
             Objects.requireNonNull(agent, "agent");
             Objects.requireNonNull(input, "input");
             Objects.requireNonNull(model, "model");
+        }
+
+        /** A run without budget caps from a parent. */
+        public RunStarted(long at, String fleet, String execution, String task, String agent, String input, String model) {
+            this(at, fleet, execution, task, agent, input, model, null, null);
         }
     }
 
@@ -285,6 +301,49 @@ public sealed interface RunEvent {
             if (approved && by.equals(EXPIRY)) {
                 throw new IllegalArgumentException("an expired approval is a denial, never an approval");
             }
+        }
+    }
+
+    /**
+     * The run delegated: {@code count} child runs, tasks {@code <task>~<first>} to
+     * {@code <task>~<first + count - 1>} of the same execution, made from the arguments of the
+     * {@code delegate} call {@code callId}. The intent: the children are created after it (a
+     * crash in between creates the missing ones on recovery, never one twice) and the run waits.
+     */
+    record ChildrenStarted(long at, String callId, String idempotencyKey, int first, int count) implements RunEvent {
+        public ChildrenStarted {
+            Objects.requireNonNull(callId, "callId");
+            Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+            if (first < 1 || count < 1) {
+                throw new IllegalArgumentException("children are numbered from 1 and at least one is started");
+            }
+        }
+    }
+
+    /**
+     * Every child of the delegation was final: {@code result} (what the model reads, one entry
+     * per child) settles the {@code delegate} call. {@code tokens} and {@code costUsd} are what the
+     * children (and their own children) spent: they count against this run's limits.
+     */
+    record ChildrenFinished(long at, String callId, String result, int succeeded, int failed, long tokens, double costUsd)
+            implements RunEvent {
+        public ChildrenFinished {
+            Objects.requireNonNull(callId, "callId");
+            Objects.requireNonNull(result, "result");
+        }
+    }
+
+    /**
+     * The run's conversation was handed from agent {@code from} to agent {@code to} by the
+     * {@code handoff} call {@code callId}: from the next step on, {@code to}'s instructions, tools,
+     * policy and limits drive the run.
+     */
+    record HandedOff(long at, String callId, String from, String to, String note) implements RunEvent {
+        public HandedOff {
+            Objects.requireNonNull(callId, "callId");
+            Objects.requireNonNull(from, "from");
+            Objects.requireNonNull(to, "to");
+            note = note == null ? "" : note;
         }
     }
 }

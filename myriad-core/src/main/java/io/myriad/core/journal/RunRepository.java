@@ -54,6 +54,11 @@ public interface RunRepository {
     /** Runs of the execution, by run id. */
     List<RunRow> runs(String executionId);
 
+    /** The runs of an execution whose id starts with {@code runIdPrefix} (a run's children: {@code <run id>~}). */
+    default List<RunRow> runs(String executionId, String runIdPrefix) {
+        return runs(executionId).stream().filter(r -> r.runId().startsWith(runIdPrefix)).toList();
+    }
+
     /** The newest runs across executions, newest first, at most {@code limit}. */
     List<RunRow> recentRuns(int limit);
 

@@ -120,6 +120,22 @@ public final class FleetRunner {
     private volatile String fleetName = "";
 
     private record Kill(Scope scope, String reason) {}
+
+    /** A run waiting for its children: no thread, no slot; its last child to settle wakes it. */
+    private record Waiting(RunHandle handle, AgentRuntime agent, Ending ending, java.util.concurrent.atomic.AtomicInteger remaining) {}
+
+    /** Runs waiting for children, by run id. */
+    private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
+    /** Waiting runs whose children all settled, to drive again when a slot frees. */
+    private final java.util.Queue<Waiting> wakeQueue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Children to admit when slots free, in order. */
+    private final java.util.Queue<TaskSpec> spawnQueue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** The budget share of each child not yet started, by run id. */
+    private final Map<String, RunLoop.ChildRun> childCaps = new ConcurrentHashMap<>();
+    /** Children admitted by this runner (counted as tasks of the execution). */
+    private final java.util.concurrent.atomic.AtomicInteger spawned = new java.util.concurrent.atomic.AtomicInteger();
+    /** The execution running now: what admitting a child needs. */
+    private volatile Outstanding outstanding;
     private final LongAdder passivations = new LongAdder();
 
     private FleetRunner(Builder b) {
@@ -174,6 +190,13 @@ public final class FleetRunner {
             }
         }
         signalAll(signals);
+        for (Waiting w : List.copyOf(waiting.values())) {
+            if (killReason(w.handle().runId).isPresent() && waiting.remove(w.handle().runId, w) && w.handle().enter()) {
+                Ending ending = w.ending();
+                // It holds no slot while it waits: it takes none to end.
+                submit(ending.fleet, w.handle().task, () -> cancelWaiting(w.handle(), ending));
+            }
+        }
         for (Map.Entry<RunHandle, Ending> e : covered) {
             RunHandle h = e.getKey();
             Runnable cancel = h.cancelTool;
@@ -222,6 +245,19 @@ public final class FleetRunner {
         }
     }
 
+    /** Cancels a run killed while it waited for its children (which the same kill covers). */
+    private void cancelWaiting(RunHandle h, Ending ending) {
+        try {
+            RunFold fold = h.fold(journal);
+            if (!fold.state().isFinal()) {
+                loop.cancel(h.runId, fold, killReason(h.runId).orElse("killed") + "; its children are cancelled with it");
+            }
+            ending.finished(h, fold.status(), false);
+        } catch (RuntimeException e) {
+            ending.abandoned(h, e);
+        }
+    }
+
     /** The run loop's view of a run's kill: its reason, and where to register a tool call's canceller. */
     private RunLoop.Stop stopFor(RunHandle h) {
         return new RunLoop.Stop() {
@@ -253,9 +289,12 @@ public final class FleetRunner {
         if (stopping.get()) {
             return Optional.of("stopped by the operator");
         }
-        for (Kill k : kills) {
-            if (k.scope().covers(tenant, fleetName, runId)) {
-                return Optional.of(k.reason());
+        // A kill of a run covers its children, and theirs: their ids extend the parent's.
+        for (String id = runId; id != null; id = RunLoop.parentOf(id).orElse(null)) {
+            for (Kill k : kills) {
+                if (k.scope().covers(tenant, fleetName, id)) {
+                    return Optional.of(id.equals(runId) ? k.reason() : k.reason() + " (its parent " + id + " was killed)");
+                }
             }
         }
         return Optional.empty();
@@ -357,6 +396,8 @@ public final class FleetRunner {
             }
         }
         Outstanding done = new Outstanding();
+        outstanding = done;
+        spawned.set(0);
         Set<String> admitted = new java.util.HashSet<>(); // task ids; only this thread admits
         java.util.ArrayDeque<TaskSpec> pending = new java.util.ArrayDeque<>();
         int submitted = 0; // tasks admitted from the intake
@@ -384,6 +425,20 @@ public final class FleetRunner {
                 if (draining.get() && active.isEmpty() && inFlightBegins.sum() == 0) {
                     break;
                 }
+                // Runs whose children all settled go first (they finish work), then the children waiting for a slot.
+                Waiting w;
+                while ((w = wakeQueue.peek()) != null && !draining.get() && slots.tryAcquire()) {
+                    wakeQueue.poll();
+                    Waiting woken = w;
+                    woken.handle().childrenSettled = true;
+                    active.put(woken.handle(), woken.ending());
+                    submit(fleet, woken.handle().task, () -> step(woken.handle(), woken.agent(), fleet, woken.ending()));
+                }
+                TaskSpec child;
+                while ((child = spawnQueue.peek()) != null
+                        && admit(fleet, execution, child, known, tally, listener, slots, done, parking, false)) {
+                    spawnQueue.poll();
+                }
                 if (intake.isPresent() && !draining.get() && !stopping.get() && !killed.get()) {
                     if (System.nanoTime() >= nextIntake) {
                         nextIntake = System.nanoTime() + INTAKE_POLL_NANOS;
@@ -405,9 +460,9 @@ public final class FleetRunner {
                     if (!draining.get()) {
                         parking.poll(fleet, slots);
                     }
-                    if (intake.isEmpty() && !awaitDecisions
-                            && done.count() == parking.awaiting.size() + parking.throttled.size()) {
-                        break; // only parked runs are left: nothing else will free a slot or decide
+                    if (intake.isEmpty() && !awaitDecisions && wakeQueue.isEmpty() && spawnQueue.isEmpty()
+                            && done.count() == parking.awaiting.size() + parking.throttled.size() + waiting.size()) {
+                        break; // only parked runs (and their waiting parents) are left: nothing else will free a slot or decide
                     }
                 }
             }
@@ -419,7 +474,12 @@ public final class FleetRunner {
         }
         parking.countLeft();
         scaling = null;
-        return tally.summary(fleet.tasks().size() + submitted, clock.millis() - begin);
+        outstanding = null;
+        waiting.clear();
+        wakeQueue.clear();
+        spawnQueue.clear();
+        childCaps.clear();
+        return tally.summary(fleet.tasks().size() + submitted + spawned.get(), clock.millis() - begin);
     }
 
     /**
@@ -436,6 +496,7 @@ public final class FleetRunner {
             tally.count(runId, status);
             listener.runFinished(runId, status);
             done.countDown();
+            childSettled(runId);
             return true;
         }
         if (block ? !acquire(slots) : draining.get() || !slots.tryAcquire()) {
@@ -474,6 +535,11 @@ public final class FleetRunner {
 
         synchronized int count() {
             return count;
+        }
+
+        /** Wakes the execution's loop: a child or a woken parent waits for a slot. */
+        synchronized void nudge() {
+            notifyAll();
         }
 
         /**
@@ -540,6 +606,10 @@ public final class FleetRunner {
             return;
         }
         slots.release();
+        Outstanding o = outstanding;
+        if (o != null && (!wakeQueue.isEmpty() || !spawnQueue.isEmpty())) {
+            o.nudge();
+        }
     }
 
     /** The concurrency the running execution is meant to have now, or 0 when none runs. */
@@ -705,6 +775,11 @@ public final class FleetRunner {
         }
 
         void finished(RunHandle h, RunStatus status) {
+            finished(h, status, true);
+        }
+
+        /** {@code holdsSlot} false: a run ended while it waited without one (for its children). */
+        void finished(RunHandle h, RunStatus status, boolean holdsSlot) {
             h.end();
             active.remove(h);
             release(h.runId, status);
@@ -713,8 +788,24 @@ public final class FleetRunner {
             }
             tally.count(h.runId, status);
             listener.runFinished(h.runId, status);
-            releaseSlot(slots);
+            if (holdsSlot) {
+                releaseSlot(slots);
+            }
             done.countDown();
+            childSettled(h.runId);
+        }
+
+        /**
+         * The run waits for its children: it holds no thread and no slot; the last child to settle
+         * puts it on the wake queue.
+         */
+        void awaitingChildren(RunHandle h, AgentRuntime agent, int children) {
+            Waiting w = new Waiting(h, agent, this, new java.util.concurrent.atomic.AtomicInteger(children));
+            waiting.put(h.runId, w);
+            active.remove(h);
+            h.passivate();
+            h.leave(); // a kill takes it over from the waiting map
+            releaseSlot(slots);
         }
 
         /** The run stopped at a step boundary: waiting for a person, or the runner drains. */
@@ -731,6 +822,9 @@ public final class FleetRunner {
             }
             releaseSlot(slots);
             done.countDown();
+            if (!interrupted && status != null) {
+                childSettled(h.runId); // in doubt: its parent reports it as not finished and goes on
+            }
         }
 
         void abandoned(RunHandle h, RuntimeException e) {
@@ -748,7 +842,63 @@ public final class FleetRunner {
             listener.runAbandoned(h.runId, e);
             releaseSlot(slots);
             done.countDown();
+            childSettled(h.runId);
         }
+    }
+
+    /** A child run settled (final, in doubt, or abandoned): its parent's last one wakes the parent. */
+    private void childSettled(String runId) {
+        Optional<String> parent = RunLoop.parentOf(runId);
+        if (parent.isEmpty()) {
+            return;
+        }
+        Waiting w = waiting.get(parent.get());
+        if (w != null && w.remaining().decrementAndGet() == 0 && waiting.remove(parent.get(), w)) {
+            wakeQueue.add(w);
+            Outstanding o = outstanding;
+            if (o != null) {
+                o.nudge();
+            }
+        }
+    }
+
+    /**
+     * The run waits for its children. Woken by its last child, it journals their results and goes
+     * on; otherwise (it just delegated, or the process restarted) every child is admitted again:
+     * those already final are counted as they are, the unfinished resume from their journals and
+     * the missing are created. Ids are derived from the parent's journal, so none runs twice.
+     */
+    private void awaitChildren(RunHandle h, AgentRuntime agent, FleetSpec fleet, Ending ending, RunFold fold) {
+        List<RunLoop.ChildRun> children = loop.children(fold, agent, h.task.priority());
+        boolean settled = h.childrenSettled;
+        h.childrenSettled = false;
+        if (settled) {
+            String execution = fold.started().orElseThrow().execution();
+            Map<String, RunStatus> statuses = new java.util.HashMap<>();
+            for (RunRepository.RunRow row : repository.runs(execution, h.runId + RunLoop.CHILD_SEPARATOR)) {
+                statuses.put(row.task(), row.status());
+            }
+            loop.childrenFinished(h.runId, fold, agent, children, statuses);
+            stepTaken(h, agent, fleet, ending);
+            return;
+        }
+        Outstanding o = outstanding;
+        ending.awaitingChildren(h, agent, children.size());
+        for (RunLoop.ChildRun c : children) {
+            childCaps.put(runId(fold.started().orElseThrow().execution(), c.task().id()), c);
+            spawned.incrementAndGet();
+            ending.done.add();
+            spawnQueue.add(c.task());
+        }
+        if (o != null) {
+            o.nudge();
+        }
+    }
+
+    /** The runtime of the agent driving the run now (another one after a handoff). */
+    private AgentRuntime current(RunFold fold, AgentRuntime agent) {
+        String name = fold.agent();
+        return name.isEmpty() || name.equals(agent.spec().name()) ? agent : agents.apply(name);
     }
 
     private final LongAdder inFlightBegins = new LongAdder();
@@ -766,9 +916,12 @@ public final class FleetRunner {
             RunFold fold = null;
             if (!ending.resumed) {
                 fold = new RunFold();
+                RunLoop.ChildRun caps = childCaps.remove(runId);
                 loop.start(runId, new RunEvent.RunStarted(clock.millis(), fleet.name(), execution.id(), task.id(),
-                        task.agent(), task.input(), agent.modelName()), fold);
+                        task.agent(), task.input(), agent.modelName(), caps == null ? null : caps.capTokens(),
+                        caps == null ? null : caps.capUsd()), fold);
             }
+            childCaps.remove(runId);
             // A resumed run starts out passivated: its first step loads the fold from the journal.
             h = new RunHandle(runId, task, fold);
             active.put(h, ending);
@@ -831,11 +984,18 @@ public final class FleetRunner {
         stepTaken(h, agent, fleet, ending);
     }
 
-    private void stepTaken(RunHandle h, AgentRuntime agent, FleetSpec fleet, Ending ending) {
+    private void stepTaken(RunHandle h, AgentRuntime given, FleetSpec fleet, Ending ending) {
         try {
             h.working();
             RunFold fold = h.fold(journal);
-            switch (loop.next(h.runId, fold, agent, stopFor(h), () -> draining.get() || paused.get(), ending.parking)) {
+            AgentRuntime before = current(fold, given);
+            RunLoop.Next next = loop.next(h.runId, fold, before, stopFor(h), () -> draining.get() || paused.get(), ending.parking);
+            AgentRuntime agent = current(fold, before); // a handoff in this step: the receiver drives from here
+            switch (next) {
+                case AWAITS_CHILDREN -> {
+                    awaitChildren(h, agent, fleet, ending, fold);
+                    return;
+                }
                 case FINAL -> {
                     ending.parking.release(h.runId);
                     ending.finished(h, fold.status());

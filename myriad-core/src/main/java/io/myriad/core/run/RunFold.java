@@ -68,6 +68,15 @@ public final class RunFold {
     private final Set<String> approvalsRequested = new HashSet<>();
     /** Milliseconds spent waiting for approvals: not counted against {@code max_wall}. */
     private long approvalWaitMillis;
+    /** Children started so far (the next one is numbered this plus one). */
+    private int childrenStarted;
+    /** The delegation the run waits for, while {@link RunState#AWAITING_CHILDREN}. */
+    private RunEvent.ChildrenStarted awaitingChildren;
+    /** Tokens and dollars the run's finished children spent (counted against its limits). */
+    private long childTokens;
+    private double childCostUsd;
+    /** The agent driving the run: the task's, or the last handoff's receiver. */
+    private String agent;
 
     /** Folds a whole journal. */
     public static RunFold of(List<RunEvent> events) {
@@ -88,6 +97,7 @@ public final class RunFold {
         switch (event) {
             case RunEvent.RunStarted e -> {
                 started = e;
+                agent = e.agent();
                 conversation.add(new Message.User(e.input()));
             }
             case RunEvent.ModelRetried e -> {
@@ -185,6 +195,40 @@ public final class RunFold {
                 awaitingApproval = e;
                 detail = "awaiting_approval: " + e.tool() + " (call " + e.callId() + ", rule " + e.rule() + ")";
             }
+            case RunEvent.ChildrenStarted e -> {
+                Call c = requireCall(e.callId(), CallStatus.PENDING, kind);
+                if (!c.idempotencyKey().equals(e.idempotencyKey())) {
+                    throw new IllegalTransitionException("children_started for call " + e.callId() + " with idempotency key "
+                            + e.idempotencyKey() + ", but the call's key is " + c.idempotencyKey());
+                }
+                if (e.first() != childrenStarted + 1) {
+                    throw new IllegalTransitionException("children_started numbers its first child " + e.first()
+                            + " but " + childrenStarted + " children were started before");
+                }
+                calls.put(e.callId(), new Call(c.call(), c.index(), CallStatus.STARTED, c.idempotencyKey()));
+                childrenStarted += e.count();
+                awaitingChildren = e;
+                detail = "awaiting_children: " + e.count() + " (call " + e.callId() + ")";
+            }
+            case RunEvent.ChildrenFinished e -> {
+                if (!e.callId().equals(awaitingChildren.callId())) {
+                    throw new IllegalTransitionException("children_finished for call " + e.callId()
+                            + " but the delegation awaited is call " + awaitingChildren.callId());
+                }
+                childTokens += e.tokens();
+                childCostUsd += e.costUsd();
+                awaitingChildren = null;
+                detail = "";
+                target = settle(e.callId(), CallStatus.STARTED, kind, e.result(), true);
+            }
+            case RunEvent.HandedOff e -> {
+                if (!e.from().equals(agent)) {
+                    throw new IllegalTransitionException("handed_off from " + e.from() + " but agent " + agent + " drives the run");
+                }
+                agent = e.to();
+                target = settle(e.callId(), CallStatus.PENDING, kind, "Handed off to agent " + e.to()
+                        + ". From now on you are " + e.to() + ": follow its instructions and use its tools.", true);
+            }
             case RunEvent.ApprovalDecided e -> {
                 if (!e.callId().equals(awaitingApproval.callId()) || !e.idempotencyKey().equals(awaitingApproval.idempotencyKey())) {
                     throw new IllegalTransitionException("approval_decided for call " + e.callId() + " (key " + e.idempotencyKey()
@@ -202,6 +246,9 @@ public final class RunFold {
         }
         if (target != RunState.IN_DOUBT) {
             inDoubtCallId = null;
+        }
+        if (target != RunState.AWAITING_CHILDREN) {
+            awaitingChildren = null;
         }
         state = target;
         lastAt = event.at();
@@ -303,6 +350,31 @@ public final class RunFold {
         return approvalWaitMillis;
     }
 
+    /** The delegation the run waits for, when it is {@link RunState#AWAITING_CHILDREN}. */
+    public Optional<RunEvent.ChildrenStarted> awaitingChildren() {
+        return Optional.ofNullable(awaitingChildren);
+    }
+
+    /** Children this run started, over all its delegations. */
+    public int childrenStarted() {
+        return childrenStarted;
+    }
+
+    /** Tokens of this run and of its finished children: what its {@code max_tokens} is checked against. */
+    public long treeTokens() {
+        return usage.total() + childTokens;
+    }
+
+    /** Dollars this run's finished children spent. */
+    public double childCostUsd() {
+        return childCostUsd;
+    }
+
+    /** The agent driving the run now: the task's, or the receiver of the last handoff. */
+    public String agent() {
+        return agent == null ? "" : agent;
+    }
+
     /** Graceful shutdowns this run went through. */
     public int interruptions() {
         return interruptions;
@@ -396,7 +468,8 @@ public final class RunFold {
     public Snapshot snapshot() {
         return new Snapshot(state, seq, steps(), retries, usage, costUsd, List.copyOf(conversation), calls(), detail,
                 idleResponses, inDoubtCallId, interruptions,
-                awaitingApproval == null ? null : awaitingApproval.callId(), List.copyOf(approvals.values()));
+                awaitingApproval == null ? null : awaitingApproval.callId(), List.copyOf(approvals.values()),
+                agent(), childrenStarted, childTokens);
     }
 
     /** Everything derived from the events, as a value. */
@@ -404,5 +477,6 @@ public final class RunFold {
             RunState state, long seq, long steps, long retries, Usage usage, double costUsd,
             List<Message> conversation, List<Call> calls, String detail,
             int idleResponses, String inDoubtCallId, int interruptions,
-            String awaitingApprovalCallId, List<RunEvent.ApprovalDecided> approvals) {}
+            String awaitingApprovalCallId, List<RunEvent.ApprovalDecided> approvals,
+            String agent, int childrenStarted, long childTokens) {}
 }

@@ -27,6 +27,8 @@ final class RunHandle {
     volatile Runnable cancelTool;
     /** Stops the tool call's effect at once (kills its processes) without waiting; run before {@link #cancelTool}. */
     volatile Runnable signalTool;
+    /** Set when the run's last child settled: its next delegation check reports what it finds. */
+    volatile boolean childrenSettled;
     /** IDLE, STEPPING or ENDED: who may touch the fold; a kill takes an idle run over. */
     private final java.util.concurrent.atomic.AtomicInteger owner = new java.util.concurrent.atomic.AtomicInteger(IDLE);
     private static final int IDLE = 0;

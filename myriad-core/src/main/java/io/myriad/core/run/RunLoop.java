@@ -10,6 +10,7 @@ import io.myriad.core.budget.Budgets;
 import io.myriad.core.fleet.Limits;
 import io.myriad.core.journal.Journal;
 import io.myriad.core.journal.RunEvent;
+import io.myriad.core.journal.RunStatus;
 import io.myriad.core.model.Message;
 import io.myriad.core.model.ModelException;
 import io.myriad.core.model.ModelRequest;
@@ -172,7 +173,12 @@ public final class RunLoop {
          * Nothing now: a call needs an approval and the fleet's queue of pending approvals is full;
          * nothing was journaled for it. Drive the run again when a slot frees.
          */
-        THROTTLED
+        THROTTLED,
+        /**
+         * Nothing now: the run waits for its children ({@link RunState#AWAITING_CHILDREN}); start
+         * those not final ({@link #children}), and once all are, {@link #childrenFinished}.
+         */
+        AWAITS_CHILDREN
     }
 
     /**
@@ -291,12 +297,15 @@ public final class RunLoop {
      */
     public Next next(String runId, RunFold fold, AgentRuntime agent, Stop stop, BooleanSupplier pausing,
             ApprovalGate approvals) {
-        Limits limits = agent.spec().limits();
+        Limits limits = limits(fold, agent);
         while (!fold.state().isFinal()) {
             Optional<String> why = stop.reason();
             if (why.isPresent()) {
                 cancel(runId, fold, why.get());
                 return Next.FINAL;
+            }
+            if (fold.state() == RunState.AWAITING_CHILDREN) {
+                return Next.AWAITS_CHILDREN;
             }
             if (fold.state() == RunState.AWAITING_APPROVAL && expire(runId, fold)) {
                 continue;
@@ -355,9 +364,12 @@ public final class RunLoop {
             limit = "max_steps";
             message = "reached " + limits.maxSteps() + " steps (model calls, tool calls and retries) without a final answer;"
                     + " raise limits.max_steps if the task needs more";
-        } else if (fold.usage().total() >= limits.maxTokens()) {
+        } else if (fold.treeTokens() >= limits.maxTokens()) {
             limit = "max_tokens";
-            message = "used " + fold.usage().total() + " tokens of " + limits.maxTokens() + "; raise limits.max_tokens if the task needs more";
+            message = "used " + fold.treeTokens() + " tokens of " + limits.maxTokens()
+                    + (fold.treeTokens() > fold.usage().total() ? " (its children's included)" : "")
+                    + (fold.started().map(st -> st.capTokens() != null).orElse(false)
+                            ? "; its share of its parent's budget" : "; raise limits.max_tokens if the task needs more");
         } else if (elapsed >= limits.maxWall().toMillis()) {
             limit = "max_wall";
             message = "ran for " + Duration.ofMillis(elapsed).toSeconds() + " s of " + limits.maxWall().toSeconds()
@@ -415,7 +427,7 @@ public final class RunLoop {
         List<Message> messages = new ArrayList<>(fold.conversation().size() + 1);
         messages.add(new Message.System(agent.spec().instructions()));
         messages.addAll(fold.conversation());
-        long remaining = agent.spec().limits().maxTokens() - fold.usage().total();
+        long remaining = limits(fold, agent).maxTokens() - fold.treeTokens();
         long maxOut = agent.spec().maxOutputTokens();
         if (maxOut == 0 && remaining < 16_384) {
             maxOut = remaining;
@@ -455,13 +467,14 @@ public final class RunLoop {
         long prompt = Budgets.promptTokensBound(request);
         long out = request.maxOutputTokens();
         double usd = modelFor(fold, agent).pricing().cost(prompt, out);
-        return admit(runId, fold, agent.spec().limits(), Amount.modelCall(prompt + out, usd));
+        return admit(runId, fold, limits(fold, agent), Amount.modelCall(prompt + out, usd));
     }
 
     private BudgetLedger.Reservation admit(String runId, RunFold fold, Limits limits, Amount worst) {
         String execution = fold.started().map(RunEvent.RunStarted::execution).orElse("");
         long tools = fold.steps() - fold.modelCalls();
-        Amount runSpent = new Amount(fold.usage().total(), Amount.nanos(fold.costUsd()), fold.steps(), Math.max(0, tools));
+        Amount runSpent = new Amount(fold.treeTokens(), Amount.nanos(fold.costUsd() + fold.childCostUsd()), fold.steps(),
+                Math.max(0, tools));
         return switch (budgets.admit(budgets.tenantOf(execution), execution, runId, limits.budget(), runSpent, worst, now())) {
             case BudgetLedger.Reservation r -> r;
             case BudgetLedger.Refused no -> throw new BudgetRefusal(no);
@@ -582,6 +595,11 @@ public final class RunLoop {
         for (RunFold.Call call : fold.calls()) {
             if (fold.state() != RunState.ACTING || stop.reason().isPresent() || pausing.getAsBoolean()) {
                 return false;
+            }
+            if (call.status() == RunFold.CallStatus.PENDING && !fold.agent().equals(agent.spec().name())) {
+                reject(runId, fold, call.call(), "not made: the conversation was handed off to " + fold.agent()
+                        + " before this call");
+                continue;
             }
             switch (call.status()) {
                 case SETTLED -> { }
@@ -725,12 +743,202 @@ public final class RunLoop {
         if (!admitTools(runId, fold, limits, 1)) {
             return true; // the run ended: budget exhausted
         }
+        if (tool instanceof DelegateTool delegate) {
+            delegate(runId, fold, delegate, tc, call, args);
+            return true;
+        }
+        if (tool instanceof HandoffTool handoff) {
+            String to = args.path("agent").asText("");
+            if (!handoff.agents().contains(to) || to.equals(fold.agent())) {
+                reject(runId, fold, tc, "cannot hand off to '" + to + "'; this agent may hand off to "
+                        + String.join(", ", handoff.agents().stream().filter(a -> !a.equals(fold.agent())).toList()));
+            } else {
+                append(runId, fold, List.of(new RunEvent.HandedOff(now(), tc.id(), fold.agent(), to,
+                        cap(args.path("note").asText(""), 4000))));
+            }
+            return true;
+        }
         if (tool.effect() != Effect.READ_ONLY) {
             String rule = agent.policy().enforced() ? decision.ruleId() : null;
             append(runId, fold, List.of(new RunEvent.ToolCallStarted(now(), tc.id(), tc.name(), call.idempotencyKey(), rule)));
         }
         append(runId, fold, List.of(invoke(runId, tool, args, tc, call, stop)));
         return true;
+    }
+
+    /**
+     * Journals the intent of a {@code delegate} call ({@code children_started}): the run then
+     * waits for its children. A call that asks too much (too many children, too deep, an agent
+     * it may not start) is rejected with the reason instead.
+     */
+    private void delegate(String runId, RunFold fold, DelegateTool delegate, ToolCall tc, RunFold.Call call, JsonNode args) {
+        List<DelegateTool.Child> children;
+        try {
+            children = delegate.plan(args);
+        } catch (IllegalArgumentException e) {
+            reject(runId, fold, tc, "delegate: " + e.getMessage());
+            return;
+        }
+        var settings = delegate.settings();
+        int depth = depth(fold.started().map(RunEvent.RunStarted::task).orElse(""));
+        if (depth >= settings.maxDepth()) {
+            reject(runId, fold, tc, "delegate: this run is at depth " + depth + " and delegation.max_depth is "
+                    + settings.maxDepth() + "; do the work yourself");
+            return;
+        }
+        if (fold.childrenStarted() + children.size() > settings.maxChildren()) {
+            reject(runId, fold, tc, "delegate: " + children.size() + " more children would make " + (fold.childrenStarted()
+                    + children.size()) + " for this run, over delegation.max_children (" + settings.maxChildren() + ")");
+            return;
+        }
+        append(runId, fold, List.of(new RunEvent.ChildrenStarted(now(), tc.id(), call.idempotencyKey(),
+                fold.childrenStarted() + 1, children.size())));
+    }
+
+    /** How deep a task is in a delegation tree: 0 for a task of the fleet, 1 for its children, ... */
+    public static int depth(String task) {
+        int d = 0;
+        for (int i = 0; i < task.length(); i++) {
+            if (task.charAt(i) == CHILD_SEPARATOR) {
+                d++;
+            }
+        }
+        return d;
+    }
+
+    /** Separates a child's number from its parent's task id: child 3 of task {@code t} is {@code t~3}. */
+    public static final char CHILD_SEPARATOR = '~';
+
+    /** The parent's run id of a child run, or empty for a run that is not a child. */
+    public static Optional<String> parentOf(String runId) {
+        int colon = runId.indexOf(':');
+        int tilde = runId.lastIndexOf(CHILD_SEPARATOR);
+        return tilde > colon && colon >= 0 ? Optional.of(runId.substring(0, tilde)) : Optional.empty();
+    }
+
+    /** A child run to start for a delegation: its task, and its share of the parent's budget. */
+    public record ChildRun(io.myriad.core.fleet.TaskSpec task, Long capTokens, Double capUsd) {}
+
+    /**
+     * The children of the delegation the run waits for, in order, each with its task id
+     * ({@code <task>~<n>}) and its budget share, derived from the journal alone: the same on every
+     * recovery.
+     */
+    public List<ChildRun> children(RunFold fold, AgentRuntime agent, int priority) {
+        RunEvent.ChildrenStarted started = fold.awaitingChildren().orElseThrow(
+                () -> new IllegalStateException("the run does not wait for children"));
+        RunFold.Call call = fold.calls().stream().filter(c -> c.call().id().equals(started.callId())).findFirst()
+                .orElseThrow(() -> new IllegalTransitionException("delegation call " + started.callId() + " is not in the run"));
+        if (!(agent.tools().get(call.call().name()) instanceof DelegateTool delegate)) {
+            throw new IllegalStateException("agent " + agent.spec().name() + " has no delegate tool to read call "
+                    + started.callId() + " with");
+        }
+        List<DelegateTool.Child> planned;
+        try {
+            planned = delegate.plan(JSON.readTree(call.call().arguments()));
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new IllegalTransitionException("journaled delegation " + started.callId() + " no longer reads: " + e.getMessage());
+        }
+        if (planned.size() != started.count()) {
+            throw new IllegalTransitionException("delegation " + started.callId() + " started " + started.count()
+                    + " children but its arguments now ask for " + planned.size());
+        }
+        Limits limits = limits(fold, agent);
+        var share = delegate.settings().share();
+        double fraction = share.isPresent() ? share.getAsDouble() : 1.0 / planned.size();
+        long leftTokens = Math.max(0, limits.maxTokens() - fold.treeTokens());
+        Long capTokens = Math.max(1L, (long) Math.floor(leftTokens * fraction));
+        Double capUsd = limits.maxUsd().isPresent()
+                ? Math.max(0, limits.maxUsd().getAsDouble() - fold.costUsd() - fold.childCostUsd()) * fraction : null;
+        String task = fold.started().orElseThrow().task();
+        List<ChildRun> out = new ArrayList<>(planned.size());
+        for (int i = 0; i < planned.size(); i++) {
+            DelegateTool.Child c = planned.get(i);
+            out.add(new ChildRun(new io.myriad.core.fleet.TaskSpec(task + CHILD_SEPARATOR + (started.first() + i), c.agent(),
+                    c.input(), priority), capTokens, capUsd));
+        }
+        return out;
+    }
+
+    /**
+     * Journals {@code children_finished}: the children's results (as the model reads them,
+     * failures first when they do not all fit) settle the {@code delegate} call; what they spent
+     * counts against this run's limits. {@code statuses} holds each child's final status by task
+     * id; a child without one is reported as not finished.
+     */
+    public void childrenFinished(String runId, RunFold fold, AgentRuntime agent, List<ChildRun> children,
+            java.util.Map<String, RunStatus> statuses) {
+        RunEvent.ChildrenStarted started = fold.awaitingChildren().orElseThrow();
+        int resultChars = agent.tools().get(DelegateTool.NAME) instanceof DelegateTool d ? d.settings().resultChars()
+                : io.myriad.core.fleet.DelegationSpec.DEFAULT.resultChars();
+        int succeeded = 0;
+        long tokens = 0;
+        double cost = 0;
+        java.util.Map<String, Integer> byState = new java.util.TreeMap<>();
+        for (ChildRun c : children) {
+            RunStatus st = statuses.get(c.task().id());
+            String state = st == null ? "not_finished" : st.state().label();
+            byState.merge(state, 1, Integer::sum);
+            if (st != null) {
+                succeeded += st.state() == RunState.SUCCEEDED ? 1 : 0;
+                tokens += st.tokens();
+                cost += st.costUsd();
+            }
+        }
+        // Failures first, then successes in order; each output shortened so that the whole fits.
+        List<ChildRun> ordered = new ArrayList<>(children.size());
+        children.stream().filter(c -> !isSuccess(statuses.get(c.task().id()))).forEach(ordered::add);
+        children.stream().filter(c -> isSuccess(statuses.get(c.task().id()))).forEach(ordered::add);
+        int perChild = Math.max(40, resultChars / Math.max(1, children.size()) - 80);
+        com.fasterxml.jackson.databind.node.ObjectNode result = JSON.createObjectNode();
+        result.put("children", children.size()).put("succeeded", succeeded).put("not_succeeded", children.size() - succeeded);
+        result.set("by_state", JSON.valueToTree(byState));
+        result.put("tokens", tokens).put("cost_usd", cost);
+        com.fasterxml.jackson.databind.node.ArrayNode results = result.putArray("results");
+        int used = 200;
+        int omitted = 0;
+        for (ChildRun c : ordered) {
+            RunStatus st = statuses.get(c.task().id());
+            String output = st == null ? "the child did not finish" : st.detail();
+            if (output.length() > perChild) {
+                output = output.substring(0, perChild) + "…";
+            }
+            int size = c.task().id().length() + c.task().agent().length() + output.length() + 60;
+            if (used + size > resultChars) {
+                omitted++;
+                continue;
+            }
+            used += size;
+            results.addObject().put("task", c.task().id()).put("agent", c.task().agent())
+                    .put("state", st == null ? "not_finished" : st.state().label()).put("output", output);
+        }
+        if (omitted > 0) {
+            result.put("omitted", omitted).put("note", omitted + " results did not fit (delegation.result_chars); read them with"
+                    + " myriad runs ls --execution " + fold.started().map(RunEvent.RunStarted::execution).orElse(""));
+        }
+        append(runId, fold, List.of(new RunEvent.ChildrenFinished(now(), started.callId(), result.toString(), succeeded,
+                children.size() - succeeded, tokens, cost)));
+    }
+
+    private static boolean isSuccess(RunStatus st) {
+        return st != null && st.state() == RunState.SUCCEEDED;
+    }
+
+    /**
+     * The limits a run is held to: its agent's, within the share of its parent's budget it was
+     * given when it is a child.
+     */
+    public static Limits limits(RunFold fold, AgentRuntime agent) {
+        Limits base = agent.spec().limits();
+        RunEvent.RunStarted st = fold.started().orElse(null);
+        if (st == null || st.capTokens() == null && st.capUsd() == null) {
+            return base;
+        }
+        long tokens = st.capTokens() == null ? base.maxTokens() : Math.max(1, Math.min(base.maxTokens(), st.capTokens()));
+        java.util.OptionalDouble usd = st.capUsd() == null ? base.maxUsd()
+                : java.util.OptionalDouble.of(base.maxUsd().isPresent() ? Math.min(base.maxUsd().getAsDouble(), st.capUsd()) : st.capUsd());
+        return new Limits(base.maxSteps(), tokens, base.maxWall(), base.maxRepeats(), base.maxIdleResponses(), usd,
+                base.maxToolCalls());
     }
 
     /** Journals an approval request when the gate has a slot; false (nothing journaled) when it has none. */

@@ -28,6 +28,8 @@ import java.util.Set;
  *   ACTING ──tool_call_resolved (by the tool's reconcile)──▶ ACTING or AWAITING_MODEL
  *   IN_DOUBT ──tool_call_resolved (fail), run_failed──▶ FAILED
  *   ACTING ──approval_requested──▶ AWAITING_APPROVAL ──approval_decided (approved | denied | expired)──▶ ACTING
+ *   ACTING ──children_started──▶ AWAITING_CHILDREN ──children_finished──▶ ACTING or AWAITING_MODEL
+ *   ACTING ──handed_off──▶ ACTING or AWAITING_MODEL (the receiving agent drives the run from then on)
  * </pre>
  *
  * <p>{@code IN_DOUBT} is a durable wait for a person: a call of a tool that may not be repeated
@@ -54,7 +56,12 @@ public enum RunState {
     IN_DOUBT,
     STUCK,
     BUDGET_EXHAUSTED,
-    AWAITING_APPROVAL;
+    AWAITING_APPROVAL,
+    /**
+     * The run delegated work to child runs ({@code children_started}) and waits for all of them
+     * to be final; no thread, no slot. {@code children_finished} brings their results back.
+     */
+    AWAITING_CHILDREN;
 
     /** The kinds of event, one per {@link RunEvent} record. */
     public enum EventKind {
@@ -76,7 +83,10 @@ public enum RunState {
         RUN_INTERRUPTED,
         RUN_BUDGET_EXHAUSTED,
         APPROVAL_REQUESTED,
-        APPROVAL_DECIDED;
+        APPROVAL_DECIDED,
+        CHILDREN_STARTED,
+        CHILDREN_FINISHED,
+        HANDED_OFF;
 
         public static EventKind of(RunEvent event) {
             return switch (event) {
@@ -99,6 +109,9 @@ public enum RunState {
                 case RunEvent.RunBudgetExhausted e -> RUN_BUDGET_EXHAUSTED;
                 case RunEvent.ApprovalRequested e -> APPROVAL_REQUESTED;
                 case RunEvent.ApprovalDecided e -> APPROVAL_DECIDED;
+                case RunEvent.ChildrenStarted e -> CHILDREN_STARTED;
+                case RunEvent.ChildrenFinished e -> CHILDREN_FINISHED;
+                case RunEvent.HandedOff e -> HANDED_OFF;
             };
         }
     }
@@ -131,7 +144,12 @@ public enum RunState {
         // ACTING with the call still pending (approved: it proceeds; denied: it is rejected).
         TABLE.get(ACTING).put(EventKind.APPROVAL_REQUESTED, AWAITING_APPROVAL);
         TABLE.get(AWAITING_APPROVAL).put(EventKind.APPROVAL_DECIDED, ACTING);
-        for (RunState s : EnumSet.of(AWAITING_MODEL, ACTING, ANSWERED, IN_DOUBT, AWAITING_APPROVAL)) {
+        // A delegation waits in AWAITING_CHILDREN; the children's results settle the call and the
+        // run goes on (RunFold picks ACTING or AWAITING_MODEL). A handoff settles its call at once.
+        TABLE.get(ACTING).put(EventKind.CHILDREN_STARTED, AWAITING_CHILDREN);
+        TABLE.get(AWAITING_CHILDREN).put(EventKind.CHILDREN_FINISHED, ACTING);
+        TABLE.get(ACTING).put(EventKind.HANDED_OFF, ACTING);
+        for (RunState s : EnumSet.of(AWAITING_MODEL, ACTING, ANSWERED, IN_DOUBT, AWAITING_APPROVAL, AWAITING_CHILDREN)) {
             TABLE.get(s).put(EventKind.RUN_FAILED, FAILED);
             TABLE.get(s).put(EventKind.RUN_CANCELLED, CANCELLED);
             TABLE.get(s).put(EventKind.RUN_INTERRUPTED, s);
