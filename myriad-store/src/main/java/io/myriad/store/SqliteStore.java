@@ -631,6 +631,20 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
                 SqliteStore::runRows);
     }
 
+    /** A run's children and their own: one range of the primary key, whatever the size of the execution. */
+    @Override
+    public List<RunRow> runs(String executionId, String runIdPrefix) {
+        if (runIdPrefix.isEmpty()) {
+            return runs(executionId);
+        }
+        String upper = runIdPrefix.substring(0, runIdPrefix.length() - 1) + (char) (runIdPrefix.charAt(runIdPrefix.length() - 1) + 1);
+        return query("SELECT " + RUN_COLS + RUNS + "WHERE r.run_id>=? AND r.run_id<? AND r.execution=? ORDER BY r.run_id", ps -> {
+            ps.setString(1, runIdPrefix);
+            ps.setString(2, upper);
+            ps.setString(3, executionId);
+        }, SqliteStore::runRows);
+    }
+
     @Override
     public List<RunRow> recentRuns(int limit) {
         return query("SELECT " + RUN_COLS + RUNS + "ORDER BY r.updated_at DESC, r.run_id LIMIT ?", ps -> ps.setInt(1, limit),
