@@ -34,6 +34,7 @@ import java.util.Optional;
  * @param coding          the coding tasks' settings, when the fleet is a fleet of software engineers
  * @param intakeOpen      whether tasks may be submitted while the fleet runs (fleet key
  *                        {@code intake: open}); such a fleet runs, waiting for tasks, until drained
+ * @param messaging       the message types its runs may send each other (fleet key {@code messages})
  */
 public record FleetSpec(
         String name,
@@ -53,7 +54,8 @@ public record FleetSpec(
         Ceilings budget,
         ApprovalSpec approvals,
         Optional<CodingSpec> coding,
-        boolean intakeOpen) {
+        boolean intakeOpen,
+        MessagingSpec messaging) {
 
     /** The shell's default confinement. */
     public static final String SANDBOX_BUBBLEWRAP = "bubblewrap";
@@ -81,6 +83,17 @@ public record FleetSpec(
         Objects.requireNonNull(budget, "budget");
         Objects.requireNonNull(approvals, "approvals");
         Objects.requireNonNull(coding, "coding");
+        Objects.requireNonNull(messaging, "messaging");
+    }
+
+    /** A fleet without declared message types ({@link MessagingSpec#NONE}). */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox,
+                     Map<String, SecretSpec> secrets, Policy policy, String tenant, Ceilings budget, ApprovalSpec approvals,
+                     Optional<CodingSpec> coding, boolean intakeOpen) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
+                shellSandbox, secrets, policy, tenant, budget, approvals, coding, intakeOpen, MessagingSpec.NONE);
     }
 
     /** A fleet whose tasks are its file's only (intake closed). */
