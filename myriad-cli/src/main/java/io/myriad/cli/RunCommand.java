@@ -244,6 +244,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
             }
             wiring.addTools(coding.tools());
         }
+        wiring.addMessaging(store.mailbox(io.myriad.core.message.MessageLimits.DEFAULTS, java.time.InstantSource.system()), fleet);
         wiring.prices(PriceTable.withOverrides(store.priceOverrides()));
         fleet.agents().forEach((name, agent) -> runtimes.put(name, wiring.runtime(agent).withPolicy(fleet.policy())));
         boolean simulated = wiring.anySimulated(fleet);

@@ -4,6 +4,7 @@ import io.myriad.core.fleet.AgentSpec;
 import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.fleet.McpServerSpec;
 import io.myriad.core.fleet.ModelSpec;
+import io.myriad.core.message.Mailbox;
 import io.myriad.core.model.ModelProvider;
 import io.myriad.core.run.AgentRuntime;
 import io.myriad.core.tool.Tool;
@@ -16,6 +17,7 @@ import io.myriad.models.OpenAiChatProvider;
 import io.myriad.models.SimulatedModel;
 import io.myriad.tools.BuiltinTools;
 import io.myriad.tools.ShellTool;
+import io.myriad.tools.message.MessageTools;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -59,6 +61,9 @@ final class Wiring implements AutoCloseable {
         if (CODING_TOOLS.containsKey(name)) {
             return java.util.Optional.of(CODING_TOOLS.get(name));
         }
+        if (MessageTools.EFFECTS.containsKey(name)) {
+            return java.util.Optional.of(MessageTools.EFFECTS.get(name));
+        }
         List<Tool> all = new ArrayList<>(BuiltinTools.create(BuiltinTools.Settings.DEFAULTS, Secrets.none()));
         all.addAll(pluginTools());
         return all.stream().filter(t -> t.name().equals(name)).map(Tool::effect).findFirst();
@@ -68,6 +73,7 @@ final class Wiring implements AutoCloseable {
     static Set<String> knownTools() {
         Set<String> names = new LinkedHashSet<>(BuiltinTools.names());
         names.addAll(new java.util.TreeSet<>(CODING_TOOLS.keySet()));
+        names.addAll(new java.util.TreeSet<>(MessageTools.EFFECTS.keySet()));
         pluginTools().forEach(t -> names.add(t.name()));
         return names;
     }
@@ -153,6 +159,11 @@ final class Wiring implements AutoCloseable {
         List<Tool> all = new ArrayList<>(tools.stream().filter(t -> !names.contains(t.name())).toList());
         all.addAll(more);
         tools = List.copyOf(all);
+    }
+
+    /** Adds {@code message.send} and {@code message.read} over {@code mailbox}, typed by the fleet's {@code messages}. */
+    void addMessaging(Mailbox mailbox, FleetSpec fleet) {
+        addTools(MessageTools.create(mailbox, fleet.messaging(), io.myriad.tools.JsonSchemaValidator.create()));
     }
 
     /** Tools from jars on the class path that provide {@link ToolProvider}. */

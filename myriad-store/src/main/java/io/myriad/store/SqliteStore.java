@@ -65,7 +65,7 @@ import java.util.function.Consumer;
  */
 public final class SqliteStore implements Journal, RunRepository, AuditLog, AccessStore, BudgetStore, Controls,
         Deliveries {
-    private static final int SCHEMA_VERSION = 10;
+    private static final int SCHEMA_VERSION = 11;
 
     /** How hard SQLite works to make each commit survive a power loss. */
     public enum Sync {
@@ -320,6 +320,11 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
             // Intake: tasks submitted to a running execution.
             IntakeSql.create(s);
             s.execute("PRAGMA user_version=10");
+        }
+        if (version < 11) {
+            // Messages between runs: inboxes and their read cursors.
+            MessageSql.create(s);
+            s.execute("PRAGMA user_version=11");
         }
     }
 
@@ -950,12 +955,12 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
                 });
     }
 
-    private interface AdminWork<T> {
+    interface AdminWork<T> {
         T run(Connection c) throws SQLException;
     }
 
     /** One transaction on the admin connection. */
-    private <T> T admin(String what, AdminWork<T> work) {
+    <T> T admin(String what, AdminWork<T> work) {
         adminLock.lock();
         try {
             adminConnection.setAutoCommit(false);
@@ -1062,11 +1067,12 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         return read(BudgetSql::spendByTenant);
     }
 
-    private interface SqlWork<T> {
+    interface SqlWork<T> {
         T apply(Connection c) throws SQLException;
     }
 
-    private <T> T read(SqlWork<T> work) {
+    /** {@code work} on a read connection borrowed from the pool. */
+    <T> T read(SqlWork<T> work) {
         Connection c;
         try {
             c = readers.take();
@@ -1081,6 +1087,17 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         } finally {
             readers.add(c);
         }
+    }
+
+    // ---------------------------------------------------------------- messages (SqliteMailbox)
+
+    /**
+     * The runs' inboxes in this store, bounded by {@code limits}, stamping messages with
+     * {@code clock}'s time.
+     */
+    public io.myriad.core.message.Mailbox mailbox(io.myriad.core.message.MessageLimits limits,
+            java.time.InstantSource clock) {
+        return new SqliteMailbox(this, Objects.requireNonNull(limits, "limits"), Objects.requireNonNull(clock, "clock"));
     }
 
     // ---------------------------------------------------------------- deliveries (DeliverySql)

@@ -9,6 +9,7 @@ import io.myriad.core.fleet.ApprovalSpec;
 import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.fleet.Limits;
 import io.myriad.core.fleet.McpServerSpec;
+import io.myriad.core.fleet.MessagingSpec;
 import io.myriad.core.fleet.ModelSpec;
 import io.myriad.core.fleet.SecretSpec;
 import io.myriad.core.gateway.Resilience;
@@ -81,6 +82,8 @@ import java.util.regex.Pattern;
  * tenant: acme                 # optional: the tenant that owns the fleet (default: default)
  * budget: {usd: 5, tokens: 1000000, steps: 5000, tool_calls: 2000, wall: 1h, warn_at: 0.8}
  * coding: {tasks: swe-tasks.jsonl, agent: engineer}
+ * messages: {types: {finding: {schema: {type: object}}}}
+ *                              # optional: the message types runs may send (message.send); see MessagesReader
  *                              # optional: a fleet of software engineers (see CodingReader); replaces tasks
  *                              # optional: ceilings on each execution of the fleet
  * }</pre>
@@ -105,7 +108,7 @@ public final class FleetLoader {
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> ROOT_KEYS = List.of(
             "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp", "secrets",
-            "shell", "policy", "policy_file", "tenant", "budget", "approvals", "coding", "intake", "delegation", "reduce");
+            "shell", "policy", "policy_file", "tenant", "budget", "approvals", "coding", "intake", "delegation", "reduce", "messages");
     private static final List<String> BUDGET_KEYS = List.of("usd", "tokens", "steps", "tool_calls", "wall", "warn_at");
     private static final List<String> APPROVAL_KEYS = List.of("expire_after", "max_pending");
     /** The longest an approval may stay open. */
@@ -202,6 +205,7 @@ public final class FleetLoader {
         ApprovalSpec approvals = approvals(f, problems);
         TaskReader tasks = new TaskReader(problems, agentNames);
         boolean intakeOpen = f.get("intake").map(n -> intake(n, problems)).orElse(false);
+        MessagingSpec messaging = f.get("messages").map(n -> MessagesReader.read(n, problems)).orElse(MessagingSpec.NONE);
         Optional<CodingReader.Coding> coding = Optional.empty();
         if (f.get("coding").isPresent()) {
             f.get("intake").filter(n -> intakeOpen).ifPresent(n -> problems.at(n, "a coding fleet takes its tasks from "
@@ -229,7 +233,7 @@ public final class FleetLoader {
         return new FleetSpec(name.orElseThrow(), concurrency, agents,
                 coding.map(CodingReader.Coding::tasks).orElse(tasks.tasks()), http.allowHosts(), source,
                 HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox, secrets,
-                policy, tenant, budget, approvals, coding.map(CodingReader.Coding::spec), intakeOpen, orchestration);
+                policy, tenant, budget, approvals, coding.map(CodingReader.Coding::spec), intakeOpen, orchestration, messaging);
     }
 
     /** The {@code intake} key: {@code open} (tasks may be submitted while the fleet runs) or {@code closed}. */

@@ -35,6 +35,7 @@ import java.util.Optional;
  * @param intakeOpen      whether tasks may be submitted while the fleet runs (fleet key
  *                        {@code intake: open}); such a fleet runs, waiting for tasks, until drained
  * @param orchestration   delegation limits and the map-reduce step ({@code delegation}, {@code reduce})
+ * @param messaging       the message types its runs may send each other (fleet key {@code messages})
  */
 public record FleetSpec(
         String name,
@@ -55,7 +56,8 @@ public record FleetSpec(
         ApprovalSpec approvals,
         Optional<CodingSpec> coding,
         boolean intakeOpen,
-        Orchestration orchestration) {
+        Orchestration orchestration,
+        MessagingSpec messaging) {
 
     /** The shell's default confinement. */
     public static final String SANDBOX_BUBBLEWRAP = "bubblewrap";
@@ -84,16 +86,17 @@ public record FleetSpec(
         Objects.requireNonNull(approvals, "approvals");
         Objects.requireNonNull(coding, "coding");
         Objects.requireNonNull(orchestration, "orchestration");
+        Objects.requireNonNull(messaging, "messaging");
     }
 
-    /** A fleet with the default delegation limits and no reduce step. */
+    /** A fleet with the default delegation limits, no reduce step and no declared message types. */
     public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
                      List<String> httpAllowHosts, String source, String digest, Resilience resilience,
                      boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox,
                      Map<String, SecretSpec> secrets, Policy policy, String tenant, Ceilings budget, ApprovalSpec approvals,
                      Optional<CodingSpec> coding, boolean intakeOpen) {
         this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
-                shellSandbox, secrets, policy, tenant, budget, approvals, coding, intakeOpen, Orchestration.DEFAULT);
+                shellSandbox, secrets, policy, tenant, budget, approvals, coding, intakeOpen, Orchestration.DEFAULT, MessagingSpec.NONE);
     }
 
     /** A fleet whose tasks are its file's only (intake closed). */
