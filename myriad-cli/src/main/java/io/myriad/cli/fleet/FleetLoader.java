@@ -1,6 +1,7 @@
 package io.myriad.cli.fleet;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.myriad.core.fleet.A2aSpec;
 import io.myriad.core.fleet.AgentSpec;
 import io.myriad.core.fleet.ApprovalSpec;
 import io.myriad.core.fleet.FleetSpec;
@@ -102,7 +103,7 @@ public final class FleetLoader {
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> ROOT_KEYS = List.of(
             "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp", "secrets",
-            "shell", "policy", "policy_file", "tenant", "budget", "approvals", "coding", "intake");
+            "shell", "policy", "policy_file", "tenant", "budget", "approvals", "coding", "intake", "a2a");
     private static final List<String> BUDGET_KEYS = List.of("usd", "tokens", "steps", "tool_calls", "wall", "warn_at");
     private static final List<String> APPROVAL_KEYS = List.of("expire_after", "max_pending");
     /** The longest an approval may stay open. */
@@ -198,6 +199,7 @@ public final class FleetLoader {
         ApprovalSpec approvals = approvals(f, problems);
         TaskReader tasks = new TaskReader(problems, agentNames);
         boolean intakeOpen = f.get("intake").map(n -> intake(n, problems)).orElse(false);
+        A2aSpec a2a = f.get("a2a").map(n -> A2aReader.read(n, intakeOpen, secretNames, problems)).orElse(A2aSpec.NONE);
         Optional<CodingReader.Coding> coding = Optional.empty();
         if (f.get("coding").isPresent()) {
             f.get("intake").filter(n -> intakeOpen).ifPresent(n -> problems.at(n, "a coding fleet takes its tasks from "
@@ -218,13 +220,18 @@ public final class FleetLoader {
                     problems.at(f.get("agents").orElseThrow(), "agent '" + a.name() + "' lists " + t + ", a tool of coding "
                             + "fleets: add a coding key (coding: {tasks: FILE} or coding: {samples: N})")));
         }
+        if (a2a.agents().isEmpty()) {
+            agents.values().stream().filter(a -> a.tools().contains("a2a")).findFirst().ifPresent(a ->
+                    problems.at(f.get("agents").orElseThrow(), "agent '" + a.name() + "' lists the a2a tool, but the fleet "
+                            + "declares no A2A agents to call: add a2a: {agents: {NAME: {url: ...}}}"));
+        }
         if (!problems.isEmpty()) {
             throw problems.exception();
         }
         return new FleetSpec(name.orElseThrow(), concurrency, agents,
                 coding.map(CodingReader.Coding::tasks).orElse(tasks.tasks()), http.allowHosts(), source,
                 HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox, secrets,
-                policy, tenant, budget, approvals, coding.map(CodingReader.Coding::spec), intakeOpen);
+                policy, tenant, budget, approvals, coding.map(CodingReader.Coding::spec), intakeOpen, a2a);
     }
 
     /** The {@code intake} key: {@code open} (tasks may be submitted while the fleet runs) or {@code closed}. */

@@ -34,6 +34,7 @@ import java.util.Optional;
  * @param coding          the coding tasks' settings, when the fleet is a fleet of software engineers
  * @param intakeOpen      whether tasks may be submitted while the fleet runs (fleet key
  *                        {@code intake: open}); such a fleet runs, waiting for tasks, until drained
+ * @param a2a             the fleet's A2A settings (fleet key {@code a2a}); {@link A2aSpec#NONE} without the key
  */
 public record FleetSpec(
         String name,
@@ -53,7 +54,8 @@ public record FleetSpec(
         Ceilings budget,
         ApprovalSpec approvals,
         Optional<CodingSpec> coding,
-        boolean intakeOpen) {
+        boolean intakeOpen,
+        A2aSpec a2a) {
 
     /** The shell's default confinement. */
     public static final String SANDBOX_BUBBLEWRAP = "bubblewrap";
@@ -81,6 +83,17 @@ public record FleetSpec(
         Objects.requireNonNull(budget, "budget");
         Objects.requireNonNull(approvals, "approvals");
         Objects.requireNonNull(coding, "coding");
+        Objects.requireNonNull(a2a, "a2a");
+    }
+
+    /** A fleet without A2A settings. */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox,
+                     Map<String, SecretSpec> secrets, Policy policy, String tenant, Ceilings budget, ApprovalSpec approvals,
+                     Optional<CodingSpec> coding, boolean intakeOpen) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
+                shellSandbox, secrets, policy, tenant, budget, approvals, coding, intakeOpen, A2aSpec.NONE);
     }
 
     /** A fleet whose tasks are its file's only (intake closed). */
