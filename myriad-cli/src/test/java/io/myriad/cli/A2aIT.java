@@ -157,6 +157,64 @@ class A2aIT {
         }
     }
 
+    /** A fleet whose agent asks helper over A2A, with the node's key as a secret. */
+    private static String caller(String base) {
+        return """
+                fleet: caller
+                model: {sim: {scenario: script, latency: 20ms}}
+                concurrency: 1
+                http: {allow_private: true}
+                secrets: {HELPER_KEY: "env:A2A_HELPER_KEY"}
+                a2a:
+                  agents:
+                    helper: {url: "%sa2a/default/helper", token_secret: HELPER_KEY}
+                agents:
+                  asker:
+                    instructions: Ask the helper, then answer.
+                    tools: [a2a]
+                tasks:
+                  - id: ask
+                    input: {script: [{tool: a2a, args: {agent: helper, message: "Where is order 42?"}}, {answer: "asked"}]}
+                """.formatted(base);
+    }
+
+    @Test
+    void anAgentAsksAnotherFleetThroughTheA2aTool() throws Exception {
+        String data = dir.resolve("data").toString();
+        var created = Cli.run("keys", "create", "--name", "owner", "--admin", "--data", data);
+        assertThat(created.exit()).as(created.err()).isZero();
+        Matcher km = Pattern.compile("myr_k_\\S+").matcher(created.out());
+        assertThat(km.find()).as(created.out()).isTrue();
+        key = km.group();
+        Path log = dir.resolve("serve.log");
+        Process serve = Cli.spawn(log, Map.of("A2A_HELPER_KEY", key), "serve", "--port", "0", "--data", data);
+        try {
+            String base = Cli.awaitUrl(serve, log);
+            deploy(base, HELPER);
+            var deployed = post(base + "v1/fleets", "application/yaml", caller(base));
+            assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            JsonNode run;
+            do {
+                Thread.sleep(200);
+                var runs = JSON.readTree(get(base + "v1/runs?fleet=caller").body()).path("runs");
+                run = runs.isEmpty() ? JSON.createObjectNode() : runs.get(0);
+                assertThat(System.nanoTime()).as(run + "\n" + Files.readString(log)).isLessThan(deadline);
+            } while (!run.path("state").asText().equals("succeeded") && !run.path("state").asText().equals("failed"));
+            String events = get(base + "v1/runs/" + run.path("id").asText() + "/events").body();
+            assertThat(run.path("state").asText()).as(events).isEqualTo("succeeded");
+            assertThat(events).contains("tool_call_completed").contains("ended completed").contains("<<<a2a-answer")
+                    .contains("Simulated answer");
+            // The helper ran the task the caller's message made, once.
+            var helperRuns = JSON.readTree(get(base + "v1/runs?fleet=helper").body()).path("runs");
+            assertThat(helperRuns).hasSize(1);
+            assertThat(helperRuns.get(0).path("state").asText()).isEqualTo("succeeded");
+        } finally {
+            serve.destroy();
+            serve.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
     static boolean nodeWorks() {
         try {
             Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
