@@ -65,11 +65,13 @@ public final class A2aTool implements Tool {
         this.secrets = Objects.requireNonNull(secrets, "secrets");
         ObjectNode schema = JSON.createObjectNode().put("type", "object").put("additionalProperties", false);
         ObjectNode props = schema.putObject("properties");
-        ObjectNode agent = props.putObject("agent").put("type", "string").put("description", "the agent to ask");
+        ObjectNode agent = props.putObject("agent").put("type", "string").put("maxLength", 64)
+                .put("description", "the agent to ask");
         if (!agents.isEmpty()) {
             agents.keySet().stream().sorted().forEach(agent.putArray("enum")::add);
         }
-        props.putObject("message").put("type", "string").put("description", "what to ask the agent, in words");
+        props.putObject("message").put("type", "string").put("maxLength", 32 * 1024)
+                .put("description", "what to ask the agent, in words");
         props.putObject("timeout_seconds").put("type", "integer").put("minimum", 1).put("maximum", MAX_WAIT.toSeconds())
                 .put("description", "how long to wait for the agent's answer (default " + DEFAULT_WAIT.toSeconds() + ")");
         schema.putArray("required").add("agent").add("message");
