@@ -347,7 +347,15 @@ public final class A2aResource implements ApiResource {
      * Answers server-sent events, each a JSON-RPC response: the task, a status update for each
      * journal event worth telling, then the output artifact and a final status update.
      */
-    private void stream(Call call, Context ctx, String runId) throws IOException {
+    private void stream(Call call, Context ctx, String runId) {
+        try {
+            follow(call, ctx, runId);
+        } catch (IOException e) {
+            // the client went away: its run goes on
+        }
+    }
+
+    private void follow(Call call, Context ctx, String runId) throws IOException {
         ObjectNode task = get(call, runId);
         String context = task.path("contextId").asText();
         ctx.status(200);
@@ -386,6 +394,9 @@ public final class A2aResource implements ApiResource {
                 out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8)); // a client that left fails this write
                 out.flush();
                 quietSince = System.nanoTime();
+                if (host.a2a(call.tenant(), call.fleet()).isEmpty()) {
+                    return; // the fleet stopped: the task goes on when it is deployed again; tasks/resubscribe follows it
+                }
             }
             sleep(POLL);
         }
