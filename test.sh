@@ -24,11 +24,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq && $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-# The MCP tests run the reference servers and the dashboard's browser test playwright-core, pinned
+# The MCP tests run the reference servers, A2aIT the A2A client (@a2a-js/sdk) and the dashboard's browser test playwright-core, pinned
 # in .ci/npm/package-lock.json; (re)install them when they are missing or the lock file changed.
 NPM_DIR="$ROOT/.ci/npm"
 if ! cmp -s "$NPM_DIR/package-lock.json" "$NPM_DIR/node_modules/.myriad-installed-lock" 2>/dev/null; then
-  echo "test.sh: installing the MCP reference servers and playwright-core into .ci/npm" >&2
+  echo "test.sh: installing the MCP reference servers, the A2A client and playwright-core into .ci/npm" >&2
   (cd "$NPM_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   cp "$NPM_DIR/package-lock.json" "$NPM_DIR/node_modules/.myriad-installed-lock"
 fi

@@ -122,7 +122,7 @@ export const fmt = {
 };
 
 /** Run states in display order, with the colour class each one has. */
-export const STATES = ['new', 'awaiting_model', 'acting', 'answered', 'awaiting_approval', 'in_doubt',
+export const STATES = ['new', 'awaiting_model', 'acting', 'answered', 'awaiting_approval', 'awaiting_children', 'in_doubt',
   'succeeded', 'failed', 'cancelled', 'limited', 'budget_exhausted', 'stuck'];
 
 export function stateClass(state) {
@@ -130,7 +130,7 @@ export function stateClass(state) {
   if (s === 'succeeded') return 'st-ok';
   if (s === 'failed' || s === 'stuck') return 'st-bad';
   if (s === 'awaiting_model' || s === 'acting' || s === 'answered') return 'st-run';
-  if (s === 'awaiting_approval' || s === 'in_doubt') return 'st-wait';
+  if (s === 'awaiting_approval' || s === 'awaiting_children' || s === 'in_doubt') return 'st-wait';
   if (s === 'cancelled' || s === 'limited' || s === 'budget_exhausted') return 'st-warn';
   return 'st-idle';
 }

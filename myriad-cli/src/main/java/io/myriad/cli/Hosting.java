@@ -279,6 +279,28 @@ final class Hosting implements FleetHost, AutoCloseable {
     }
 
     @Override
+    public Optional<io.myriad.core.fleet.A2aSpec> a2a(String tenant, String fleet) {
+        Hosted h;
+        synchronized (this) {
+            h = fleets.get(key(tenant, fleet));
+            if (h == null || !h.deployment.state().equals("running") || h.thread == null || !h.thread.isAlive()) {
+                return Optional.empty();
+            }
+        }
+        FleetSpec spec = h.spec;
+        if (spec == null) {
+            try {
+                spec = FleetLoader.load(Path.of(h.deployment.source()), Wiring.knownTools());
+            } catch (FleetFileException e) {
+                return Optional.empty();
+            }
+            h.spec = spec;
+        }
+        boolean open = spec.intakeOpen();
+        return Optional.of(spec.a2a()).filter(a -> a.expose() && open);
+    }
+
+    @Override
     public Submission submit(Principal who, String tenant, String fleet, List<NewTask> tasks) {
         Hosted h;
         synchronized (this) {

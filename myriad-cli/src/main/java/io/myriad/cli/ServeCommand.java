@@ -85,6 +85,7 @@ final class ServeCommand implements Callable<Integer> {
             ApiServer.Builder builder = ApiServer.builder(store).host(host).port(port).maxBodyBytes(maxBody)
                     .requestsPerSecond(rate).localUser(Caller.localUser())
                     .resource(new FleetsResource(hosting))
+                    .resource(new io.myriad.server.A2aResource(hosting))
                     .resource(new MetricsResource(metrics))
                     .resource(new DashboardResource())
                     .resource(new io.myriad.server.AlertsResource(java.util.Optional.of(hosting)));

@@ -100,7 +100,8 @@ final class Wiring implements AutoCloseable {
         List<Tool> tools = new ArrayList<>(BuiltinTools.create(
                 new BuiltinTools.Settings(fleet.httpAllowHosts(), d.httpTimeout(), d.maxReadBytes(), d.maxHttpBytes(),
                         fleet.httpAllowPrivate()).withShell(ShellTool.Settings.DEFAULTS.withSandbox(
-                                ShellTool.Settings.parseMode(fleet.shellSandbox()))), secrets));
+                                ShellTool.Settings.parseMode(fleet.shellSandbox()))).withA2aAgents(fleet.a2a().agents()),
+                secrets));
         tools.addAll(pluginTools());
         McpServers mcp = fleet.mcpServers().isEmpty() ? McpServers.none()
                 : McpServers.start(fleet.mcpServers().values().stream().map(s -> withSecrets(s, secrets)).toList(),

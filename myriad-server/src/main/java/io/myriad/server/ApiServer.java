@@ -126,7 +126,7 @@ public final class ApiServer implements AutoCloseable {
             config.jetty.port = b.port;
             config.http.maxRequestSize = b.maxBodyBytes;
             config.startup.showJavalinBanner = false;
-            config.routes.before("/v1/*", ctx -> {
+            io.javalin.http.Handler guard = ctx -> {
                 sameOrigin(ctx);
                 if (!b.store.hasActiveKeys()) {
                     localHostOnly(ctx);
@@ -152,6 +152,13 @@ public final class ApiServer implements AutoCloseable {
                 if (length != null && parse(length) > b.maxBodyBytes) {
                     throw new ApiError(413, "payload_too_large", "the body is " + length + " bytes; the limit is "
                             + b.maxBodyBytes);
+                }
+            };
+            config.routes.before("/v1/*", guard);
+            // A2A endpoints are authenticated as the API is; only their agent cards are public.
+            config.routes.before("/a2a/*", ctx -> {
+                if (!ctx.path().endsWith(A2aResource.CARD_PATH)) {
+                    guard.handle(ctx);
                 }
             });
             config.routes.exception(ApiError.class, (e, ctx) -> error(ctx, mapper, e.status(), e.code(), e.getMessage()));

@@ -54,6 +54,16 @@ public final class ControlResource implements ApiResource {
             throw ApiError.badRequest("name exactly one of run, fleet (with tenant), tenant, all");
         }
         Scope scope = Scope.toKill(who, runId, fleet, tenant, r -> Params.run(store, who, r, Permission.CONTROL));
+        api.json(ctx, kill(api, who, scope, reason));
+    }
+
+    /**
+     * Kills the runs of {@code scope} as {@code who} (whose permission the caller has checked):
+     * the control and its audit record, the runs waiting for a person cancelled at once, the rest
+     * after {@link #KILL_GRACE} unless a live process cancelled them; answers what was done.
+     */
+    static ObjectNode kill(Api api, Principal who, Scope scope, String reason) {
+        SqliteStore store = api.store();
         Control c = record(api, who, Action.KILL, scope, reason);
         List<RunRepository.RunRow> targets = store.unfinishedRuns(scope);
         List<String> cancelled = new ArrayList<>();
@@ -69,7 +79,7 @@ public final class ControlResource implements ApiResource {
                 .put("by", who.actor()).put("runs", targets.size());
         ArrayNode now = o.putArray("cancelled");
         cancelled.forEach(now::add);
-        api.json(ctx, o);
+        return o;
     }
 
     /** After the grace, cancels the runs of the scope no live process cancelled. */

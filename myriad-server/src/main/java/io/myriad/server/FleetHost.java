@@ -62,6 +62,15 @@ public interface FleetHost {
     Submission submit(Principal who, String tenant, String fleet, List<NewTask> tasks);
 
     /**
+     * The A2A settings of a running hosted fleet that exposes itself over A2A ({@code a2a: {expose:
+     * true}} in its file); empty for any other fleet. Answers without checking a caller: the agent
+     * card is public.
+     */
+    default Optional<io.myriad.core.fleet.A2aSpec> a2a(String tenant, String fleet) {
+        return Optional.empty();
+    }
+
+    /**
      * A task submitted over the API: {@code input} as the model gets it (an object input is its
      * JSON text); without an id one is generated, without an agent the fleet's only agent runs it.
      */

@@ -13,13 +13,14 @@ import java.util.Set;
  * {@code fs.edit}, {@code fs.patch}, {@code fs.search} (confined to the run's workspace),
  * {@code http_get} and {@code http_request} (confined to the fleet's allowed hosts, and to
  * public addresses unless the fleet allows private ones), and {@code shell} (commands in a
- * sandbox around the run's workspace).
+ * sandbox around the run's workspace), and {@code a2a} (messages to the external A2A agents the
+ * fleet declares).
  */
 public final class BuiltinTools {
     private static final Set<String> NAMES = Collections.unmodifiableSet(
             new LinkedHashSet<>(List.of(FsReadTool.NAME, FsWriteTool.NAME, FsListTool.NAME,
                     FsEditTool.NAME, FsPatchTool.NAME, FsSearchTool.NAME, HttpGetTool.NAME,
-                    HttpGetTool.REQUEST_NAME, ShellTool.NAME)));
+                    HttpGetTool.REQUEST_NAME, ShellTool.NAME, A2aTool.NAME)));
 
     private BuiltinTools() {}
 
@@ -36,9 +37,18 @@ public final class BuiltinTools {
      *                       and other internal addresses (the SSRF guard is off); false by
      *                       default
      * @param shell          how {@code shell} runs commands: its sandbox and limits
+     * @param a2aAgents      the external A2A agents {@code a2a} may ask, by name; none by default
      */
     public record Settings(List<String> httpAllowHosts, Duration httpTimeout, long maxReadBytes,
-            long maxHttpBytes, boolean httpAllowPrivate, ShellTool.Settings shell) {
+            long maxHttpBytes, boolean httpAllowPrivate, ShellTool.Settings shell,
+            java.util.Map<String, io.myriad.core.fleet.A2aSpec.Agent> a2aAgents) {
+
+        /** Settings without A2A agents. */
+        public Settings(List<String> httpAllowHosts, Duration httpTimeout, long maxReadBytes,
+                long maxHttpBytes, boolean httpAllowPrivate, ShellTool.Settings shell) {
+            this(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes, httpAllowPrivate, shell,
+                    java.util.Map.of());
+        }
 
         /**
          * No hosts allowed, a 30-second HTTP timeout, 256 KiB from a read and from a fetch, no
@@ -74,6 +84,7 @@ public final class BuiltinTools {
             Objects.requireNonNull(httpAllowHosts, "httpAllowHosts");
             Objects.requireNonNull(httpTimeout, "httpTimeout");
             Objects.requireNonNull(shell, "shell");
+            a2aAgents = java.util.Map.copyOf(a2aAgents);
             httpAllowHosts = List.copyOf(httpAllowHosts);
             HostAllowList.of(httpAllowHosts);
             if (httpTimeout.isNegative() || httpTimeout.isZero()) {
@@ -93,24 +104,30 @@ public final class BuiltinTools {
         /** These settings with another list of allowed hosts. */
         public Settings withHttpAllowHosts(List<String> hosts) {
             return new Settings(hosts, httpTimeout, maxReadBytes, maxHttpBytes,
-                    httpAllowPrivate, shell);
+                    httpAllowPrivate, shell, a2aAgents);
         }
 
         /** These settings with another shell configuration, e.g. {@code sandbox: none}. */
         public Settings withShell(ShellTool.Settings shellSettings) {
             return new Settings(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes,
-                    httpAllowPrivate, shellSettings);
+                    httpAllowPrivate, shellSettings, a2aAgents);
         }
 
         /** These settings with another HTTP timeout. */
         public Settings withHttpTimeout(Duration timeout) {
             return new Settings(httpAllowHosts, timeout, maxReadBytes, maxHttpBytes,
-                    httpAllowPrivate, shell);
+                    httpAllowPrivate, shell, a2aAgents);
+        }
+
+        /** These settings with the A2A agents {@code a2a} may ask. */
+        public Settings withA2aAgents(java.util.Map<String, io.myriad.core.fleet.A2aSpec.Agent> agents) {
+            return new Settings(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes,
+                    httpAllowPrivate, shell, agents);
         }
 
         /** These settings with private addresses allowed or not. */
         public Settings withHttpAllowPrivate(boolean allow) {
-            return new Settings(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes, allow, shell);
+            return new Settings(httpAllowHosts, httpTimeout, maxReadBytes, maxHttpBytes, allow, shell, a2aAgents);
         }
 
         private static void checkCap(String name, long value) {
@@ -150,7 +167,8 @@ public final class BuiltinTools {
                         (int) settings.maxHttpBytes(), secrets),
                 HttpGetTool.request(hosts, guard, settings.httpTimeout(),
                         (int) settings.maxHttpBytes(), secrets),
-                new ShellTool(settings.shell()));
+                new ShellTool(settings.shell()),
+                new A2aTool(settings.a2aAgents(), guard, secrets));
     }
 
     /** The names of the built-in tools, in a stable order. */

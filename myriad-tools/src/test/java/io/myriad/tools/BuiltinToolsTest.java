@@ -40,7 +40,7 @@ class BuiltinToolsTest {
     void createsOneToolPerNameInOrder() {
         assertThat(BuiltinTools.names())
                 .containsExactly("fs.read", "fs.write", "fs.list", "fs.edit", "fs.patch",
-                        "fs.search", "http_get", "http_request", "shell");
+                        "fs.search", "http_get", "http_request", "shell", "a2a");
         assertThat(BuiltinTools.create(BuiltinTools.Settings.DEFAULTS)).extracting(Tool::name)
                 .containsExactlyElementsOf(BuiltinTools.names());
         assertThatThrownBy(() -> BuiltinTools.names().add("x"))

@@ -1,6 +1,7 @@
 package io.myriad.cli.fleet;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.myriad.core.fleet.A2aSpec;
 import io.myriad.core.fleet.AgentSpec;
 import io.myriad.core.fleet.Orchestration;
 import io.myriad.core.run.DelegateTool;
@@ -108,7 +109,7 @@ public final class FleetLoader {
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> ROOT_KEYS = List.of(
             "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp", "secrets",
-            "shell", "policy", "policy_file", "tenant", "budget", "approvals", "coding", "intake", "delegation", "reduce", "messages");
+            "shell", "policy", "policy_file", "tenant", "budget", "approvals", "coding", "intake", "delegation", "reduce", "messages", "a2a");
     private static final List<String> BUDGET_KEYS = List.of("usd", "tokens", "steps", "tool_calls", "wall", "warn_at");
     private static final List<String> APPROVAL_KEYS = List.of("expire_after", "max_pending");
     /** The longest an approval may stay open. */
@@ -206,6 +207,7 @@ public final class FleetLoader {
         TaskReader tasks = new TaskReader(problems, agentNames);
         boolean intakeOpen = f.get("intake").map(n -> intake(n, problems)).orElse(false);
         MessagingSpec messaging = f.get("messages").map(n -> MessagesReader.read(n, problems)).orElse(MessagingSpec.NONE);
+        A2aSpec a2a = f.get("a2a").map(n -> A2aReader.read(n, intakeOpen, secretNames, problems)).orElse(A2aSpec.NONE);
         Optional<CodingReader.Coding> coding = Optional.empty();
         if (f.get("coding").isPresent()) {
             f.get("intake").filter(n -> intakeOpen).ifPresent(n -> problems.at(n, "a coding fleet takes its tasks from "
@@ -227,13 +229,18 @@ public final class FleetLoader {
                             + "fleets: add a coding key (coding: {tasks: FILE} or coding: {samples: N})")));
         }
         Orchestration orchestration = OrchestrationReader.read(f, agents, agentNames, problems);
+        if (a2a.agents().isEmpty()) {
+            agents.values().stream().filter(a -> a.tools().contains("a2a")).findFirst().ifPresent(a ->
+                    problems.at(f.get("agents").orElseThrow(), "agent '" + a.name() + "' lists the a2a tool, but the fleet "
+                            + "declares no A2A agents to call: add a2a: {agents: {NAME: {url: ...}}}"));
+        }
         if (!problems.isEmpty()) {
             throw problems.exception();
         }
         return new FleetSpec(name.orElseThrow(), concurrency, agents,
                 coding.map(CodingReader.Coding::tasks).orElse(tasks.tasks()), http.allowHosts(), source,
                 HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox, secrets,
-                policy, tenant, budget, approvals, coding.map(CodingReader.Coding::spec), intakeOpen, orchestration, messaging);
+                policy, tenant, budget, approvals, coding.map(CodingReader.Coding::spec), intakeOpen, orchestration, messaging, a2a);
     }
 
     /** The {@code intake} key: {@code open} (tasks may be submitted while the fleet runs) or {@code closed}. */

@@ -36,6 +36,7 @@ import java.util.Optional;
  *                        {@code intake: open}); such a fleet runs, waiting for tasks, until drained
  * @param orchestration   delegation limits and the map-reduce step ({@code delegation}, {@code reduce})
  * @param messaging       the message types its runs may send each other (fleet key {@code messages})
+ * @param a2a             the fleet's A2A settings (fleet key {@code a2a}); {@link A2aSpec#NONE} without the key
  */
 public record FleetSpec(
         String name,
@@ -57,7 +58,8 @@ public record FleetSpec(
         Optional<CodingSpec> coding,
         boolean intakeOpen,
         Orchestration orchestration,
-        MessagingSpec messaging) {
+        MessagingSpec messaging,
+        A2aSpec a2a) {
 
     /** The shell's default confinement. */
     public static final String SANDBOX_BUBBLEWRAP = "bubblewrap";
@@ -87,16 +89,27 @@ public record FleetSpec(
         Objects.requireNonNull(coding, "coding");
         Objects.requireNonNull(orchestration, "orchestration");
         Objects.requireNonNull(messaging, "messaging");
+        Objects.requireNonNull(a2a, "a2a");
     }
 
-    /** A fleet with the default delegation limits, no reduce step and no declared message types. */
+    /** A fleet without A2A settings. */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox,
+                     Map<String, SecretSpec> secrets, Policy policy, String tenant, Ceilings budget, ApprovalSpec approvals,
+                     Optional<CodingSpec> coding, boolean intakeOpen, Orchestration orchestration, MessagingSpec messaging) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
+                shellSandbox, secrets, policy, tenant, budget, approvals, coding, intakeOpen, orchestration, messaging, A2aSpec.NONE);
+    }
+
+    /** A fleet with the default delegation limits, no reduce step, no declared message types and no A2A settings. */
     public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
                      List<String> httpAllowHosts, String source, String digest, Resilience resilience,
                      boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox,
                      Map<String, SecretSpec> secrets, Policy policy, String tenant, Ceilings budget, ApprovalSpec approvals,
                      Optional<CodingSpec> coding, boolean intakeOpen) {
         this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
-                shellSandbox, secrets, policy, tenant, budget, approvals, coding, intakeOpen, Orchestration.DEFAULT, MessagingSpec.NONE);
+                shellSandbox, secrets, policy, tenant, budget, approvals, coding, intakeOpen, Orchestration.DEFAULT, MessagingSpec.NONE, A2aSpec.NONE);
     }
 
     /** A fleet whose tasks are its file's only (intake closed). */
