@@ -345,6 +345,11 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
         SqliteStore.Size size = store.size();
         Optional<CodingSetup.Tally> delivered = Optional.ofNullable(coding).map(CodingSetup::tally);
         new SummaryPrinter(out).print(fleet, execution, summary, model, simulated, size, data.database(), json, delivered);
+        if (!json && fleet.orchestration().reduce().isPresent()) {
+            String result = FleetRunner.runId(execution.id(), "reduce");
+            store.run(result).ifPresent(r -> out.println("result    " + r.status().state().label() + ": the reduction of every task's result"
+                    + " is run " + result + "   (myriad runs show " + result + ")"));
+        }
         boolean allDelivered = delivered.map(d -> d.verified() == fleet.tasks().size()).orElse(true);
         if (summary.inDoubt() > 0 || summary.awaitingApproval() > 0 || summary.throttled() > 0) {
             return Main.EXIT_NEEDS_DECISION;

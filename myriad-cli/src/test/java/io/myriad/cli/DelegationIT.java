@@ -268,4 +268,87 @@ class DelegationIT {
             return 0;
         }
     }
+
+    @Test
+    void mapReduceReducesEveryResultLevelByLevelIntoOneReport() throws Exception {
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 1; i <= 230; i++) {
+            jsonl.append("{\"id\": \"doc-").append(i).append("\", \"input\": \"document ").append(i).append(" says ").append(i * 7)
+                    .append("\"}\n");
+        }
+        Files.writeString(dir.resolve("docs.jsonl"), jsonl);
+        Path fleet = dir.resolve("mr.yaml");
+        Files.writeString(fleet, """
+                fleet: mr
+                model: {sim: {scenario: team}}
+                concurrency: 16
+                agents:
+                  summariser: {instructions: Summarise the document.}
+                  editor: {instructions: Combine the summaries.}
+                reduce: {agent: editor, batch: 100}
+                tasks: docs.jsonl
+                """);
+        Path data = dir.resolve("data");
+        Cli.Result r = Cli.run("run", fleet.toString(), "--data", data.toString());
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("result    succeeded: the reduction of every task's result is run mr-1:reduce");
+        try (SqliteStore store = SqliteStore.open(data.resolve("myriad.db"))) {
+            Map<String, RunRepository.RunRow> rows = new HashMap<>();
+            store.runs("mr-1").forEach(row -> rows.put(row.task(), row));
+            // 230 documents, three reducers of at most 100 at level 1, then the final one.
+            assertThat(rows.keySet()).contains("reduce-1-1", "reduce-1-2", "reduce-1-3", "reduce").doesNotContain("reduce-1-4", "reduce-2-1");
+            assertThat(rows).hasSize(234);
+            Map<String, Integer> seen = new HashMap<>();
+            for (String reducer : List.of("reduce-1-1", "reduce-1-2", "reduce-1-3")) {
+                RunEvent.RunStarted started = (RunEvent.RunStarted) store.read("mr-1:" + reducer).getFirst().event();
+                assertThat(started.agent()).isEqualTo("editor");
+                JSON.readTree(started.input()).path("results").forEach(x -> {
+                    seen.merge(x.path("task").asText(), 1, Integer::sum);
+                    assertThat(x.path("output").asText()).as("the whole answer of the map run").contains("document");
+                });
+            }
+            assertThat(seen).as("every document reduced once").hasSize(230).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
+            String report = rows.get("reduce").status().detail();
+            assertThat(report).contains("combining 3 map results").contains("[reduce-1-1]").contains("[reduce-1-3]");
+        }
+    }
+
+    @Test
+    void aHandoffGivesTheConversationToTheReceiverWhoseToolsAndPolicyApply() throws Exception {
+        Path fleet = dir.resolve("desk.yaml");
+        Files.writeString(fleet, """
+                fleet: desk
+                model: {sim: {scenario: team, tool_calls: 2}}
+                policy:
+                  - {id: billing-reads-only, effect: deny, agent: billing, tool: fs.write}
+                  - {id: rest, effect: allow, tool: "*"}
+                agents:
+                  triage:
+                    instructions: Route the ticket.
+                    handoffs: [billing]
+                  billing:
+                    instructions: Settle billing questions.
+                    tools: [fs.write]
+                tasks:
+                  - {id: t1, agent: triage, input: "I was charged twice"}
+                """);
+        Path data = dir.resolve("data");
+        Cli.Result r = Cli.run("run", fleet.toString(), "--data", data.toString());
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        try (SqliteStore store = SqliteStore.open(data.resolve("myriad.db"))) {
+            List<RunEvent> events = store.read("desk-1:t1").stream().map(JournalRecord::event).toList();
+            RunEvent.HandedOff handoff = events.stream().filter(RunEvent.HandedOff.class::isInstance)
+                    .map(RunEvent.HandedOff.class::cast).findFirst().orElseThrow();
+            assertThat(handoff.from()).isEqualTo("triage");
+            assertThat(handoff.to()).isEqualTo("billing");
+            // After the handoff the model is offered billing's tools, and billing's policy refuses the write.
+            RunEvent.ToolCallRejected refused = events.stream().filter(RunEvent.ToolCallRejected.class::isInstance)
+                    .map(RunEvent.ToolCallRejected.class::cast).findFirst().orElseThrow();
+            assertThat(refused.reason()).contains("billing-reads-only");
+            assertThat(events.getLast()).isInstanceOf(RunEvent.RunSucceeded.class);
+            assertThat(((RunEvent.RunSucceeded) events.getLast()).output()).contains("after a handoff");
+            Cli.Result shown = Cli.run("runs", "show", "desk-1:t1", "--data", data.toString());
+            assertThat(shown.out()).contains("HANDED OFF from triage to billing");
+        }
+    }
 }

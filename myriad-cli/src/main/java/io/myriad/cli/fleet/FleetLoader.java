@@ -205,6 +205,13 @@ public final class FleetLoader {
         Ceilings budget = f.get("budget").map(n -> budget(n, problems)).orElse(Ceilings.NONE);
         ApprovalSpec approvals = approvals(f, problems);
         TaskReader tasks = new TaskReader(problems, agentNames);
+        // A map-reduce fleet with one agent besides its reducer: tasks that name no agent are that agent's.
+        f.get("reduce").filter(Node.Mapping.class::isInstance).map(Node.Mapping.class::cast)
+                .flatMap(m -> Optional.ofNullable(m.entries().get("agent")))
+                .filter(e -> e.value() instanceof Node.Scalar sc && sc.value() instanceof String)
+                .map(e -> (String) ((Node.Scalar) e.value()).value())
+                .map(reducer -> agentNames.stream().filter(n -> !n.equals(reducer)).toList())
+                .filter(mappers -> mappers.size() == 1).ifPresent(mappers -> tasks.defaultAgent(mappers.getFirst()));
         boolean intakeOpen = f.get("intake").map(n -> intake(n, problems)).orElse(false);
         MessagingSpec messaging = f.get("messages").map(n -> MessagesReader.read(n, problems)).orElse(MessagingSpec.NONE);
         A2aSpec a2a = f.get("a2a").map(n -> A2aReader.read(n, intakeOpen, secretNames, problems)).orElse(A2aSpec.NONE);

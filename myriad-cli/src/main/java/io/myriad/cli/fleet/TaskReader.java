@@ -34,6 +34,8 @@ final class TaskReader {
 
     private final Problems fleetProblems;
     private final List<String> agents;
+    /** The agent of tasks that name none when the fleet has several (a map-reduce fleet's one mapping agent), or null. */
+    private String defaultAgent;
     private final Map<String, FirstUse> firstUse = new HashMap<>();
     private final List<TaskSpec> tasks = new ArrayList<>();
     private int seen;
@@ -149,6 +151,12 @@ final class TaskReader {
         return true;
     }
 
+    /** Tasks that name no agent go to {@code agent} (a map-reduce fleet's only agent besides its reducer). */
+    TaskReader defaultAgent(String agent) {
+        this.defaultAgent = agent;
+        return this;
+    }
+
     /** Where an id was first used; rendered only for a duplicate. */
     private record FirstUse(Problems problems, Node at) {}
 
@@ -166,6 +174,9 @@ final class TaskReader {
         }
         if (agents.size() == 1) {
             return Optional.of(agents.getFirst());
+        }
+        if (defaultAgent != null) {
+            return Optional.of(defaultAgent);
         }
         problems.at(at, "task '" + id + "' does not name its agent and the fleet has several ("
                 + String.join(", ", agents) + "); add agent: <name>");

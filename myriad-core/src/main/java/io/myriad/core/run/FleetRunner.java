@@ -402,6 +402,9 @@ public final class FleetRunner {
         java.util.ArrayDeque<TaskSpec> pending = new java.util.ArrayDeque<>();
         int submitted = 0; // tasks admitted from the intake
         // Each sweep walks every active run: sweeping once per threshold keeps a million runs cheap.
+        // A map-reduce fleet reduces its tasks' results once they are all final (never with an intake: it never ends).
+        ReduceSteps reduce = intake.isEmpty() ? fleet.orchestration().reduce().map(r -> new ReduceSteps(r, execution.id(),
+                fleet.tasks().stream().map(TaskSpec::id).toList(), journal, repository)).orElse(null) : null;
         var passivator = timer.scheduleWithFixedDelay(this::passivateIdle,
                 passivateAfter.toMillis(), Math.max(10, passivateAfter.toMillis()), TimeUnit.MILLISECONDS);
         try {
@@ -417,7 +420,17 @@ public final class FleetRunner {
             while (true) {
                 // With an intake the loop waits even when no run is outstanding: more tasks may come.
                 if (done.await(50, intake.isPresent()) && (intake.isEmpty() || stopping.get() || killed.get())) {
-                    break;
+                    List<TaskSpec> reducers = reduce == null || stopping.get() || killed.get() || draining.get() ? List.of()
+                            : reduce.next();
+                    if (reducers.isEmpty()) {
+                        break;
+                    }
+                    for (TaskSpec t : reducers) {
+                        spawned.incrementAndGet();
+                        done.add();
+                        spawnQueue.add(t);
+                    }
+                    continue;
                 }
                 if (draining.get() && clock.millis() >= drainDeadline) {
                     break;
