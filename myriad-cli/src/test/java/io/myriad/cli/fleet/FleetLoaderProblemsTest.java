@@ -56,9 +56,9 @@ class FleetLoaderProblemsTest {
                 tasks: [go]
                 """)).containsExactly(
                 "3:30: unknown key 'maxSteps'; expected one of: instructions, model, fallback_model, tools, limits, output_schema, "
-                        + "max_output_tokens, temperature",
+                        + "max_output_tokens, temperature, delegates, handoffs",
                 "3:43: unknown key 'colour'; expected one of: instructions, model, fallback_model, tools, limits, output_schema, "
-                        + "max_output_tokens, temperature");
+                        + "max_output_tokens, temperature, delegates, handoffs");
     }
 
     @Test
