@@ -35,11 +35,23 @@ final class Progress {
         return new Progress(err, total, interactive, detail);
     }
 
-    void finished(String state) {
+    /** A run ended; the tasks' count leaves out child runs and reducers (counted apart). */
+    void finished(String runId, String state) {
+        if (runId.indexOf(io.myriad.core.run.RunLoop.CHILD_SEPARATOR) >= 0 || runId.contains(":reduce")) {
+            children.incrementAndGet();
+            return;
+        }
         done.incrementAndGet();
         if (!"succeeded".equals(state)) {
             bad.incrementAndGet();
         }
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger children = new java.util.concurrent.atomic.AtomicInteger();
+
+    private String childrenNote() {
+        int c = children.get();
+        return c == 0 ? "" : String.format(", %,d child or reduce runs final", c);
     }
 
     private void paintLoop() {
@@ -52,8 +64,8 @@ final class Progress {
             if (interactive) {
                 paint();
             } else if (running) {
-                err.println(String.format("[%5.0fs] %,d/%,d tasks final, %,d not succeeded, %s",
-                        (System.nanoTime() - begin) / 1e9, done.get(), total, bad.get(), detail.get()));
+                err.println(String.format("[%5.0fs] %,d/%,d tasks final, %,d not succeeded%s, %s",
+                        (System.nanoTime() - begin) / 1e9, done.get(), total, bad.get(), childrenNote(), detail.get()));
                 err.flush();
             }
         }
@@ -64,8 +76,8 @@ final class Progress {
         int width = 30;
         int filled = total == 0 ? width : (int) ((long) d * width / total);
         double secs = (System.nanoTime() - begin) / 1e9;
-        err.print(String.format("\r[%s%s] %d/%d tasks  %d not succeeded  %s  %.1fs ",
-                "#".repeat(filled), ".".repeat(width - filled), d, total, bad.get(), detail.get(), secs));
+        err.print(String.format("\r[%s%s] %d/%d tasks  %d not succeeded%s  %s  %.1fs ",
+                "#".repeat(filled), ".".repeat(width - filled), d, total, bad.get(), childrenNote(), detail.get(), secs));
         err.flush();
     }
 

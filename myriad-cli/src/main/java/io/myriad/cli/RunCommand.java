@@ -314,12 +314,12 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
             summary = runner.run(fleet, execution, new FleetRunner.Listener() {
                 @Override
                 public void runFinished(String runId, RunStatus status) {
-                    shown.finished(status.state().label());
+                    shown.finished(runId, status.state().label());
                 }
 
                 @Override
                 public void runAbandoned(String runId, RuntimeException cause) {
-                    shown.finished("failed");
+                    shown.finished(runId, "failed");
                 }
 
                 @Override
