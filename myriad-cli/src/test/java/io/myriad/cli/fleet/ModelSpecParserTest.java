@@ -71,9 +71,9 @@ class ModelSpecParserTest {
     static Stream<Arguments> invalidForms() {
         return Stream.of(
                 Arguments.of("sim:bogus", List.of(
-                        "1:1: unknown simulated scenario 'bogus'; expected one of: tools, answer, script")),
+                        "1:1: unknown simulated scenario 'bogus'; expected one of: tools, answer, script, team")),
                 Arguments.of("sim:tool", List.of(
-                        "1:1: unknown simulated scenario 'tool'; expected one of: tools, answer, script; "
+                        "1:1: unknown simulated scenario 'tool'; expected one of: tools, answer, script, team; "
                                 + "did you mean 'tools'?")),
                 Arguments.of("'openai:'", List.of(
                         "1:1: expected a model name after 'openai:', like openai:gpt-4.1-mini")),
@@ -81,7 +81,7 @@ class ModelSpecParserTest {
                 Arguments.of("[sim]", List.of("1:1: expected a model (" + FORMS + "), got a list")),
                 Arguments.of("{sim: tools}", List.of("1:7: expected a mapping, got 'tools'")),
                 Arguments.of("{sim: {scenario: tool, tool_calls: -1, seed: x, latency: fast}}", List.of(
-                        "1:18: unknown simulated scenario 'tool'; expected one of: tools, answer, script; "
+                        "1:18: unknown simulated scenario 'tool'; expected one of: tools, answer, script, team; "
                                 + "did you mean 'tools'?",
                         "1:36: expected an integer from 0 to 10000, got -1",
                         "1:46: expected an integer, got 'x'",
