@@ -1,0 +1,415 @@
+package io.myriad.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.myriad.core.MyriadException;
+import io.myriad.core.audit.AuditChain;
+import io.myriad.core.audit.AuditEntry;
+import io.myriad.core.audit.AuditLog;
+import io.myriad.core.audit.AuditRecord;
+import io.myriad.core.audit.AuditVerification;
+import io.myriad.core.journal.EventCodec;
+import io.myriad.core.journal.Journal;
+import io.myriad.core.journal.JournalRecord;
+import io.myriad.core.journal.RunEvent;
+import io.myriad.core.journal.RunRepository;
+import io.myriad.core.journal.RunStatus;
+import io.myriad.core.run.RunState;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The journal, the run repository and the audit log on a PostgreSQL database, which several
+ * nodes may share.
+ *
+ * <p>Notes. The schema is SQLite's in PostgreSQL's types ({@link PgSchema}), migrated under an
+ * advisory lock. Appends go to a {@link PgJournalWriter}: one thread group-commits queued appends
+ * with multi-row statements on a connection of its own, fences stale writers, including those of
+ * other nodes, with the conditional insert of each append's first event ({@link PgAppendSql}),
+ * and rides out a lost connection or a server restart by retrying the batch. Reads and executions
+ * use a HikariCP pool. Executions are numbered per fleet under an advisory lock, so two nodes
+ * creating executions of one fleet at once get different numbers. Not yet on PostgreSQL: keys and
+ * tenants, budgets, controls, deliveries, intake, messages and the live tail of events.
+ */
+public final class PostgresStore implements Journal, RunRepository, AuditLog {
+    private static final String EXEC_COLS = "id, fleet, digest, source, started_at, finished_at, tasks, tenant";
+    private static final String RUN_COLS = "r.run_id, r.execution, r.fleet, r.task, r.agent, r.seq, r.state, r.steps, "
+            + "r.model_calls, r.tokens, r.cost, r.updated_at, r.detail, coalesce(e.tenant, 'default')";
+    private static final String RUNS = " FROM runs r LEFT JOIN executions e ON e.id = r.execution ";
+    private static final String AUDIT_COLS = "seq, at, tenant, actor, action, subject, details, prev, hash";
+
+    /**
+     * How to reach the database and how much to batch.
+     *
+     * @param url           a {@code jdbc:postgresql:} URL; user and password may be given in it
+     * @param poolSize      connections for reads and executions (the writer has one more of its own)
+     * @param queueCapacity appends waiting for the writer before producers block
+     * @param maxBatch      appends per transaction at most
+     */
+    public record Options(String url, int poolSize, int queueCapacity, int maxBatch) {
+        public Options {
+            Objects.requireNonNull(url, "url");
+            if (!url.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("a PostgreSQL store needs a jdbc:postgresql: URL, got " + url);
+            }
+            if (poolSize < 1 || queueCapacity < 1 || maxBatch < 1) {
+                throw new IllegalArgumentException("poolSize, queueCapacity and maxBatch must be at least 1");
+            }
+        }
+
+        /** 8 pooled connections, a queue of 16,384 appends, batches of up to 1,000. */
+        public static Options of(String url) {
+            return new Options(url, 8, 16_384, 1_000);
+        }
+    }
+
+    private final Options options;
+    private final HikariDataSource pool;
+    private final PgJournalWriter writer;
+    private final ConcurrentHashMap<String, String> tenantByExecution = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    private PostgresStore(Options options) throws SQLException {
+        this.options = options;
+        try (Connection c = connect(options.url())) {
+            PgSchema.migrate(c);
+        }
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(options.url());
+        config.setMaximumPoolSize(options.poolSize());
+        config.setMinimumIdle(Math.min(2, options.poolSize()));
+        config.setPoolName("myriad-store");
+        config.setConnectionTimeout(10_000);
+        config.addDataSourceProperty("reWriteBatchedInserts", "true");
+        this.pool = new HikariDataSource(config);
+        this.writer = new PgJournalWriter(() -> connect(options.url()), options.queueCapacity(), options.maxBatch(), 10_000,
+                this::tenantOfRun);
+    }
+
+    /** Opens the store at {@code url} with the default options, migrating its schema. */
+    public static PostgresStore open(String url) {
+        return open(Options.of(url));
+    }
+
+    public static PostgresStore open(Options options) {
+        Objects.requireNonNull(options, "options");
+        try {
+            return new PostgresStore(options);
+        } catch (SQLException e) {
+            throw new MyriadException("cannot open the journal on PostgreSQL at " + redacted(options.url()) + ": " + e.getMessage()
+                    + " (check that the server is up and the URL, user and password are right)", true, e);
+        }
+    }
+
+    private static Connection connect(String url) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("reWriteBatchedInserts", "true");
+        props.setProperty("ApplicationName", "myriad");
+        return DriverManager.getConnection(url, props);
+    }
+
+    /** The URL without its password, for messages. */
+    static String redacted(String url) {
+        return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    // ---------------------------------------------------------------- journal
+
+    @Override
+    public CompletableFuture<Void> append(Append append) {
+        Objects.requireNonNull(append, "append");
+        if (append.expectedSeq() == 0 && !(append.events().getFirst() instanceof RunEvent.RunStarted)) {
+            throw new IllegalArgumentException("the first event of a run must be run_started");
+        }
+        if (closed) {
+            return CompletableFuture.failedFuture(new MyriadException("the journal is closed: this append was NOT written", false));
+        }
+        return writer.submit(append);
+    }
+
+    /** Whether the writer is committing, or stalled retrying a batch while PostgreSQL fails. */
+    public JournalHealth health() {
+        return writer.health();
+    }
+
+    public SqliteStore.WriterStats writerStats() {
+        return writer.stats();
+    }
+
+    @Override
+    public List<JournalRecord> read(String runId) {
+        return read(runId, -1);
+    }
+
+    /** The run's events after sequence number {@code afterSeq}, in order (a range of the primary key). */
+    public List<JournalRecord> read(String runId, long afterSeq) {
+        Objects.requireNonNull(runId, "runId");
+        return query("SELECT seq, body FROM events WHERE run_id=? AND seq>? ORDER BY seq", ps -> {
+            ps.setString(1, runId);
+            ps.setLong(2, afterSeq);
+        }, rs -> {
+            List<JournalRecord> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(new JournalRecord(runId, rs.getLong(1), EventCodec.decode(rs.getString(2))));
+            }
+            return out;
+        });
+    }
+
+    /** The tenant of a run, from the execution named in its id; {@code default} outside any execution. */
+    public String tenantOfRun(String runId) {
+        int colon = runId.indexOf(':');
+        String execution = colon < 0 ? runId : runId.substring(0, colon);
+        String cached = tenantByExecution.get(execution);
+        if (cached != null) {
+            return cached;
+        }
+        String tenant = query("SELECT tenant FROM executions WHERE id=?", ps -> ps.setString(1, execution),
+                rs -> rs.next() ? rs.getString(1) : null);
+        if (tenant == null) {
+            return io.myriad.core.auth.Principal.DEFAULT_TENANT;
+        }
+        tenantByExecution.put(execution, tenant);
+        return tenant;
+    }
+
+    // ---------------------------------------------------------------- audit log
+
+    @Override
+    public CompletableFuture<Void> appendAudit(List<AuditEntry> entries) {
+        Objects.requireNonNull(entries, "entries");
+        return entries.isEmpty() ? CompletableFuture.completedFuture(null) : writer.submitAudit(entries);
+    }
+
+    private static AuditRecord auditRecord(ResultSet rs) throws SQLException {
+        return new AuditRecord(rs.getLong(1), new AuditEntry(rs.getLong(2), rs.getString(3), rs.getString(4),
+                rs.getString(5), rs.getString(6), rs.getString(7)), rs.getString(8), rs.getString(9));
+    }
+
+    @Override
+    public AuditVerification verifyAudit() {
+        var verifier = new AuditChain.Verifier();
+        return query("SELECT " + AUDIT_COLS + " FROM audit ORDER BY seq", ps -> ps.setFetchSize(4_096), rs -> {
+            while (rs.next()) {
+                AuditRecord r = auditRecord(rs);
+                if (!verifier.accept(r.seq(), r.entry(), r.prev(), r.hash())) {
+                    break;
+                }
+            }
+            return verifier.result();
+        });
+    }
+
+    @Override
+    public void forEachAudit(long afterSeq, Consumer<AuditRecord> sink) {
+        Objects.requireNonNull(sink, "sink");
+        query("SELECT " + AUDIT_COLS + " FROM audit WHERE seq > ? ORDER BY seq", ps -> {
+            ps.setLong(1, afterSeq);
+            ps.setFetchSize(4_096);
+        }, rs -> {
+            while (rs.next()) {
+                sink.accept(auditRecord(rs));
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<AuditRecord> latestAudit(int limit) {
+        return query("SELECT " + AUDIT_COLS + " FROM audit ORDER BY seq DESC LIMIT ?", ps -> ps.setInt(1, limit), rs -> {
+            List<AuditRecord> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(auditRecord(rs));
+            }
+            return out;
+        });
+    }
+
+    // ---------------------------------------------------------------- executions and runs
+
+    @Override
+    public Optional<Execution> unfinishedExecution(String tenant, String fleet) {
+        return query("SELECT " + EXEC_COLS + " FROM executions WHERE tenant=? AND fleet=? AND finished_at=0 ORDER BY n DESC LIMIT 1",
+                ps -> {
+                    ps.setString(1, tenant);
+                    ps.setString(2, fleet);
+                }, rs -> rs.next() ? Optional.of(execution(rs)) : Optional.empty());
+    }
+
+    @Override
+    public Execution createExecution(String tenant, String fleet, String digest, String source, int tasks, long now) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
+                    ps.setString(1, "myriad.execution:" + fleet);
+                    ps.execute();
+                }
+                int n;
+                try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(n),0)+1 FROM executions WHERE fleet=?")) {
+                    ps.setString(1, fleet);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        n = rs.getInt(1);
+                    }
+                }
+                String id = fleet + "-" + n;
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO executions(id, fleet, n, digest, source, started_at, tasks, tenant) VALUES (?,?,?,?,?,?,?,?)")) {
+                    ps.setString(1, id);
+                    ps.setString(2, fleet);
+                    ps.setInt(3, n);
+                    ps.setString(4, digest);
+                    ps.setString(5, source);
+                    ps.setLong(6, now);
+                    ps.setInt(7, tasks);
+                    ps.setString(8, tenant);
+                    ps.executeUpdate();
+                }
+                c.commit();
+                return new Execution(id, fleet, digest, source, now, 0, tasks, tenant);
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new MyriadException("cannot record the execution of fleet " + fleet + ": " + e.getMessage(), true, e);
+        }
+    }
+
+    @Override
+    public void finishExecution(String executionId, long now) {
+        update("UPDATE executions SET finished_at=? WHERE id=?", ps -> {
+            ps.setLong(1, now);
+            ps.setString(2, executionId);
+        }, "cannot mark execution " + executionId + " finished");
+    }
+
+    @Override
+    public Optional<Execution> execution(String executionId) {
+        return query("SELECT " + EXEC_COLS + " FROM executions WHERE id=?", ps -> ps.setString(1, executionId),
+                rs -> rs.next() ? Optional.of(execution(rs)) : Optional.empty());
+    }
+
+    @Override
+    public List<Execution> executions(int limit) {
+        return query("SELECT " + EXEC_COLS + " FROM executions ORDER BY started_at DESC, n DESC LIMIT ?",
+                ps -> ps.setInt(1, limit), rs -> {
+                    List<Execution> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(execution(rs));
+                    }
+                    return out;
+                });
+    }
+
+    @Override
+    public List<RunRow> runs(String executionId) {
+        return query("SELECT " + RUN_COLS + RUNS + "WHERE r.execution=? ORDER BY r.run_id", ps -> ps.setString(1, executionId),
+                PostgresStore::runRows);
+    }
+
+    /** A run's children and their own: one range of the primary key (code-point order, {@code COLLATE "C"}). */
+    @Override
+    public List<RunRow> runs(String executionId, String runIdPrefix) {
+        if (runIdPrefix.isEmpty()) {
+            return runs(executionId);
+        }
+        String upper = runIdPrefix.substring(0, runIdPrefix.length() - 1) + (char) (runIdPrefix.charAt(runIdPrefix.length() - 1) + 1);
+        return query("SELECT " + RUN_COLS + RUNS + "WHERE r.run_id>=? AND r.run_id<? AND r.execution=? ORDER BY r.run_id", ps -> {
+            ps.setString(1, runIdPrefix);
+            ps.setString(2, upper);
+            ps.setString(3, executionId);
+        }, PostgresStore::runRows);
+    }
+
+    @Override
+    public List<RunRow> recentRuns(int limit) {
+        return query("SELECT " + RUN_COLS + RUNS + "ORDER BY r.updated_at DESC, r.run_id LIMIT ?", ps -> ps.setInt(1, limit),
+                PostgresStore::runRows);
+    }
+
+    @Override
+    public Optional<RunRow> run(String runId) {
+        return query("SELECT " + RUN_COLS + RUNS + "WHERE r.run_id=?", ps -> ps.setString(1, runId),
+                rs -> rs.next() ? Optional.of(runRow(rs)) : Optional.empty());
+    }
+
+    private static Execution execution(ResultSet rs) throws SQLException {
+        return new Execution(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+                rs.getLong(6), rs.getInt(7), rs.getString(8));
+    }
+
+    private static RunRow runRow(ResultSet rs) throws SQLException {
+        var status = new RunStatus(RunState.valueOf(rs.getString(7)), rs.getLong(8), rs.getLong(9), rs.getLong(10),
+                rs.getDouble(11), rs.getLong(12), rs.getString(13));
+        return new RunRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getLong(6), status, rs.getString(14));
+    }
+
+    private static List<RunRow> runRows(ResultSet rs) throws SQLException {
+        List<RunRow> out = new ArrayList<>();
+        while (rs.next()) {
+            out.add(runRow(rs));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private interface Reader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private <T> T query(String sql, Binder binder, Reader<T> reader) {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            try (ResultSet rs = ps.executeQuery()) {
+                return reader.read(rs);
+            }
+        } catch (SQLException e) {
+            throw new MyriadException("journal query failed: " + e.getMessage(), PgJournalWriter.retriable(e), e);
+        }
+    }
+
+    private void update(String sql, Binder binder, String what) {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new MyriadException(what + ": " + e.getMessage(), PgJournalWriter.retriable(e), e);
+        }
+    }
+
+    /** Drains the writer's queue (waiting at most 10 s while PostgreSQL fails), then closes the pool. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        writer.close();
+        pool.close();
+    }
+}
