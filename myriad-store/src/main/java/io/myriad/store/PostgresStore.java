@@ -92,6 +92,7 @@ public final class PostgresStore implements Journal, RunRepository, AuditLog {
         config.setPoolName("myriad-store");
         config.setConnectionTimeout(10_000);
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
+        config.addDataSourceProperty("ApplicationName", "myriad");
         this.pool = new HikariDataSource(config);
         this.writer = new PgJournalWriter(() -> connect(options.url()), options.queueCapacity(), options.maxBatch(), 10_000,
                 this::tenantOfRun);
@@ -115,7 +116,7 @@ public final class PostgresStore implements Journal, RunRepository, AuditLog {
     private static Connection connect(String url) throws SQLException {
         Properties props = new Properties();
         props.setProperty("reWriteBatchedInserts", "true");
-        props.setProperty("ApplicationName", "myriad");
+        props.setProperty("ApplicationName", "myriad-journal-writer");
         return DriverManager.getConnection(url, props);
     }
 
