@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.myriad.core.fleet.A2aSpec;
 import io.myriad.core.fleet.AgentSpec;
 import io.myriad.core.fleet.Orchestration;
+import io.myriad.core.fleet.TaskSpec;
 import io.myriad.core.run.DelegateTool;
 import io.myriad.core.run.HandoffTool;
 import io.myriad.core.fleet.ApprovalSpec;
@@ -236,6 +237,11 @@ public final class FleetLoader {
                             + "fleets: add a coding key (coding: {tasks: FILE} or coding: {samples: N})")));
         }
         Orchestration orchestration = OrchestrationReader.read(f, agents, agentNames, problems);
+        if (orchestration.reduce().isPresent()) {
+            tasks.tasks().stream().map(TaskSpec::id).filter(id -> id.equals("reduce") || id.matches("reduce-\\d+-\\d+")).findFirst()
+                    .ifPresent(id -> problems.at(f.get("tasks").orElseThrow(), "task id '" + id + "' is taken by the reduce step"
+                            + " (reduce, reduce-LEVEL-N); rename the task"));
+        }
         if (a2a.agents().isEmpty()) {
             agents.values().stream().filter(a -> a.tools().contains("a2a")).findFirst().ifPresent(a ->
                     problems.at(f.get("agents").orElseThrow(), "agent '" + a.name() + "' lists the a2a tool, but the fleet "

@@ -191,7 +191,7 @@ public final class FleetRunner {
         }
         signalAll(signals);
         for (Waiting w : List.copyOf(waiting.values())) {
-            if (killReason(w.handle().runId).isPresent() && waiting.remove(w.handle().runId, w) && w.handle().enter()) {
+            if (killReason(w.handle().runId).isPresent() && waiting.remove(w.handle().runId, w)) {
                 Ending ending = w.ending();
                 // It holds no slot while it waits: it takes none to end.
                 submit(ending.fleet, w.handle().task, () -> cancelWaiting(w.handle(), ending));
@@ -398,6 +398,10 @@ public final class FleetRunner {
         Outstanding done = new Outstanding();
         outstanding = done;
         spawned.set(0);
+        waiting.clear();
+        wakeQueue.clear();
+        spawnQueue.clear();
+        childCaps.clear();
         Set<String> admitted = new java.util.HashSet<>(); // task ids; only this thread admits
         java.util.ArrayDeque<TaskSpec> pending = new java.util.ArrayDeque<>();
         int submitted = 0; // tasks admitted from the intake
@@ -438,6 +442,11 @@ public final class FleetRunner {
                 if (draining.get() && active.isEmpty() && inFlightBegins.sum() == 0) {
                     break;
                 }
+                if (intake.isEmpty() && !awaitDecisions && !waiting.isEmpty() && active.isEmpty() && inFlightBegins.sum() == 0
+                        && wakeQueue.isEmpty() && spawnQueue.isEmpty()
+                        && done.count() == parking.awaiting.size() + parking.throttled.size() + waiting.size()) {
+                    break; // parents wait for children that wait for a person: the next start goes on
+                }
                 // Runs whose children all settled go first (they finish work), then the children waiting for a slot.
                 Waiting w;
                 while ((w = wakeQueue.peek()) != null && !draining.get() && slots.tryAcquire()) {
@@ -445,7 +454,8 @@ public final class FleetRunner {
                     Waiting woken = w;
                     woken.handle().childrenSettled = true;
                     active.put(woken.handle(), woken.ending());
-                    submit(fleet, woken.handle().task, () -> step(woken.handle(), woken.agent(), fleet, woken.ending()));
+                    // The waiting entry owned it (its handle stays taken): it steps on without taking it again.
+                    submit(fleet, woken.handle().task, () -> stepTaken(woken.handle(), woken.agent(), fleet, woken.ending()));
                 }
                 TaskSpec child;
                 while ((child = spawnQueue.peek()) != null
@@ -509,7 +519,9 @@ public final class FleetRunner {
             tally.count(runId, status);
             listener.runFinished(runId, status);
             done.countDown();
-            childSettled(runId);
+            if (status.state().isFinal()) {
+                childSettled(runId); // a child in doubt keeps its parent waiting
+            }
             return true;
         }
         if (block ? !acquire(slots) : draining.get() || !slots.tryAcquire()) {
@@ -812,13 +824,15 @@ public final class FleetRunner {
          * The run waits for its children: it holds no thread and no slot; the last child to settle
          * puts it on the wake queue.
          */
-        void awaitingChildren(RunHandle h, AgentRuntime agent, int children) {
+        Waiting awaitingChildren(RunHandle h, AgentRuntime agent, int children) {
             Waiting w = new Waiting(h, agent, this, new java.util.concurrent.atomic.AtomicInteger(children));
-            waiting.put(h.runId, w);
+            // The handle stays taken: the entry in `waiting` is the run now, and whoever removes it
+            // (its last child, or a kill) drives it on without taking the handle again.
             active.remove(h);
             h.passivate();
-            h.leave(); // a kill takes it over from the waiting map
+            waiting.put(h.runId, w);
             releaseSlot(slots);
+            return w;
         }
 
         /** The run stopped at a step boundary: waiting for a person, or the runner drains. */
@@ -835,9 +849,7 @@ public final class FleetRunner {
             }
             releaseSlot(slots);
             done.countDown();
-            if (!interrupted && status != null) {
-                childSettled(h.runId); // in doubt: its parent reports it as not finished and goes on
-            }
+            // A child in doubt keeps its parent waiting: once a person decides, the next start drives it on.
         }
 
         void abandoned(RunHandle h, RuntimeException e) {
@@ -896,15 +908,20 @@ public final class FleetRunner {
             return;
         }
         Outstanding o = outstanding;
-        ending.awaitingChildren(h, agent, children.size());
+        // Counted before the parent shows as waiting: the execution never looks finished in between.
         for (RunLoop.ChildRun c : children) {
             childCaps.put(runId(fold.started().orElseThrow().execution(), c.task().id()), c);
             spawned.incrementAndGet();
             ending.done.add();
-            spawnQueue.add(c.task());
         }
+        Waiting w = ending.awaitingChildren(h, agent, children.size());
+        children.forEach(c -> spawnQueue.add(c.task()));
         if (o != null) {
             o.nudge();
+        }
+        // A kill that came while it parked, after the kill looked at the waiting runs.
+        if (killReason(h.runId).isPresent() && waiting.remove(h.runId, w)) {
+            submit(fleet, h.task, () -> cancelWaiting(h, ending));
         }
     }
 

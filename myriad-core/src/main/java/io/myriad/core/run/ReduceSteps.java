@@ -44,10 +44,19 @@ final class ReduceSteps {
         this.repository = repository;
     }
 
-    /** The reducers of the next level, or empty when the last level is done (or nothing is to be reduced). */
+    /**
+     * The reducers of the next level; empty when the last level is done, nothing is to be
+     * reduced, or a result of the level below is not final yet (the next start goes on from there).
+     */
     List<TaskSpec> next() {
         if (done || previous.isEmpty()) {
             return List.of();
+        }
+        // Only once every result of the level below is final (a run in doubt waits for a person first).
+        for (String task : previous) {
+            if (repository.run(FleetRunner.runId(execution, task)).map(r -> !r.status().state().isFinal()).orElse(true)) {
+                return List.of();
+            }
         }
         level++;
         int batches = (previous.size() + spec.batch() - 1) / spec.batch();

@@ -77,6 +77,8 @@ public final class RunFold {
     private double childCostUsd;
     /** The agent driving the run: the task's, or the last handoff's receiver. */
     private String agent;
+    /** The agent that wrote the current response: calls it made after handing off are not the receiver's. */
+    private String responseAgent;
 
     /** Folds a whole journal. */
     public static RunFold of(List<RunEvent> events) {
@@ -122,6 +124,7 @@ public final class RunFold {
                 usage = usage.plus(e.usage());
                 costUsd += e.costUsd();
                 conversation.add(e.message());
+                responseAgent = agent;
                 calls.clear();
                 approvals.clear();
                 approvalsRequested.clear();
@@ -197,6 +200,9 @@ public final class RunFold {
             }
             case RunEvent.ChildrenStarted e -> {
                 Call c = requireCall(e.callId(), CallStatus.PENDING, kind);
+                if (!c.call().name().equals(DelegateTool.NAME)) {
+                    throw new IllegalTransitionException("children_started for call " + e.callId() + " of tool " + c.call().name());
+                }
                 if (!c.idempotencyKey().equals(e.idempotencyKey())) {
                     throw new IllegalTransitionException("children_started for call " + e.callId() + " with idempotency key "
                             + e.idempotencyKey() + ", but the call's key is " + c.idempotencyKey());
@@ -215,6 +221,10 @@ public final class RunFold {
                     throw new IllegalTransitionException("children_finished for call " + e.callId()
                             + " but the delegation awaited is call " + awaitingChildren.callId());
                 }
+                if (e.succeeded() + e.failed() != awaitingChildren.count()) {
+                    throw new IllegalTransitionException("children_finished counts " + (e.succeeded() + e.failed())
+                            + " children but " + awaitingChildren.count() + " were started");
+                }
                 childTokens += e.tokens();
                 childCostUsd += e.costUsd();
                 awaitingChildren = null;
@@ -222,8 +232,13 @@ public final class RunFold {
                 target = settle(e.callId(), CallStatus.STARTED, kind, e.result(), true);
             }
             case RunEvent.HandedOff e -> {
-                if (!e.from().equals(agent)) {
-                    throw new IllegalTransitionException("handed_off from " + e.from() + " but agent " + agent + " drives the run");
+                if (!e.from().equals(agent) || e.to().equals(e.from())) {
+                    throw new IllegalTransitionException("handed_off from " + e.from() + " to " + e.to() + " but agent " + agent
+                            + " drives the run");
+                }
+                Call hc = requireCall(e.callId(), CallStatus.PENDING, kind);
+                if (!hc.call().name().equals(HandoffTool.NAME)) {
+                    throw new IllegalTransitionException("handed_off for call " + e.callId() + " of tool " + hc.call().name());
                 }
                 agent = e.to();
                 target = settle(e.callId(), CallStatus.PENDING, kind, "Handed off to agent " + e.to()
@@ -373,6 +388,11 @@ public final class RunFold {
     /** The agent driving the run now: the task's, or the receiver of the last handoff. */
     public String agent() {
         return agent == null ? "" : agent;
+    }
+
+    /** The agent that wrote the current response (differs from {@link #agent()} after a handoff in it). */
+    public String responseAgent() {
+        return responseAgent == null ? agent() : responseAgent;
     }
 
     /** Graceful shutdowns this run went through. */

@@ -596,7 +596,8 @@ public final class RunLoop {
             if (fold.state() != RunState.ACTING || stop.reason().isPresent() || pausing.getAsBoolean()) {
                 return false;
             }
-            if (call.status() == RunFold.CallStatus.PENDING && !fold.agent().equals(agent.spec().name())) {
+            // Decided from the journal alone: a call written by the agent that handed off is never the receiver's.
+            if (call.status() == RunFold.CallStatus.PENDING && !fold.agent().equals(fold.responseAgent())) {
                 reject(runId, fold, call.call(), "not made: the conversation was handed off to " + fold.agent()
                         + " before this call");
                 continue;
@@ -744,7 +745,7 @@ public final class RunLoop {
             return true; // the run ended: budget exhausted
         }
         if (tool instanceof DelegateTool delegate) {
-            delegate(runId, fold, delegate, tc, call, args);
+            delegate(runId, fold, agent, delegate, tc, call, args);
             return true;
         }
         if (tool instanceof HandoffTool handoff) {
@@ -771,7 +772,8 @@ public final class RunLoop {
      * waits for its children. A call that asks too much (too many children, too deep, an agent
      * it may not start) is rejected with the reason instead.
      */
-    private void delegate(String runId, RunFold fold, DelegateTool delegate, ToolCall tc, RunFold.Call call, JsonNode args) {
+    private void delegate(String runId, RunFold fold, AgentRuntime agent, DelegateTool delegate, ToolCall tc, RunFold.Call call,
+            JsonNode args) {
         List<DelegateTool.Child> children;
         try {
             children = delegate.plan(args);
@@ -784,6 +786,12 @@ public final class RunLoop {
         if (depth >= settings.maxDepth()) {
             reject(runId, fold, tc, "delegate: this run is at depth " + depth + " and delegation.max_depth is "
                     + settings.maxDepth() + "; do the work yourself");
+            return;
+        }
+        Limits limits = limits(fold, agent);
+        if (fold.treeTokens() >= limits.maxTokens()) {
+            reject(runId, fold, tc, "delegate: this run has used its " + limits.maxTokens() + " tokens; none are left to"
+                    + " share with children");
             return;
         }
         if (fold.childrenStarted() + children.size() > settings.maxChildren()) {
@@ -845,7 +853,8 @@ public final class RunLoop {
         }
         Limits limits = limits(fold, agent);
         var share = delegate.settings().share();
-        double fraction = share.isPresent() ? share.getAsDouble() : 1.0 / planned.size();
+        // At most an even split: the children together never get more than the parent has left.
+        double fraction = Math.min(share.isPresent() ? share.getAsDouble() : 1.0, 1.0 / planned.size());
         long leftTokens = Math.max(0, limits.maxTokens() - fold.treeTokens());
         Long capTokens = Math.max(1L, (long) Math.floor(leftTokens * fraction));
         Double capUsd = limits.maxUsd().isPresent()
@@ -863,8 +872,8 @@ public final class RunLoop {
     /**
      * Journals {@code children_finished}: the children's results (as the model reads them,
      * failures first when they do not all fit) settle the {@code delegate} call; what they spent
-     * counts against this run's limits. {@code statuses} holds each child's final status by task
-     * id; a child without one is reported as not finished.
+     * counts against this run's limits. {@code statuses} holds the status of each child and of its
+     * descendants by task id (what they spent is summed); a child without one is reported as not finished.
      */
     public void childrenFinished(String runId, RunFold fold, AgentRuntime agent, List<ChildRun> children,
             java.util.Map<String, RunStatus> statuses) {
@@ -881,8 +890,17 @@ public final class RunLoop {
             byState.merge(state, 1, Integer::sum);
             if (st != null) {
                 succeeded += st.state() == RunState.SUCCEEDED ? 1 : 0;
-                tokens += st.tokens();
-                cost += st.costUsd();
+            }
+        }
+        // What the children spent, their own children's included: every run of their subtrees.
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        children.forEach(c -> ids.add(c.task().id()));
+        for (var e : statuses.entrySet()) {
+            String task = e.getKey();
+            String direct = directChild(task, children.getFirst().task().id());
+            if (direct != null && ids.contains(direct)) {
+                tokens += e.getValue().tokens();
+                cost += e.getValue().costUsd();
             }
         }
         // Failures first, then successes in order; each output shortened so that the whole fits.
@@ -918,6 +936,16 @@ public final class RunLoop {
         }
         append(runId, fold, List.of(new RunEvent.ChildrenFinished(now(), started.callId(), result.toString(), succeeded,
                 children.size() - succeeded, tokens, cost)));
+    }
+
+    /** The child of the delegating task that {@code task} is or descends from, given one child's id; null if none. */
+    private static String directChild(String task, String aChild) {
+        int parentLength = aChild.lastIndexOf(CHILD_SEPARATOR);
+        if (task.length() <= parentLength + 1 || !task.regionMatches(0, aChild, 0, parentLength + 1)) {
+            return null;
+        }
+        int next = task.indexOf(CHILD_SEPARATOR, parentLength + 1);
+        return next < 0 ? task : task.substring(0, next);
     }
 
     private static boolean isSuccess(RunStatus st) {
