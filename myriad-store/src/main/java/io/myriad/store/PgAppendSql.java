@@ -2,6 +2,7 @@ package io.myriad.store;
 
 import io.myriad.core.audit.AuditEntry;
 import io.myriad.core.journal.EventCodec;
+import io.myriad.core.journal.Journal;
 import io.myriad.core.journal.Journal.Append;
 import io.myriad.core.journal.RunEvent;
 import io.myriad.core.journal.RunStatus;
@@ -35,7 +36,10 @@ import java.util.TreeMap;
  * statement does not see its own rows, so a batch holding several appends of one run is split
  * into rounds, the k-th append of each run in round k; a later round sees the earlier rounds'
  * rows. Rows are sorted by run id in every statement so that two nodes' batches take their row
- * locks in the same order (a deadlock is still possible, and is retried by the writer).
+ * locks in the same order (a deadlock is still possible, and is retried by the writer). An append
+ * that carries an owner (cluster mode) must also find the run's row still naming that node and
+ * owner epoch, share-locked until commit ({@link #ownersHolding}); a run's first append stamps
+ * its owner on the row it inserts.
  */
 final class PgAppendSql {
     /** The run's summary row is rewritten on its final append and at least every this many events (as on SQLite). */
@@ -88,6 +92,17 @@ final class PgAppendSql {
                     }
                     return refused;
                 });
+                Set<String> owning = ownersHolding(c, live.stream()
+                        .filter(p -> p.append().expectedSeq() > 0 && p.append().owner().isPresent()).toList());
+                live.removeIf(p -> {
+                    Append a = p.append();
+                    boolean stale = a.expectedSeq() > 0 && a.owner().isPresent() && !owning.contains(a.runId());
+                    if (stale) {
+                        fenced.add(p);
+                        fencedRuns.add(a.runId());
+                    }
+                    return stale;
+                });
                 Set<String> inserted = insertFirstEvents(c, live);
                 List<String> orphanRuns = new ArrayList<>();
                 for (Pending p : live) {
@@ -131,6 +146,39 @@ final class PgAppendSql {
                 || newSeq / SUMMARY_EVERY != a.expectedSeq() / SUMMARY_EVERY);
     }
 
+    /**
+     * The second fence, for appends that carry an owner: the run ids whose row still names that
+     * node and owner epoch. The rows are share-locked until the batch commits, so a claim that
+     * takes a run over either commits first (and this append is fenced) or waits for this batch.
+     */
+    private static Set<String> ownersHolding(Connection c, List<Pending> owned) throws SQLException {
+        Set<String> holding = new HashSet<>();
+        if (owned.isEmpty()) {
+            return holding;
+        }
+        StringBuilder sql = new StringBuilder("SELECT r.run_id FROM runs r JOIN (VALUES ");
+        for (int i = 0; i < owned.size(); i++) {
+            sql.append(i == 0 ? "" : ",").append("(?::text,?::text,?::bigint)");
+        }
+        sql.append(") AS v(r, n, e) ON r.run_id = v.r WHERE r.owner_node = v.n AND r.owner_epoch = v.e"
+                + " ORDER BY r.run_id FOR SHARE OF r");
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int k = 0;
+            for (Pending p : owned) {
+                Journal.Owner owner = p.append().owner().orElseThrow();
+                ps.setString(++k, p.append().runId());
+                ps.setString(++k, owner.node());
+                ps.setLong(++k, owner.epoch());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    holding.add(rs.getString(1));
+                }
+            }
+        }
+        return holding;
+    }
+
     /** Inserts the runs rows of first appends; returns the run ids inserted (the others exist: fenced). */
     private static Set<String> insertRuns(Connection c, List<Pending> starts) throws SQLException {
         Set<String> inserted = new HashSet<>();
@@ -138,9 +186,9 @@ final class PgAppendSql {
             return inserted;
         }
         StringBuilder sql = new StringBuilder("INSERT INTO runs(run_id, execution, fleet, task, agent, seq, state, steps,"
-                + " model_calls, tokens, cost, updated_at, detail) VALUES ");
+                + " model_calls, tokens, cost, updated_at, detail, owner_node, owner_epoch) VALUES ");
         for (int i = 0; i < starts.size(); i++) {
-            sql.append(i == 0 ? "" : ",").append("(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            sql.append(i == 0 ? "" : ",").append("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         }
         sql.append(" ON CONFLICT (run_id) DO NOTHING RETURNING run_id");
         try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
@@ -154,6 +202,8 @@ final class PgAppendSql {
                 ps.setString(k++, started.task());
                 ps.setString(k++, started.agent());
                 k = bindStatus(ps, k, a.events().size(), a.status());
+                ps.setString(k++, a.owner().map(Journal.Owner::node).orElse(null)); // a run started by a node is its own
+                ps.setLong(k++, a.owner().map(Journal.Owner::epoch).orElse(0L));
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -182,7 +182,10 @@ final class PgJournalWriter {
                 completer.execute(() -> {
                     for (Pending p : batch) {
                         if (fenced.contains(p)) {
-                            p.done().completeExceptionally(new JournalFenceException(p.append().runId(), p.append().expectedSeq()));
+                            var a = p.append();
+                            p.done().completeExceptionally(a.owner()
+                                    .map(owner -> new JournalFenceException(a.runId(), a.expectedSeq(), owner))
+                                    .orElseGet(() -> new JournalFenceException(a.runId(), a.expectedSeq())));
                         } else {
                             p.done().complete(null);
                         }

@@ -98,6 +98,35 @@ final class PgSchema {
                             + " after_id BIGINT NOT NULL, upto_id BIGINT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (run_id, read_key))",
                     "CREATE INDEX message_reads_by_cursor ON message_reads(run_id, upto_id)")));
 
+    /**
+     * Run ownership exists on PostgreSQL only, so its migrations are numbered apart from the
+     * shared ones (version in {@code cluster_schema_version}): SQLite's numbering stays free.
+     */
+    static final int CLUSTER_VERSION = 1;
+
+    private static final List<Step> CLUSTER_STEPS = List.of(
+            new Step(1, List.of(
+                    // Node epochs come from one sequence: never reused, even after a node left and joined again.
+                    "CREATE SEQUENCE node_epochs",
+                    "CREATE TABLE nodes (node_id " + KEY + " PRIMARY KEY, epoch BIGINT NOT NULL, capacity BIGINT NOT NULL,"
+                            + " joined_at BIGINT NOT NULL, heartbeat_at BIGINT NOT NULL)",
+                    // owner_epoch only grows: each claim raises it, so a takeover fences the previous owner's appends.
+                    "ALTER TABLE runs ADD COLUMN owner_node " + KEY + ", ADD COLUMN owner_epoch BIGINT NOT NULL DEFAULT 0",
+                    "CREATE INDEX runs_by_owner ON runs(owner_node) WHERE owner_node IS NOT NULL",
+                    "CREATE INDEX runs_claimable ON runs(execution, run_id) WHERE state NOT IN ("
+                            + finalStates() + ")")));
+
+    /** The final states as SQL literals: a claimable run is in none of them. */
+    static String finalStates() {
+        StringBuilder out = new StringBuilder();
+        for (var state : io.myriad.core.run.RunState.values()) {
+            if (state.isFinal()) {
+                out.append(out.isEmpty() ? "" : ",").append('\'').append(state.name()).append('\'');
+            }
+        }
+        return out.toString();
+    }
+
     /** Brings the current schema (the first of the connection's search path) to {@link #VERSION}. */
     static void migrate(Connection c) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
@@ -124,6 +153,27 @@ final class PgSchema {
             if (version < VERSION) {
                 s.execute("DELETE FROM schema_version");
                 s.execute("INSERT INTO schema_version(version) VALUES (" + VERSION + ")");
+            }
+            s.execute("CREATE TABLE IF NOT EXISTS cluster_schema_version (version BIGINT NOT NULL)");
+            int cluster;
+            try (ResultSet rs = s.executeQuery("SELECT max(version) FROM cluster_schema_version")) {
+                rs.next();
+                cluster = rs.getInt(1);
+            }
+            if (cluster > CLUSTER_VERSION) {
+                throw new SQLException("the journal was written by a newer Myriad (cluster schema " + cluster
+                        + ", this version knows " + CLUSTER_VERSION + ")");
+            }
+            for (Step step : CLUSTER_STEPS) {
+                if (step.version() > cluster) {
+                    for (String ddl : step.ddl()) {
+                        s.execute(ddl);
+                    }
+                }
+            }
+            if (cluster < CLUSTER_VERSION) {
+                s.execute("DELETE FROM cluster_schema_version");
+                s.execute("INSERT INTO cluster_schema_version(version) VALUES (" + CLUSTER_VERSION + ")");
             }
             c.commit();
         } catch (SQLException | RuntimeException e) {

@@ -8,6 +8,7 @@ import io.myriad.core.audit.AuditEntry;
 import io.myriad.core.audit.AuditLog;
 import io.myriad.core.audit.AuditRecord;
 import io.myriad.core.audit.AuditVerification;
+import io.myriad.core.cluster.Ownership;
 import io.myriad.core.journal.EventCodec;
 import io.myriad.core.journal.Journal;
 import io.myriad.core.journal.JournalRecord;
@@ -20,6 +21,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -39,7 +41,8 @@ import java.util.function.Consumer;
  * other nodes, with the conditional insert of each append's first event ({@link PgAppendSql}),
  * and rides out a lost connection or a server restart by retrying the batch. Reads and executions
  * use a HikariCP pool. Executions are numbered per fleet under an advisory lock, so two nodes
- * creating executions of one fleet at once get different numbers. Not yet on PostgreSQL: keys and
+ * creating executions of one fleet at once get different numbers. Run ownership for a cluster
+ * ({@link #ownership}) lives on the same tables ({@link PgOwnership}). Not yet on PostgreSQL: keys and
  * tenants, budgets, controls, deliveries, intake, messages and the live tail of events.
  */
 public final class PostgresStore implements Journal, RunRepository, AuditLog {
@@ -127,6 +130,17 @@ public final class PostgresStore implements Journal, RunRepository, AuditLog {
 
     public Options options() {
         return options;
+    }
+
+    /**
+     * Run ownership on this database, for a node of a cluster: which node works on which run,
+     * leased through each node's heartbeat. Appends made with a {@link io.myriad.core.cluster.Claim}'s
+     * owner are fenced once another node takes the run over.
+     *
+     * @param leaseTimeout how long a node may go without a heartbeat before others take its runs
+     */
+    public Ownership ownership(Duration leaseTimeout) {
+        return new PgOwnership(pool, leaseTimeout);
     }
 
     // ---------------------------------------------------------------- journal

@@ -2,6 +2,7 @@ package io.myriad.core.journal;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -15,18 +16,52 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Journal extends AutoCloseable {
 
-    /** One append: events for one run, starting at {@code expectedSeq}, and the run's new summary. */
-    record Append(String runId, long expectedSeq, List<RunEvent> events, RunStatus status) {
+    /**
+     * The node that claimed a run and the run's owner epoch at that claim: the second fence of a
+     * cluster (see {@code io.myriad.core.cluster.Ownership}). An append that carries one fails
+     * with {@link JournalFenceException} once the run's owner is no longer exactly this node and
+     * epoch, which is what a zombie node sees after the others took its runs over.
+     */
+    record Owner(String node, long epoch) {
+        public Owner {
+            Objects.requireNonNull(node, "node");
+            if (node.isBlank()) {
+                throw new IllegalArgumentException("an owner needs a node id");
+            }
+            if (epoch < 1) {
+                throw new IllegalArgumentException("an owner epoch starts at 1, got " + epoch);
+            }
+        }
+    }
+
+    /**
+     * One append: events for one run, starting at {@code expectedSeq}, and the run's new summary.
+     * An append with an {@link Owner} is fenced by owner epoch as well as by sequence number on a
+     * store that keeps run ownership (PostgreSQL); a store of one node (SQLite) has no owners and
+     * fences it by sequence number only. An append without an owner is fenced by sequence only.
+     */
+    record Append(String runId, long expectedSeq, List<RunEvent> events, RunStatus status, Optional<Owner> owner) {
         public Append {
             Objects.requireNonNull(runId, "runId");
             events = List.copyOf(events);
             Objects.requireNonNull(status, "status");
+            Objects.requireNonNull(owner, "owner");
             if (events.isEmpty()) {
                 throw new IllegalArgumentException("an append needs at least one event");
             }
             if (expectedSeq < 0) {
                 throw new IllegalArgumentException("expectedSeq must not be negative");
             }
+        }
+
+        /** An append fenced by sequence number only. */
+        public Append(String runId, long expectedSeq, List<RunEvent> events, RunStatus status) {
+            this(runId, expectedSeq, events, status, Optional.empty());
+        }
+
+        /** This append, made by {@code owner}: fenced by its owner epoch as well. */
+        public Append ownedBy(Owner owner) {
+            return new Append(runId, expectedSeq, events, status, Optional.of(owner));
         }
     }
 
