@@ -207,6 +207,64 @@ class PostgresOwnershipTest {
     }
 
     @Test
+    void aTakeoverRacingTheZombiesAppendsLetsNoneCommitAfterIt() throws Exception {
+        String url = PgTestServer.freshUrl();
+        try (PostgresStore a = open(url); PostgresStore b = open(url)) {
+            List<String> runs = startRuns(a, 20);
+            Ownership oa = a.ownership(Duration.ofMillis(300));
+            Ownership ob = b.ownership(Duration.ofMillis(300));
+            Node na = oa.join("node-a", 100);
+            List<Claim> claimsA = oa.claim(na, "x-1", 100);
+            Node nb = ob.join("node-b", 100);
+            // node-a stops heart-beating but keeps appending to every run, one step after another.
+            var stop = new java.util.concurrent.atomic.AtomicBoolean();
+            var acceptedAfterTakeover = new java.util.concurrent.atomic.AtomicInteger();
+            var takenOver = new java.util.concurrent.atomic.AtomicBoolean();
+            ExecutorService zombie = Executors.newVirtualThreadPerTaskExecutor();
+            List<Future<?>> writers = new ArrayList<>();
+            for (Claim c : claimsA) {
+                writers.add(zombie.submit(() -> {
+                    long seq = 1;
+                    while (!stop.get()) {
+                        boolean after = takenOver.get();
+                        try {
+                            a.append(step(c.runId(), seq, "a").ownedBy(c.owner())).join();
+                            seq++;
+                            if (after) {
+                                acceptedAfterTakeover.incrementAndGet();
+                            }
+                        } catch (CompletionException e) {
+                            assertThat(e.getCause()).isInstanceOf(JournalFenceException.class);
+                            return;
+                        }
+                    }
+                }));
+            }
+            List<Claim> claimsB = new ArrayList<>();
+            while (claimsB.size() < runs.size()) {
+                ob.heartbeat(nb);
+                claimsB.addAll(ob.claim(nb, "x-1", 100)); // rows share-locked by an append in flight are skipped, and taken next time
+                Thread.sleep(20);
+            }
+            takenOver.set(true);
+            for (Future<?> w : writers) {
+                w.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            stop.set(true);
+            zombie.shutdown();
+            assertThat(acceptedAfterTakeover).hasValue(0);
+            for (Claim c : claimsB) {
+                long next = b.read(c.runId()).size();
+                b.append(step(c.runId(), next, "b").ownedBy(c.owner())).join();
+                List<JournalRecord> history = b.read(c.runId());
+                assertThat(history).extracting(JournalRecord::seq)
+                        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(0, next).boxed().toList());
+                assertThat(((RunEvent.ModelRetried) history.getLast().event()).error()).isEqualTo("by b");
+            }
+        }
+    }
+
+    @Test
     void aReleasedRunIsClaimedAgainUnderAHigherEpochAndTheOldClaimIsFenced() {
         String url = PgTestServer.freshUrl();
         try (PostgresStore a = open(url); PostgresStore b = open(url)) {

@@ -49,6 +49,19 @@ class SqliteJournalTest extends JournalContract {
     }
 
     @Test
+    void anOwnedAppendIsFencedBySequenceOnlyOnOneNode() {
+        try (SqliteStore s = SqliteStore.open(dir.resolve("owned.db"))) {
+            var owner = new Journal.Owner("node-a", 7);
+            join(s.append(new Journal.Append("r", 0, List.of(started("t")), status(RunState.AWAITING_MODEL)).ownedBy(owner)));
+            join(s.append(new Journal.Append("r", 1, List.of(responded("c1")), status(RunState.ACTING))
+                    .ownedBy(new Journal.Owner("node-b", 1))));
+            assertThatThrownBy(() -> join(s.append(new Journal.Append("r", 1, List.of(responded("c2")), status(RunState.ACTING))
+                    .ownedBy(owner)))).isInstanceOf(JournalFenceException.class);
+            assertThat(s.read("r")).hasSize(2);
+        }
+    }
+
+    @Test
     void eventsSurviveCloseAndReopen() {
         Path file = dir.resolve("durable.db");
         try (SqliteStore s = SqliteStore.open(file)) {
