@@ -147,16 +147,7 @@ class DelegationIT {
 
     /** Children (task {@code m~N}) in a final state, read from the journal another process writes. */
     private static long finalChildren(Path db) throws Exception {
-        if (!Files.exists(db)) {
-            return 0;
-        }
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db + "?open_mode=1");
-             ResultSet rs = c.createStatement().executeQuery(
-                     "SELECT count(*) FROM runs WHERE task LIKE 'm~%' AND state IN ('SUCCEEDED','FAILED','CANCELLED','LIMITED')")) {
-            return rs.next() ? rs.getLong(1) : 0;
-        } catch (java.sql.SQLException e) {
-            return 0; // not created yet, or busy: the next poll reads it
-        }
+        return count(db, "task LIKE 'm~%' AND state IN ('SUCCEEDED','FAILED','CANCELLED','LIMITED')");
     }
 
     private static final String TREE = """
@@ -257,6 +248,7 @@ class DelegationIT {
         }
     }
 
+    /** Runs matching {@code where}, read from the journal another process writes; 0 until it exists or while busy. */
     private static long count(Path db, String where) throws Exception {
         if (!Files.exists(db)) {
             return 0;

@@ -1,7 +1,6 @@
 package io.myriad.store;
 
 import io.myriad.core.audit.AuditEntry;
-import io.myriad.core.journal.EventCodec;
 import io.myriad.core.journal.Journal.Append;
 import io.myriad.core.journal.RunEvent;
 import io.myriad.core.journal.RunStatus;
@@ -61,12 +60,12 @@ final class AppendSql implements AutoCloseable {
             insertRun.setString(3, started.fleet());
             insertRun.setString(4, started.task());
             insertRun.setString(5, started.agent());
-            bindStatus(insertRun, 6, newSeq, status);
+            StoreRows.bindStatus(insertRun, 6, newSeq, status);
             if (insertRun.executeUpdate() != 1) {
                 return false;
             }
         }
-        bindEvent(insertFirstEvent, a.runId(), a.expectedSeq(), a.events().getFirst(), bodies[0]);
+        StoreRows.bindEvent(insertFirstEvent, a.runId(), a.expectedSeq(), a.events().getFirst(), bodies[0]);
         insertFirstEvent.setString(6, a.runId());
         insertFirstEvent.setLong(7, a.expectedSeq() - 1);
         insertFirstEvent.setLong(8, a.expectedSeq());
@@ -78,7 +77,7 @@ final class AppendSql implements AutoCloseable {
             }
         }
         for (int i = 1; i < bodies.length; i++) {
-            bindEvent(insertEvent, a.runId(), a.expectedSeq() + i, a.events().get(i), bodies[i]);
+            StoreRows.bindEvent(insertEvent, a.runId(), a.expectedSeq() + i, a.events().get(i), bodies[i]);
             insertEvent.addBatch();
             batched++;
         }
@@ -88,7 +87,7 @@ final class AppendSql implements AutoCloseable {
                 || a.events().getFirst() instanceof RunEvent.ToolCallResolved
                 || a.events().getFirst() instanceof RunEvent.ApprovalDecided
                 || newSeq / SUMMARY_EVERY != a.expectedSeq() / SUMMARY_EVERY)) {
-            bindStatus(updateRun, 1, newSeq, status);
+            StoreRows.bindStatus(updateRun, 1, newSeq, status);
             updateRun.setString(9, a.runId());
             updateRun.executeUpdate();
         }
@@ -134,26 +133,6 @@ final class AppendSql implements AutoCloseable {
     void rollbackToSavepoint() throws SQLException {
         rollbackToSavepoint.execute();
         audit.forget();
-    }
-
-    private static void bindEvent(PreparedStatement ps, String runId, long seq, RunEvent e, String body) throws SQLException {
-        ps.setString(1, runId);
-        ps.setLong(2, seq);
-        ps.setString(3, EventCodec.typeName(e));
-        ps.setLong(4, e.at());
-        ps.setString(5, body);
-    }
-
-    /** Binds seq, state, steps, model_calls, tokens, cost, updated_at, detail from {@code from}. */
-    private static void bindStatus(PreparedStatement ps, int from, long seq, RunStatus st) throws SQLException {
-        ps.setLong(from, seq);
-        ps.setString(from + 1, st.state().name());
-        ps.setLong(from + 2, st.steps());
-        ps.setLong(from + 3, st.modelCalls());
-        ps.setLong(from + 4, st.tokens());
-        ps.setDouble(from + 5, st.costUsd());
-        ps.setLong(from + 6, st.updatedAt());
-        ps.setString(from + 7, st.detail());
     }
 
     @Override

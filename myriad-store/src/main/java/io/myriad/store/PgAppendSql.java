@@ -116,7 +116,7 @@ final class PgAppendSql {
                         continue;
                     }
                     for (int i = 1; i < p.bodies().length; i++) {
-                        bindEvent(rest, a.runId(), a.expectedSeq() + i, a.events().get(i), p.bodies()[i]);
+                        StoreRows.bindEvent(rest, a.runId(), a.expectedSeq() + i, a.events().get(i), p.bodies()[i]);
                         rest.addBatch();
                         restRows++;
                     }
@@ -201,7 +201,7 @@ final class PgAppendSql {
                 ps.setString(k++, started.fleet());
                 ps.setString(k++, started.task());
                 ps.setString(k++, started.agent());
-                k = bindStatus(ps, k, a.events().size(), a.status());
+                k = StoreRows.bindStatus(ps, k, a.events().size(), a.status());
                 ps.setString(k++, a.owner().map(Journal.Owner::node).orElse(null)); // a run started by a node is its own
                 ps.setLong(k++, a.owner().map(Journal.Owner::epoch).orElse(0L));
             }
@@ -266,7 +266,7 @@ final class PgAppendSql {
         try (PreparedStatement ps = c.prepareStatement(
                 "UPDATE runs SET seq=?, state=?, steps=?, model_calls=?, tokens=?, cost=?, updated_at=?, detail=? WHERE run_id=?")) {
             for (var e : summaries.entrySet()) {
-                int k = bindStatus(ps, 1, e.getValue().seq(), e.getValue().status());
+                int k = StoreRows.bindStatus(ps, 1, e.getValue().seq(), e.getValue().status());
                 ps.setString(k, e.getKey());
                 ps.addBatch();
             }
@@ -294,24 +294,4 @@ final class PgAppendSql {
         }
     }
 
-    private static void bindEvent(PreparedStatement ps, String runId, long seq, RunEvent e, String body) throws SQLException {
-        ps.setString(1, runId);
-        ps.setLong(2, seq);
-        ps.setString(3, EventCodec.typeName(e));
-        ps.setLong(4, e.at());
-        ps.setString(5, body);
-    }
-
-    /** Binds seq, state, steps, model_calls, tokens, cost, updated_at, detail from {@code k}; returns the next index. */
-    private static int bindStatus(PreparedStatement ps, int k, long seq, RunStatus st) throws SQLException {
-        ps.setLong(k, seq);
-        ps.setString(k + 1, st.state().name());
-        ps.setLong(k + 2, st.steps());
-        ps.setLong(k + 3, st.modelCalls());
-        ps.setLong(k + 4, st.tokens());
-        ps.setDouble(k + 5, st.costUsd());
-        ps.setLong(k + 6, st.updatedAt());
-        ps.setString(k + 7, st.detail());
-        return k + 8;
-    }
 }

@@ -14,8 +14,6 @@ import io.myriad.core.journal.Journal;
 import io.myriad.core.journal.JournalRecord;
 import io.myriad.core.journal.RunEvent;
 import io.myriad.core.journal.RunRepository;
-import io.myriad.core.journal.RunStatus;
-import io.myriad.core.run.RunState;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -47,9 +45,6 @@ import java.util.function.Consumer;
  */
 public final class PostgresStore implements Journal, RunRepository, AuditLog {
     private static final String EXEC_COLS = "id, fleet, digest, source, started_at, finished_at, tasks, tenant";
-    private static final String RUN_COLS = "r.run_id, r.execution, r.fleet, r.task, r.agent, r.seq, r.state, r.steps, "
-            + "r.model_calls, r.tokens, r.cost, r.updated_at, r.detail, coalesce(e.tenant, 'default')";
-    private static final String RUNS = " FROM runs r LEFT JOIN executions e ON e.id = r.execution ";
     private static final String AUDIT_COLS = "seq, at, tenant, actor, action, subject, details, prev, hash";
 
     /**
@@ -188,8 +183,7 @@ public final class PostgresStore implements Journal, RunRepository, AuditLog {
 
     /** The tenant of a run, from the execution named in its id; {@code default} outside any execution. */
     public String tenantOfRun(String runId) {
-        int colon = runId.indexOf(':');
-        String execution = colon < 0 ? runId : runId.substring(0, colon);
+        String execution = StoreRows.executionOf(runId);
         String cached = tenantByExecution.get(execution);
         if (cached != null) {
             return cached;
@@ -211,17 +205,12 @@ public final class PostgresStore implements Journal, RunRepository, AuditLog {
         return entries.isEmpty() ? CompletableFuture.completedFuture(null) : writer.submitAudit(entries);
     }
 
-    private static AuditRecord auditRecord(ResultSet rs) throws SQLException {
-        return new AuditRecord(rs.getLong(1), new AuditEntry(rs.getLong(2), rs.getString(3), rs.getString(4),
-                rs.getString(5), rs.getString(6), rs.getString(7)), rs.getString(8), rs.getString(9));
-    }
-
     @Override
     public AuditVerification verifyAudit() {
         var verifier = new AuditChain.Verifier();
         return query("SELECT " + AUDIT_COLS + " FROM audit ORDER BY seq", ps -> ps.setFetchSize(4_096), rs -> {
             while (rs.next()) {
-                AuditRecord r = auditRecord(rs);
+                AuditRecord r = StoreRows.auditRecord(rs);
                 if (!verifier.accept(r.seq(), r.entry(), r.prev(), r.hash())) {
                     break;
                 }
@@ -238,7 +227,7 @@ public final class PostgresStore implements Journal, RunRepository, AuditLog {
             ps.setFetchSize(4_096);
         }, rs -> {
             while (rs.next()) {
-                sink.accept(auditRecord(rs));
+                sink.accept(StoreRows.auditRecord(rs));
             }
             return null;
         });
@@ -249,7 +238,7 @@ public final class PostgresStore implements Journal, RunRepository, AuditLog {
         return query("SELECT " + AUDIT_COLS + " FROM audit ORDER BY seq DESC LIMIT ?", ps -> ps.setInt(1, limit), rs -> {
             List<AuditRecord> out = new ArrayList<>();
             while (rs.next()) {
-                out.add(auditRecord(rs));
+                out.add(StoreRows.auditRecord(rs));
             }
             return out;
         });
@@ -263,7 +252,7 @@ public final class PostgresStore implements Journal, RunRepository, AuditLog {
                 ps -> {
                     ps.setString(1, tenant);
                     ps.setString(2, fleet);
-                }, rs -> rs.next() ? Optional.of(execution(rs)) : Optional.empty());
+                }, rs -> rs.next() ? Optional.of(StoreRows.execution(rs)) : Optional.empty());
     }
 
     @Override
@@ -320,7 +309,7 @@ public final class PostgresStore implements Journal, RunRepository, AuditLog {
     @Override
     public Optional<Execution> execution(String executionId) {
         return query("SELECT " + EXEC_COLS + " FROM executions WHERE id=?", ps -> ps.setString(1, executionId),
-                rs -> rs.next() ? Optional.of(execution(rs)) : Optional.empty());
+                rs -> rs.next() ? Optional.of(StoreRows.execution(rs)) : Optional.empty());
     }
 
     @Override
@@ -329,7 +318,7 @@ public final class PostgresStore implements Journal, RunRepository, AuditLog {
                 ps -> ps.setInt(1, limit), rs -> {
                     List<Execution> out = new ArrayList<>();
                     while (rs.next()) {
-                        out.add(execution(rs));
+                        out.add(StoreRows.execution(rs));
                     }
                     return out;
                 });
@@ -337,8 +326,8 @@ public final class PostgresStore implements Journal, RunRepository, AuditLog {
 
     @Override
     public List<RunRow> runs(String executionId) {
-        return query("SELECT " + RUN_COLS + RUNS + "WHERE r.execution=? ORDER BY r.run_id", ps -> ps.setString(1, executionId),
-                PostgresStore::runRows);
+        return query("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS + "WHERE r.execution=? ORDER BY r.run_id", ps -> ps.setString(1, executionId),
+                StoreRows::runRows);
     }
 
     /** A run's children and their own: one range of the primary key (code-point order, {@code COLLATE "C"}). */
@@ -348,43 +337,23 @@ public final class PostgresStore implements Journal, RunRepository, AuditLog {
             return runs(executionId);
         }
         String upper = runIdPrefix.substring(0, runIdPrefix.length() - 1) + (char) (runIdPrefix.charAt(runIdPrefix.length() - 1) + 1);
-        return query("SELECT " + RUN_COLS + RUNS + "WHERE r.run_id>=? AND r.run_id<? AND r.execution=? ORDER BY r.run_id", ps -> {
+        return query("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS + "WHERE r.run_id>=? AND r.run_id<? AND r.execution=? ORDER BY r.run_id", ps -> {
             ps.setString(1, runIdPrefix);
             ps.setString(2, upper);
             ps.setString(3, executionId);
-        }, PostgresStore::runRows);
+        }, StoreRows::runRows);
     }
 
     @Override
     public List<RunRow> recentRuns(int limit) {
-        return query("SELECT " + RUN_COLS + RUNS + "ORDER BY r.updated_at DESC, r.run_id LIMIT ?", ps -> ps.setInt(1, limit),
-                PostgresStore::runRows);
+        return query("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS + "ORDER BY r.updated_at DESC, r.run_id LIMIT ?", ps -> ps.setInt(1, limit),
+                StoreRows::runRows);
     }
 
     @Override
     public Optional<RunRow> run(String runId) {
-        return query("SELECT " + RUN_COLS + RUNS + "WHERE r.run_id=?", ps -> ps.setString(1, runId),
-                rs -> rs.next() ? Optional.of(runRow(rs)) : Optional.empty());
-    }
-
-    private static Execution execution(ResultSet rs) throws SQLException {
-        return new Execution(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
-                rs.getLong(6), rs.getInt(7), rs.getString(8));
-    }
-
-    private static RunRow runRow(ResultSet rs) throws SQLException {
-        var status = new RunStatus(RunState.valueOf(rs.getString(7)), rs.getLong(8), rs.getLong(9), rs.getLong(10),
-                rs.getDouble(11), rs.getLong(12), rs.getString(13));
-        return new RunRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getLong(6), status, rs.getString(14));
-    }
-
-    private static List<RunRow> runRows(ResultSet rs) throws SQLException {
-        List<RunRow> out = new ArrayList<>();
-        while (rs.next()) {
-            out.add(runRow(rs));
-        }
-        return out;
+        return query("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS + "WHERE r.run_id=?", ps -> ps.setString(1, runId),
+                rs -> rs.next() ? Optional.of(StoreRows.runRow(rs)) : Optional.empty());
     }
 
     // ---------------------------------------------------------------- plumbing

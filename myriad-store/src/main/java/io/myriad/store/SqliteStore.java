@@ -25,7 +25,6 @@ import io.myriad.core.journal.Journal;
 import io.myriad.core.journal.JournalRecord;
 import io.myriad.core.journal.RunEvent;
 import io.myriad.core.journal.RunRepository;
-import io.myriad.core.journal.RunStatus;
 import io.myriad.core.run.RunState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -427,11 +426,6 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
 
     private static final String AUDIT_COLS = "seq, at, tenant, actor, action, subject, details, prev, hash";
 
-    private static AuditRecord auditRecord(ResultSet rs) throws SQLException {
-        return new AuditRecord(rs.getLong(1), new AuditEntry(rs.getLong(2), rs.getString(3), rs.getString(4),
-                rs.getString(5), rs.getString(6), rs.getString(7)), rs.getString(8), rs.getString(9));
-    }
-
     /** Streams the table in seq order on one read connection; memory stays flat whatever its size. */
     @Override
     public AuditVerification verifyAudit() {
@@ -453,7 +447,7 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         Objects.requireNonNull(sink, "sink");
         query("SELECT " + AUDIT_COLS + " FROM audit WHERE seq > ? ORDER BY seq", ps -> ps.setLong(1, afterSeq), rs -> {
             while (rs.next()) {
-                sink.accept(auditRecord(rs));
+                sink.accept(StoreRows.auditRecord(rs));
             }
             return null;
         });
@@ -462,13 +456,13 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
     /** The record {@code seq}, as stored, if the log has it. */
     public Optional<AuditRecord> auditRecord(long seq) {
         return query("SELECT " + AUDIT_COLS + " FROM audit WHERE seq=?", ps -> ps.setLong(1, seq),
-                rs -> rs.next() ? Optional.of(auditRecord(rs)) : Optional.empty());
+                rs -> rs.next() ? Optional.of(StoreRows.auditRecord(rs)) : Optional.empty());
     }
 
     /** The last {@code limit} records of the tenants in {@code scope}, newest first. */
     public List<AuditRecord> latestAudit(int limit, TenantScope scope) {
         return scoped(scope, () -> latestAudit(limit), "SELECT " + AUDIT_COLS + " FROM audit", "tenant", "seq DESC", limit,
-                SqliteStore::auditRecord);
+                StoreRows::auditRecord);
     }
 
     @Override
@@ -476,7 +470,7 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         return query("SELECT " + AUDIT_COLS + " FROM audit ORDER BY seq DESC LIMIT ?", ps -> ps.setInt(1, limit), rs -> {
             List<AuditRecord> out = new ArrayList<>();
             while (rs.next()) {
-                out.add(auditRecord(rs));
+                out.add(StoreRows.auditRecord(rs));
             }
             return out;
         });
@@ -529,7 +523,7 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
                 ps -> {
                     ps.setString(1, tenant);
                     ps.setString(2, fleet);
-                }, rs -> rs.next() ? Optional.of(execution(rs)) : Optional.empty());
+                }, rs -> rs.next() ? Optional.of(StoreRows.execution(rs)) : Optional.empty());
     }
 
     @Override
@@ -585,26 +579,11 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
 
     private static final String EXEC_COLS = "id, fleet, digest, source, started_at, finished_at, tasks, tenant";
     /** Run rows with their tenant, from the execution that holds them. */
-    private static final String RUN_COLS = "r.run_id, r.execution, r.fleet, r.task, r.agent, r.seq, r.state, r.steps, "
-            + "r.model_calls, r.tokens, r.cost, r.updated_at, r.detail, coalesce(e.tenant, 'default')";
-    private static final String RUNS = " FROM runs r LEFT JOIN executions e ON e.id = r.execution ";
-
-    private static Execution execution(ResultSet rs) throws SQLException {
-        return new Execution(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
-                rs.getLong(6), rs.getInt(7), rs.getString(8));
-    }
-
-    private static RunRow runRow(ResultSet rs) throws SQLException {
-        var status = new RunStatus(RunState.valueOf(rs.getString(7)), rs.getLong(8), rs.getLong(9), rs.getLong(10),
-                rs.getDouble(11), rs.getLong(12), rs.getString(13));
-        return new RunRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getLong(6), status, rs.getString(14));
-    }
 
     @Override
     public Optional<Execution> execution(String executionId) {
         return query("SELECT " + EXEC_COLS + " FROM executions WHERE id=?", ps -> ps.setString(1, executionId),
-                rs -> rs.next() ? Optional.of(execution(rs)) : Optional.empty());
+                rs -> rs.next() ? Optional.of(StoreRows.execution(rs)) : Optional.empty());
     }
 
     @Override
@@ -613,7 +592,7 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
                 ps -> ps.setInt(1, limit), rs -> {
                     List<Execution> out = new ArrayList<>();
                     while (rs.next()) {
-                        out.add(execution(rs));
+                        out.add(StoreRows.execution(rs));
                     }
                     return out;
                 });
@@ -632,8 +611,8 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
 
     @Override
     public List<RunRow> runs(String executionId) {
-        return query("SELECT " + RUN_COLS + RUNS + "WHERE r.execution=? ORDER BY r.run_id", ps -> ps.setString(1, executionId),
-                SqliteStore::runRows);
+        return query("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS + "WHERE r.execution=? ORDER BY r.run_id", ps -> ps.setString(1, executionId),
+                StoreRows::runRows);
     }
 
     /** A run's children and their own: one range of the primary key, whatever the size of the execution. */
@@ -643,23 +622,23 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
             return runs(executionId);
         }
         String upper = runIdPrefix.substring(0, runIdPrefix.length() - 1) + (char) (runIdPrefix.charAt(runIdPrefix.length() - 1) + 1);
-        return query("SELECT " + RUN_COLS + RUNS + "WHERE r.run_id>=? AND r.run_id<? AND r.execution=? ORDER BY r.run_id", ps -> {
+        return query("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS + "WHERE r.run_id>=? AND r.run_id<? AND r.execution=? ORDER BY r.run_id", ps -> {
             ps.setString(1, runIdPrefix);
             ps.setString(2, upper);
             ps.setString(3, executionId);
-        }, SqliteStore::runRows);
+        }, StoreRows::runRows);
     }
 
     @Override
     public List<RunRow> recentRuns(int limit) {
-        return query("SELECT " + RUN_COLS + RUNS + "ORDER BY r.updated_at DESC, r.run_id LIMIT ?", ps -> ps.setInt(1, limit),
-                SqliteStore::runRows);
+        return query("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS + "ORDER BY r.updated_at DESC, r.run_id LIMIT ?", ps -> ps.setInt(1, limit),
+                StoreRows::runRows);
     }
 
     /** The newest runs of the tenants in {@code scope}, newest first, at most {@code limit}. */
     public List<RunRow> recentRuns(int limit, TenantScope scope) {
-        return scoped(scope, () -> recentRuns(limit), "SELECT " + RUN_COLS + RUNS, "e.tenant", "r.updated_at DESC, r.run_id",
-                limit, SqliteStore::runRow);
+        return scoped(scope, () -> recentRuns(limit), "SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS, "e.tenant", "r.updated_at DESC, r.run_id",
+                limit, StoreRows::runRow);
     }
 
     /** One page of runs. */
@@ -674,8 +653,8 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         if (scope.none()) {
             return new RunPage(List.of(), Optional.empty());
         }
-        RunQuerySql.Sql sql = RunQuerySql.page("SELECT " + RUN_COLS + RUNS, query, scope);
-        List<RunRow> rows = query(sql.text(), sql::bind, SqliteStore::runRows);
+        RunQuerySql.Sql sql = RunQuerySql.page("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS, query, scope);
+        List<RunRow> rows = query(sql.text(), sql::bind, StoreRows::runRows);
         if (rows.size() <= query.limit()) {
             return new RunPage(rows, Optional.empty());
         }
@@ -686,7 +665,7 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
 
     /** The page query {@link #runsPage} runs, for checking its plan. */
     static String runsPageSql(RunQuery query, TenantScope scope) {
-        return RunQuerySql.page("SELECT " + RUN_COLS + RUNS, query, scope).text();
+        return RunQuerySql.page("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS, query, scope).text();
     }
 
     /** How many runs of an execution are in each state; states without runs are left out. */
@@ -746,7 +725,7 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
     /** Executions of the tenants in {@code scope}, newest first. */
     public List<Execution> executions(int limit, TenantScope scope) {
         return scoped(scope, () -> executions(limit), "SELECT " + EXEC_COLS + " FROM executions", "tenant",
-                "started_at DESC, n DESC", limit, SqliteStore::execution);
+                "started_at DESC, n DESC", limit, StoreRows::execution);
     }
 
     private interface Row<T> {
@@ -813,8 +792,7 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
      * {@code default} for runs outside any recorded execution. Cached: executions never change tenant.
      */
     public String tenantOfRun(String runId) {
-        int colon = runId.indexOf(':');
-        String execution = colon < 0 ? runId : runId.substring(0, colon);
+        String execution = StoreRows.executionOf(runId);
         String cached = tenantByExecution.get(execution);
         if (cached != null) {
             return cached;
@@ -979,27 +957,19 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
     /** Runs in one state (of one execution, when given), by run id; a scan of the summary rows. */
     public List<RunRow> runsInState(RunState state, String executionId, int limit) {
         String where = executionId == null ? "r.state=?" : "r.state=? AND r.execution=?";
-        return query("SELECT " + RUN_COLS + RUNS + "WHERE " + where + " ORDER BY r.run_id LIMIT ?", ps -> {
+        return query("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS + "WHERE " + where + " ORDER BY r.run_id LIMIT ?", ps -> {
             ps.setString(1, state.name());
             if (executionId != null) {
                 ps.setString(2, executionId);
             }
             ps.setInt(executionId == null ? 2 : 3, limit);
-        }, SqliteStore::runRows);
+        }, StoreRows::runRows);
     }
 
     @Override
     public Optional<RunRow> run(String runId) {
-        return query("SELECT " + RUN_COLS + RUNS + "WHERE r.run_id=?", ps -> ps.setString(1, runId),
-                rs -> rs.next() ? Optional.of(runRow(rs)) : Optional.empty());
-    }
-
-    private static List<RunRow> runRows(ResultSet rs) throws SQLException {
-        List<RunRow> out = new ArrayList<>();
-        while (rs.next()) {
-            out.add(runRow(rs));
-        }
-        return out;
+        return query("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS + "WHERE r.run_id=?", ps -> ps.setString(1, runId),
+                rs -> rs.next() ? Optional.of(StoreRows.runRow(rs)) : Optional.empty());
     }
 
     // ---------------------------------------------------------------- budgets (BudgetSql)
@@ -1216,8 +1186,8 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
     public List<RunRow> unfinishedRuns(Scope scope) {
         String finals = java.util.Arrays.stream(RunState.values()).filter(RunState::isFinal)
                 .map(st -> "'" + st.name() + "'").collect(java.util.stream.Collectors.joining(","));
-        return query("SELECT " + RUN_COLS + RUNS + "WHERE " + ControlSql.where(scope) + " AND r.state NOT IN (" + finals
-                + ") ORDER BY r.run_id", ps -> ControlSql.bind(ps, scope), SqliteStore::runRows);
+        return query("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS + "WHERE " + ControlSql.where(scope) + " AND r.state NOT IN (" + finals
+                + ") ORDER BY r.run_id", ps -> ControlSql.bind(ps, scope), StoreRows::runRows);
     }
 
     // ---------------------------------------------------------------- plumbing
