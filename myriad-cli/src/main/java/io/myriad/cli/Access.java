@@ -4,7 +4,7 @@ import io.myriad.core.auth.AccessDenied;
 import io.myriad.core.auth.Permission;
 import io.myriad.core.auth.Principal;
 import io.myriad.core.journal.RunRepository;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 
 /**
  * How commands find what a principal may touch. A run of a tenant the caller may not view is
@@ -20,7 +20,7 @@ final class Access {
      * @throws NotFound     when there is no such run among the runs {@code who} may view
      * @throws AccessDenied when {@code who} may view the run but not do {@code needed}
      */
-    static RunRepository.RunRow run(SqliteStore store, Principal who, String runId, Permission needed) {
+    static RunRepository.RunRow run(Store store, Principal who, String runId, Permission needed) {
         RunRepository.RunRow row = store.run(runId).filter(r -> who.can(Permission.VIEW, r.tenant()))
                 .orElseThrow(() -> new NotFound("no run " + runId + " among the runs you may see; list them with: myriad runs ls"));
         who.require(needed, row.tenant());
@@ -28,7 +28,7 @@ final class Access {
     }
 
     /** The execution, when {@code who} may view it. */
-    static RunRepository.Execution execution(SqliteStore store, Principal who, String executionId) {
+    static RunRepository.Execution execution(Store store, Principal who, String executionId) {
         return store.execution(executionId).filter(e -> who.can(Permission.VIEW, e.tenant()))
                 .orElseThrow(() -> new NotFound("no execution " + executionId + " among those you may see"));
     }

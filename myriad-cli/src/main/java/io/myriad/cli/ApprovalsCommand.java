@@ -12,7 +12,7 @@ import io.myriad.core.model.ToolCall;
 import io.myriad.core.run.Approvals;
 import io.myriad.core.run.RunFold;
 import io.myriad.core.run.RunState;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -55,12 +55,12 @@ final class ApprovalsCommand {
         }
     }
 
-    static Optional<Pending> pending(SqliteStore store, RunRepository.RunRow row) {
+    static Optional<Pending> pending(Store store, RunRepository.RunRow row) {
         RunFold fold = fold(store, row.runId());
         return fold.awaitingApproval().map(r -> new Pending(row, r, call(fold, r.callId())));
     }
 
-    private static RunFold fold(SqliteStore store, String runId) {
+    private static RunFold fold(Store store, String runId) {
         return RunFold.of(store.read(runId).stream().map(JournalRecord::event).toList());
     }
 
@@ -76,7 +76,7 @@ final class ApprovalsCommand {
      * Finds what {@code id} names among the runs {@code who} may view: approvals of other
      * tenants are treated as absent, so neither a miss nor an ambiguity reveals them.
      */
-    static Target target(SqliteStore store, String id, Principal who) {
+    static Target target(Store store, String id, Principal who) {
         Predicate<String> visible = who.scope(Permission.VIEW);
         int hash = id.lastIndexOf('#');
         if (hash > 0) {
@@ -115,7 +115,7 @@ final class ApprovalsCommand {
     }
 
     /** Every approval requested in a run, oldest first. */
-    private static List<RunEvent.ApprovalRequested> requested(SqliteStore store, String runId) {
+    private static List<RunEvent.ApprovalRequested> requested(Store store, String runId) {
         List<RunEvent.ApprovalRequested> out = new ArrayList<>();
         for (JournalRecord r : store.read(runId)) {
             if (r.event() instanceof RunEvent.ApprovalRequested a) {
@@ -126,7 +126,7 @@ final class ApprovalsCommand {
     }
 
     /** The decision on an approval of a run's call, if one was journaled. */
-    private static Optional<RunEvent.ApprovalDecided> decided(SqliteStore store, String runId, String callId) {
+    private static Optional<RunEvent.ApprovalDecided> decided(Store store, String runId, String callId) {
         return store.read(runId).stream().map(JournalRecord::event)
                 .filter(e -> e instanceof RunEvent.ApprovalDecided d && d.callId().equals(callId))
                 .map(RunEvent.ApprovalDecided.class::cast).findFirst();
@@ -172,7 +172,7 @@ final class ApprovalsCommand {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore s = store.get()) {
+            try (Store s = store.get()) {
                 Principal who = caller.principal(s);
                 Predicate<String> visible = who.scope(Permission.VIEW);
                 List<Pending> rows = s.runsInState(RunState.AWAITING_APPROVAL, execution, all ? Integer.MAX_VALUE : DEFAULT_LIMIT,
@@ -260,7 +260,7 @@ final class ApprovalsCommand {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore s = store.get()) {
+            try (Store s = store.get()) {
                 Principal who = caller.principal(s);
                 Target t = target(s, id, who);
                 who.require(Permission.VIEW, t.row().tenant());
@@ -357,7 +357,7 @@ final class ApprovalsCommand {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore s = store.get()) {
+            try (Store s = store.get()) {
                 Principal who = caller.principal(s);
                 Target t = target(s, id, who);
                 who.require(Permission.APPROVE, t.row().tenant());

@@ -9,7 +9,7 @@ import io.myriad.core.audit.AuditVerification;
 import io.myriad.core.auth.AccessDenied;
 import io.myriad.core.auth.Permission;
 import io.myriad.core.auth.Principal;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -92,7 +92,7 @@ final class AuditCheckpoints {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore s = store.get()) {
+            try (Store s = store.get()) {
                 Principal who = caller.principal(s);
                 if (!who.canEverywhere(Permission.READ_AUDIT)) {
                     throw new AccessDenied(who.name() + " may not checkpoint the audit log: it covers every tenant, "
@@ -128,7 +128,7 @@ final class AuditCheckpoints {
      *
      * @return true when every checkpoint holds
      */
-    static boolean verify(SqliteStore s, Path file, Path keyFile, PrintWriter out, PrintWriter err) throws IOException {
+    static boolean verify(Store s, Path file, Path keyFile, PrintWriter out, PrintWriter err) throws IOException {
         String expected = AuditCheckpoint.encode(read(keyFile(keyFile)).getPublic());
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
         int ok = 0;

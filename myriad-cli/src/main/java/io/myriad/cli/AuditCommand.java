@@ -7,7 +7,7 @@ import io.myriad.core.audit.AuditRecord;
 import io.myriad.core.auth.Permission;
 import io.myriad.core.auth.TenantScope;
 import io.myriad.core.audit.AuditVerification;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -87,7 +87,7 @@ final class AuditCommand {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore s = store.get()) {
+            try (Store s = store.get()) {
                 Access.scope(caller.principal(s), Permission.READ_AUDIT);
                 long t0 = System.nanoTime();
                 AuditVerification v = s.verifyAudit();
@@ -140,7 +140,7 @@ final class AuditCommand {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore s = store.get();
+            try (Store s = store.get();
                  Writer w = file == null ? new NonClosing(spec.commandLine().getOut())
                          : new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file), StandardCharsets.UTF_8))) {
                 TenantScope scope = Access.scope(caller.principal(s), Permission.READ_AUDIT);
@@ -195,7 +195,7 @@ final class AuditCommand {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore s = store.get()) {
+            try (Store s = store.get()) {
                 return print(out, s.latestAudit(limit, Access.scope(caller.principal(s), Permission.READ_AUDIT)));
             }
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.myriad.bench.macro.MacroBench;
 import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import io.myriad.tools.JsonSchemaValidator;
 import java.io.PrintWriter;
 import java.nio.file.Path;

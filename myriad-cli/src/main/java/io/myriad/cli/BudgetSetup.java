@@ -7,7 +7,7 @@ import io.myriad.core.budget.BudgetStore;
 import io.myriad.core.budget.Ceilings;
 import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.journal.RunRepository;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +25,7 @@ final class BudgetSetup {
     private BudgetSetup() {}
 
     /** A ledger when any ceiling applies to this execution; empty otherwise (no admission at all). */
-    static Optional<BudgetLedger> ledger(SqliteStore store, FleetSpec fleet, RunRepository.Execution execution,
+    static Optional<BudgetLedger> ledger(Store store, FleetSpec fleet, RunRepository.Execution execution,
                                          PrintWriter err) {
         String tenant = execution.tenant();
         Optional<Ceilings> tenantCeilings = store.tenantCeilings(tenant).filter(c -> !c.none());

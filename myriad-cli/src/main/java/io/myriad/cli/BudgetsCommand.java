@@ -11,7 +11,7 @@ import io.myriad.core.budget.Ceilings;
 import io.myriad.core.budget.PriceTable;
 import io.myriad.core.budget.Resource;
 import io.myriad.core.fleet.ModelSpec;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
@@ -62,11 +62,11 @@ final class BudgetsCommand implements Callable<Integer>, RemoteClient.Supported 
             return print(out, (ArrayNode) remote.get().get("/v1/budgets" + RemoteClient.query(java.util.Collections.singletonMap(
                     "tenant", tenant)), null).path("tenants"));
         }
-        Optional<SqliteStore> opened = RunsCommand.openExisting(data, err);
+        Optional<Store> opened = RunsCommand.openExisting(data, err);
         if (opened.isEmpty()) {
             return Main.EXIT_BAD_INPUT;
         }
-        try (SqliteStore store = opened.get()) {
+        try (Store store = opened.get()) {
             Principal who = caller.principal(store);
             // The document GET /v1/budgets answers, which both print from.
             ArrayNode doc = io.myriad.server.BudgetsResource.document(JSON, store, who, Optional.ofNullable(tenant));
@@ -179,7 +179,7 @@ final class BudgetsCommand implements Callable<Integer>, RemoteClient.Supported 
                 out.println("tenant " + tenant + ": " + answer.path("ceilings").asText());
                 return Main.EXIT_OK;
             }
-            try (SqliteStore store = SqliteStore.open(data.database())) {
+            try (Store store = data.openStore()) {
                 Principal who = caller.principal(store);
                 who.require(Permission.MANAGE_BUDGETS, tenant);
                 long now = System.currentTimeMillis();
@@ -215,7 +215,7 @@ final class BudgetsCommand implements Callable<Integer>, RemoteClient.Supported 
             PrintWriter out = spec.commandLine().getOut();
             Map<String, ModelSpec.Pricing> overrides = Map.of();
             if (java.nio.file.Files.exists(data.database())) {
-                try (SqliteStore store = SqliteStore.open(data.database())) {
+                try (Store store = data.openStore()) {
                     caller.principal(store);
                     overrides = store.priceOverrides();
                 }
@@ -277,7 +277,7 @@ final class BudgetsCommand implements Callable<Integer>, RemoteClient.Supported 
                 err.println("myriad: the model name must not be blank");
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore store = SqliteStore.open(data.database())) {
+            try (Store store = data.openStore()) {
                 Principal who = caller.principal(store);
                 if (!who.canEverywhere(Permission.MANAGE_BUDGETS)) {
                     who.require(Permission.MANAGE_BUDGETS, Principal.ALL_TENANTS);

@@ -2,7 +2,7 @@ package io.myriad.cli;
 
 import io.myriad.core.auth.Authenticator;
 import io.myriad.core.auth.Principal;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Option;
@@ -73,7 +73,7 @@ final class Caller {
     /** Set when the caller is already known (a fleet hosted by {@code myriad serve} for its deployer). */
     Principal preset;
 
-    Principal principal(SqliteStore store) {
+    Principal principal(Store store) {
         if (preset != null) {
             return preset;
         }
@@ -84,17 +84,17 @@ final class Caller {
      * Authenticates the caller against the store at {@code database} without creating it: a
      * missing store has no keys, so the caller is its implicit owner (and a key is unknown).
      */
-    Principal principal(java.nio.file.Path database) {
+    Principal principal(DataDir data) {
         if (preset != null) {
             return preset;
         }
-        if (!java.nio.file.Files.exists(database)) {
+        if (!data.storeExists()) {
             if (key() != null) {
                 throw new io.myriad.core.auth.AccessDenied("unknown or revoked API key");
             }
             return Principal.implicitOwner(localUser());
         }
-        try (SqliteStore store = SqliteStore.open(database)) {
+        try (Store store = data.openStore()) {
             return principal(store);
         }
     }

@@ -8,7 +8,7 @@ import io.myriad.core.control.Action;
 import io.myriad.core.control.Control;
 import io.myriad.core.control.Scope;
 import io.myriad.core.journal.RunRepository;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +29,7 @@ final class ControlCommands {
     private ControlCommands() {}
 
     /** Records a control and its audit record (action {@code control.<action>}, actor the principal). */
-    static Control record(SqliteStore store, Principal who, Action action, Scope scope, String reason) {
+    static Control record(Store store, Principal who, Action action, Scope scope, String reason) {
         long now = System.currentTimeMillis();
         Control c = store.record(now, who.actor(), action, scope, reason);
         String tenant = switch (scope) {
@@ -95,7 +95,7 @@ final class ControlCommands {
             if (remote.isPresent()) {
                 return remote(remote.get(), out);
             }
-            try (SqliteStore store = SqliteStore.open(data.database())) {
+            try (Store store = data.openStore()) {
                 Principal who = caller.principal(store);
                 Scope scope = Scope.toKill(who, runId, fleet, tenant, r -> Access.run(store, who, r, Permission.CONTROL));
                 long begin = System.nanoTime();
@@ -163,7 +163,7 @@ final class ControlCommands {
         }
 
         /** Cancels a run with a fenced append; a live writer that appended first makes it read again and retry. */
-        private static void cancel(SqliteStore store, String runId, String reason, List<String> done, List<String> failed) {
+        private static void cancel(Store store, String runId, String reason, List<String> done, List<String> failed) {
             switch (io.myriad.core.run.Cancellations.cancel(store, java.time.InstantSource.system(), runId, reason)) {
                 case CANCELLED -> done.add(runId);
                 case ALREADY_FINAL -> { } // its process got there first
@@ -211,7 +211,7 @@ final class ControlCommands {
                 return answer.path("changed").asBoolean() ? paused(answer.path("control").asLong())
                         : already(answer.path("by").asText());
             }
-            try (SqliteStore store = SqliteStore.open(data.database())) {
+            try (Store store = data.openStore()) {
                 Principal who = caller.principal(store);
                 who.require(Permission.CONTROL, target.tenant);
                 Optional<Control> already = store.pause(target.tenant, target.fleet);
@@ -261,7 +261,7 @@ final class ControlCommands {
                         .put("tenant", target.tenant), null);
                 return answer.path("changed").asBoolean() ? resumed(answer.path("control").asLong()) : notPaused();
             }
-            try (SqliteStore store = SqliteStore.open(data.database())) {
+            try (Store store = data.openStore()) {
                 Principal who = caller.principal(store);
                 who.require(Permission.CONTROL, target.tenant);
                 if (store.pause(target.tenant, target.fleet).isEmpty()) {

@@ -7,7 +7,7 @@ import io.myriad.core.auth.Permission;
 import io.myriad.core.auth.TenantScope;
 import io.myriad.core.delivery.Delivery;
 import io.myriad.server.DeliveriesResource;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -112,7 +112,7 @@ final class DeliveriesCommand {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore s = store.get()) {
+            try (Store s = store.get()) {
                 TenantScope scope = Access.scope(caller.principal(s), Permission.VIEW);
                 return print(out, s.deliveries(scope, Optional.ofNullable(execution), wanted, limit), d -> diffSize(d.patch()));
             }
@@ -181,7 +181,7 @@ final class DeliveriesCommand {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore s = store.get()) {
+            try (Store s = store.get()) {
                 return show(out, s.delivery(id, caller.principal(s).scopeOf(Permission.VIEW))
                         .orElseThrow(() -> new Access.NotFound(notFound)));
             }
@@ -283,7 +283,7 @@ final class DeliveriesCommand {
                     return Main.EXIT_BAD_INPUT;
                 }
                 List<Delivery> chosen;
-                try (SqliteStore s = store.get()) {
+                try (Store s = store.get()) {
                     TenantScope scope = Access.scope(caller.principal(s), Permission.VIEW);
                     chosen = predictions(s.deliveries(scope, Optional.ofNullable(execution), Optional.empty(), Integer.MAX_VALUE), all);
                 }

@@ -11,6 +11,7 @@ import io.myriad.core.fleet.FleetSpec;
 import io.myriad.server.ApiError;
 import io.myriad.server.FleetHost;
 import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -61,14 +62,14 @@ final class Hosting implements FleetHost, AutoCloseable {
     }
 
     /** The store tasks are submitted to; opened on first use when none was given. Guarded by this. */
-    private SqliteStore store;
+    private Store store;
     private final boolean ownsStore;
 
     Hosting(Path data, PrintWriter err) {
         this(data, err, Optional.empty());
     }
 
-    Hosting(Path data, PrintWriter err, Optional<SqliteStore> store) {
+    Hosting(Path data, PrintWriter err, Optional<Store> store) {
         this.data = data;
         this.err = err;
         this.store = store.orElse(null);
@@ -81,7 +82,7 @@ final class Hosting implements FleetHost, AutoCloseable {
         this.gauges = gauges;
     }
 
-    private synchronized SqliteStore store() {
+    private synchronized Store store() {
         if (store == null) {
             store = SqliteStore.open(data.resolve("myriad.db"));
         }

@@ -11,7 +11,7 @@ import io.myriad.core.auth.ApiKeys;
 import io.myriad.core.auth.Permission;
 import io.myriad.core.auth.Principal;
 import io.myriad.core.auth.Role;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -114,7 +114,7 @@ final class KeysCommand {
                 var answer = remote.get().post("/v1/keys", body, null);
                 return report(out, answer.path("id").asText(), answer.path("name").asText(), grants, answer.path("key").asText(), who);
             }
-            try (SqliteStore s = SqliteStore.open(data.database())) {
+            try (Store s = data.openStore()) {
                 Principal who = caller.principal(s);
                 if (admin) {
                     if (!who.canEverywhere(Permission.MANAGE_ACCESS)) {
@@ -183,7 +183,7 @@ final class KeysCommand {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore s = store.get()) {
+            try (Store s = store.get()) {
                 Principal who = caller.principal(s);
                 Access.scope(who, Permission.MANAGE_ACCESS);
                 return print(out, s.keys().stream().filter(k -> manages(who, k)).toList());
@@ -242,7 +242,7 @@ final class KeysCommand {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore s = store.get()) {
+            try (Store s = store.get()) {
                 Principal who = caller.principal(s);
                 AccessStore.KeyRow key = s.key(id).filter(k -> manages(who, k))
                         .orElseThrow(() -> new Access.NotFound("no key " + id + " among the keys you manage"));

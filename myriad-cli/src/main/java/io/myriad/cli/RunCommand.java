@@ -17,7 +17,7 @@ import io.myriad.core.secret.SecretException;
 import io.myriad.core.secret.Secrets;
 import io.myriad.mcp.McpException;
 import io.myriad.core.budget.PriceTable;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import io.myriad.tools.JsonSchemaValidator;
 import io.myriad.tools.secret.SecretResolver;
 import java.io.PrintWriter;
@@ -143,7 +143,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
             return Main.EXIT_BAD_INPUT;
         }
         // Running a fleet spends its tenant's budget: the operator's permission, in that tenant.
-        caller.principal(data.database()).require(Permission.RUN, fleet.tenant());
+        caller.principal(data).require(Permission.RUN, fleet.tenant());
         Secrets secrets;
         try {
             Map<String, String> env = System.getenv();
@@ -173,7 +173,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
         GracefulStop stop = hostedStop != null ? hostedStop : GracefulStop.install(graceTime, err);
         int exit = Main.EXIT_PLATFORM;
         try (Wiring wiring = started;
-             SqliteStore store = SqliteStore.open(data.database())) {
+             Store store = data.openStore()) {
             // A full disk or a locked database stalls the journal: new work waits, nothing acknowledged is lost.
             store.onHealthChange(h -> {
                 err.println(h.ok()
@@ -211,7 +211,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
         }
     }
 
-    private Optional<RunRepository.Execution> chooseExecution(SqliteStore store, FleetSpec fleet, PrintWriter err) {
+    private Optional<RunRepository.Execution> chooseExecution(Store store, FleetSpec fleet, PrintWriter err) {
         Optional<RunRepository.Execution> unfinished = store.unfinishedExecution(fleet.tenant(), fleet.name());
         if (unfinished.isPresent() && !fresh) {
             RunRepository.Execution ex = unfinished.get();
@@ -228,7 +228,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
         return Optional.of(store.createExecution(fleet.tenant(), fleet.name(), fleet.digest(), fleet.source(), fleet.tasks().size(), now));
     }
 
-    private int run(FleetSpec fleet, RunRepository.Execution execution, SqliteStore store, Wiring wiring,
+    private int run(FleetSpec fleet, RunRepository.Execution execution, Store store, Wiring wiring,
                     Secrets secrets, PrintWriter out, PrintWriter err, GracefulStop stop, long controlsSeen) {
         Map<String, AgentRuntime> runtimes = new LinkedHashMap<>();
         CodingSetup coding = null;
@@ -253,7 +253,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
             err.println("myriad: warning: environment variable " + key + " is not set; model calls will be sent without an API key");
         }
 
-        SqliteStore.RunCounts known = store.runCounts(execution.id());
+        Store.RunCounts known = store.runCounts(execution.id());
         err.println("fleet " + fleet.name() + ": " + fleet.tasks().size() + " tasks, concurrency " + fleet.concurrency()
                 + ", execution " + execution.id()
                 + (known.runs() > 0 ? " (resuming: " + known.finals() + " already final)" : ""));
@@ -342,7 +342,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
         if (summary.finals() == summary.tasks() && !(fleet.intakeOpen() && stop.signalled())) {
             store.finishExecution(execution.id(), System.currentTimeMillis());
         }
-        SqliteStore.Size size = store.size();
+        Store.Size size = store.size();
         Optional<CodingSetup.Tally> delivered = Optional.ofNullable(coding).map(CodingSetup::tally);
         new SummaryPrinter(out).print(fleet, execution, summary, model, simulated, size, data.database(), json, delivered);
         if (!json && fleet.orchestration().reduce().isPresent()) {
@@ -362,22 +362,22 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
 
     /** The tasks submitted to an execution, from the store; the first poll replays them all. */
     private static final class StoreIntake implements io.myriad.core.run.TaskIntake {
-        private final SqliteStore store;
+        private final Store store;
         private final String execution;
         private long cursor; // only the runner's thread polls
 
-        StoreIntake(SqliteStore store, String execution) {
+        StoreIntake(Store store, String execution) {
             this.store = store;
             this.execution = execution;
         }
 
         @Override
         public List<io.myriad.core.fleet.TaskSpec> poll() {
-            List<SqliteStore.SubmittedTask> fresh = store.submittedTasks(execution, cursor);
+            List<Store.SubmittedTask> fresh = store.submittedTasks(execution, cursor);
             if (!fresh.isEmpty()) {
                 cursor = fresh.getLast().seq();
             }
-            return fresh.stream().map(SqliteStore.SubmittedTask::task).toList();
+            return fresh.stream().map(Store.SubmittedTask::task).toList();
         }
     }
 }

@@ -12,7 +12,7 @@ import io.myriad.core.journal.RunRepository;
 import io.myriad.core.run.Decisions;
 import io.myriad.core.run.RunFold;
 import io.myriad.core.run.RunState;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.time.Instant;
@@ -40,12 +40,12 @@ final class RunsCommand {
 
     private RunsCommand() {}
 
-    static Optional<SqliteStore> openExisting(DataDir data, PrintWriter err) {
+    static Optional<Store> openExisting(DataDir data, PrintWriter err) {
         if (!Files.exists(data.database())) {
             err.println("myriad: no journal at " + data.database() + " (run a fleet first, or pass --data DIR)");
             return Optional.empty();
         }
-        return Optional.of(SqliteStore.open(data.database()));
+        return Optional.of(data.openStore());
     }
 
     /** {@code myriad runs ls}. */
@@ -77,7 +77,7 @@ final class RunsCommand {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             Optional<RemoteClient> remote = caller.remote();
-            Optional<SqliteStore> store = Optional.empty();
+            Optional<Store> store = Optional.empty();
             if (remote.isEmpty()) {
                 store = openExisting(data, spec.commandLine().getErr());
                 if (store.isEmpty()) {
@@ -91,14 +91,14 @@ final class RunsCommand {
                 } catch (IllegalArgumentException e) {
                     spec.commandLine().getErr().println("myriad: unknown state '" + state + "'; one of "
                             + java.util.Arrays.stream(RunState.values()).map(RunState::label).toList());
-                    store.ifPresent(SqliteStore::close);
+                    store.ifPresent(Store::close);
                     return Main.EXIT_BAD_INPUT;
                 }
             }
             if (remote.isPresent()) {
                 return print(out, remoteRows(remote.get(), wanted));
             }
-            try (SqliteStore s = store.get()) {
+            try (Store s = store.get()) {
                 Principal who = caller.principal(s);
                 TenantScope scope = who.scopeOf(Permission.VIEW);
                 if (execution != null) {
@@ -223,7 +223,7 @@ final class RunsCommand {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore s = store.get()) {
+            try (Store s = store.get()) {
                 RunRepository.RunRow row = Access.run(s, caller.principal(s), runId, Permission.VIEW);
                 return print(out, row, s.read(runId));
             }
@@ -300,7 +300,7 @@ final class RunsCommand {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore s = store.get()) {
+            try (Store s = store.get()) {
                 Principal principal = caller.principal(s);
                 Access.run(s, principal, runId, Permission.RESOLVE);
                 String who = principal.actor();

@@ -9,7 +9,7 @@ import io.myriad.server.metrics.MetricsResource;
 import io.myriad.server.metrics.ServerMetrics;
 import io.myriad.server.trace.RunTracer;
 import io.myriad.server.trace.Tracing;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** What extra resources may use. */
-    record ServeContext(SqliteStore store, Hosting hosting, Path data) {}
+    record ServeContext(Store store, Hosting hosting, Path data) {}
 
     @Override
     public Integer call() throws Exception {
@@ -74,7 +74,7 @@ final class ServeCommand implements Callable<Integer> {
         java.nio.file.Files.createDirectories(data.resolve());
         CountDownLatch stopped = new CountDownLatch(1);
         String endpoint = otlp != null ? otlp : System.getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
-        try (SqliteStore store = SqliteStore.open(data.database());
+        try (Store store = data.openStore();
              Tracing tracing = endpoint == null || endpoint.isBlank() ? Tracing.off() : Tracing.otlp(java.net.URI.create(endpoint))) {
             Principal owner = Principal.implicitOwner(Caller.localUser());
             ServerMetrics metrics = ServerMetrics.create(store);

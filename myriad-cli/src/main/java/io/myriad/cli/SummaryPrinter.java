@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.myriad.core.fleet.FleetSpec;
 import io.myriad.core.journal.RunRepository;
 import io.myriad.core.run.FleetRunner;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -19,13 +19,13 @@ final class SummaryPrinter {
     }
 
     void print(FleetSpec fleet, RunRepository.Execution execution, FleetRunner.Summary s, String model, boolean simulated,
-               SqliteStore.Size size, Path db, boolean json) {
+               Store.Size size, Path db, boolean json) {
         print(fleet, execution, s, model, simulated, size, db, json, java.util.Optional.empty());
     }
 
     /** As above, with the deliveries of a coding fleet. */
     void print(FleetSpec fleet, RunRepository.Execution execution, FleetRunner.Summary s, String model, boolean simulated,
-               SqliteStore.Size size, Path db, boolean json, java.util.Optional<CodingSetup.Tally> deliveries) {
+               Store.Size size, Path db, boolean json, java.util.Optional<CodingSetup.Tally> deliveries) {
         double wall = s.wallMillis() / 1000.0;
         double stepsPerSecond = wall > 0 ? s.steps() / wall : 0;
         row("fleet", fleet.name() + "  (execution " + execution.id() + ")");

@@ -7,7 +7,7 @@ import io.myriad.core.auth.AccessDenied;
 import io.myriad.core.auth.AccessStore;
 import io.myriad.core.auth.Permission;
 import io.myriad.core.auth.Principal;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,7 +53,7 @@ final class TenantsCommand {
             if (store.isEmpty()) {
                 return Main.EXIT_BAD_INPUT;
             }
-            try (SqliteStore s = store.get()) {
+            try (Store s = store.get()) {
                 Principal who = caller.principal(s);
                 return print(out, s.tenants().stream().filter(t -> who.can(Permission.VIEW, t.name())).toList());
             }
@@ -98,7 +98,7 @@ final class TenantsCommand {
                 return report(remote.get().post("/v1/tenants", JSON.createObjectNode().put("name", name), null)
                         .path("created").asBoolean());
             }
-            try (SqliteStore s = SqliteStore.open(data.database())) {
+            try (Store s = data.openStore()) {
                 Principal who = caller.principal(s);
                 if (!who.canEverywhere(Permission.MANAGE_ACCESS)) {
                     throw new AccessDenied(who.name() + " may not create tenants: that needs an administrator key");
@@ -139,7 +139,7 @@ final class TenantsCommand {
             if (remote.isPresent()) {
                 return print(out, RemoteClient.principal(remote.get().get("/v1/whoami", null)));
             }
-            try (SqliteStore s = SqliteStore.open(data.database())) {
+            try (Store s = data.openStore()) {
                 return print(out, caller.principal(s));
             }
         }

@@ -1,6 +1,6 @@
 package io.myriad.server;
 
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 
 /**
  * A group of API routes (runs, approvals, deliveries...). Each resource registers its routes on
@@ -13,7 +13,7 @@ public interface ApiResource {
 
     /** What handlers share: the store, the caller, JSON. */
     interface Api {
-        SqliteStore store();
+        Store store();
 
         /** The authenticated caller of this request (the filter has already refused anyone else). */
         io.myriad.core.auth.Principal principal(io.javalin.http.Context ctx);

@@ -11,7 +11,7 @@ import io.javalin.http.Context;
 import io.myriad.core.auth.AccessDenied;
 import io.myriad.core.auth.Authenticator;
 import io.myriad.core.auth.Principal;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -55,7 +55,7 @@ public final class ApiServer implements AutoCloseable {
         List<ObjectNode> described = Collections.synchronizedList(new ArrayList<>());
         ApiResource.Api api = new ApiResource.Api() {
             @Override
-            public SqliteStore store() {
+            public Store store() {
                 return b.store;
             }
 
@@ -275,7 +275,7 @@ public final class ApiServer implements AutoCloseable {
         ctx.status(status).contentType("application/json").result(body.toString());
     }
 
-    public static Builder builder(SqliteStore store) {
+    public static Builder builder(Store store) {
         return new Builder(store);
     }
 
@@ -330,7 +330,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** Configures an {@link ApiServer}. */
     public static final class Builder {
-        private final SqliteStore store;
+        private final Store store;
         private String host = "127.0.0.1";
         private int port = 7070;
         private long maxBodyBytes = 1 << 20;
@@ -338,7 +338,7 @@ public final class ApiServer implements AutoCloseable {
         private String localUser = "local";
         private final List<ApiResource> resources = new ArrayList<>();
 
-        private Builder(SqliteStore store) {
+        private Builder(Store store) {
             this.store = Objects.requireNonNull(store, "store");
         }
 

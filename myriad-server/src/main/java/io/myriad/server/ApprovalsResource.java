@@ -14,7 +14,7 @@ import io.myriad.core.model.ToolCall;
 import io.myriad.core.run.Approvals;
 import io.myriad.core.run.RunFold;
 import io.myriad.core.run.RunState;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
@@ -36,7 +36,7 @@ public final class ApprovalsResource implements ApiResource {
             Predicate<String> visible = api.principal(ctx).scope(Permission.VIEW);
             long now = System.currentTimeMillis();
             ArrayNode out = api.mapper().createArrayNode();
-            SqliteStore s = api.store();
+            Store s = api.store();
             // Tenants filtered in the query, before the limit: another tenant's backlog hides nothing.
             for (RunRepository.RunRow r : s.runsInState(RunState.AWAITING_APPROVAL, Params.query(ctx, "execution").orElse(null),
                     RunsResource.limit(ctx), api.principal(ctx).scopeOf(Permission.VIEW))) {
@@ -72,7 +72,7 @@ public final class ApprovalsResource implements ApiResource {
     private static void decide(Api api, Context ctx, boolean approve) {
         ObjectNode body = api.body(ctx, Set.of("comment"));
         Principal who = api.principal(ctx);
-        SqliteStore s = api.store();
+        Store s = api.store();
         // The run id, or the approval's id RUN#CALL (the listing's id), which also binds the
         // decision to that call: a run that has moved on to another call is not decided by mistake.
         String param = ctx.pathParam("run");
@@ -105,12 +105,12 @@ public final class ApprovalsResource implements ApiResource {
                 .put("approved", approve).put("by", who.actor()).put("tool", outcome.request().tool()));
     }
 
-    private static RunFold fold(SqliteStore store, String runId) {
+    private static RunFold fold(Store store, String runId) {
         return RunFold.of(store.read(runId).stream().map(JournalRecord::event).toList());
     }
 
     /** The run's latest approval request; a run without one is answered like a missing approval. */
-    private static RunEvent.ApprovalRequested latest(SqliteStore store, String runId) {
+    private static RunEvent.ApprovalRequested latest(Store store, String runId) {
         List<RunEvent.ApprovalRequested> all = store.read(runId).stream().map(JournalRecord::event)
                 .filter(e -> e instanceof RunEvent.ApprovalRequested).map(RunEvent.ApprovalRequested.class::cast).toList();
         if (all.isEmpty()) {
@@ -123,7 +123,7 @@ public final class ApprovalsResource implements ApiResource {
      * The run's approval request of the call {@code call} names, exactly or as the unique prefix
      * of one, as {@code myriad approvals show RUN#CALL} finds it.
      */
-    private static RunEvent.ApprovalRequested ofCall(SqliteStore store, String runId, String call) {
+    private static RunEvent.ApprovalRequested ofCall(Store store, String runId, String call) {
         List<RunEvent.ApprovalRequested> all = store.read(runId).stream().map(JournalRecord::event)
                 .filter(e -> e instanceof RunEvent.ApprovalRequested r && r.callId().startsWith(call))
                 .map(RunEvent.ApprovalRequested.class::cast).toList();
@@ -142,7 +142,7 @@ public final class ApprovalsResource implements ApiResource {
         return all.getFirst();
     }
 
-    private static Optional<RunEvent.ApprovalDecided> decided(SqliteStore store, String runId, String callId) {
+    private static Optional<RunEvent.ApprovalDecided> decided(Store store, String runId, String callId) {
         return store.read(runId).stream().map(JournalRecord::event)
                 .filter(e -> e instanceof RunEvent.ApprovalDecided d && d.callId().equals(callId))
                 .map(RunEvent.ApprovalDecided.class::cast).findFirst();

@@ -78,7 +78,7 @@ public final class BudgetsResource implements ApiResource {
      * What {@code myriad budgets} prints and {@code GET /v1/budgets} answers: each tenant {@code who}
      * may view (or only {@code only}), its ceilings, its spend against them, and each execution's.
      */
-    public static ArrayNode document(ObjectMapper mapper, io.myriad.store.SqliteStore store, io.myriad.core.auth.Principal who,
+    public static ArrayNode document(ObjectMapper mapper, io.myriad.store.Store store, io.myriad.core.auth.Principal who,
             Optional<String> only) {
         Map<String, BudgetStore.Spend> spent = store.spendByTenant();
         Map<String, Ceilings> ceilings = store.allTenantCeilings();

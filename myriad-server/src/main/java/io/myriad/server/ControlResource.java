@@ -12,7 +12,7 @@ import io.myriad.core.control.Control;
 import io.myriad.core.control.Scope;
 import io.myriad.core.journal.RunRepository;
 import io.myriad.core.run.Cancellations;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +43,7 @@ public final class ControlResource implements ApiResource {
     private static void kill(Api api, Context ctx) {
         ObjectNode body = api.body(ctx, Set.of("run", "fleet", "tenant", "all", "reason"));
         Principal who = api.principal(ctx);
-        SqliteStore store = api.store();
+        Store store = api.store();
         String runId = Params.text(body, "run").orElse(null);
         String fleet = Params.text(body, "fleet").orElse(null);
         String tenant = Params.text(body, "tenant").map(Params::tenantName).orElse(null);
@@ -63,7 +63,7 @@ public final class ControlResource implements ApiResource {
      * after {@link #KILL_GRACE} unless a live process cancelled them; answers what was done.
      */
     static ObjectNode kill(Api api, Principal who, Scope scope, String reason) {
-        SqliteStore store = api.store();
+        Store store = api.store();
         Control c = record(api, who, Action.KILL, scope, reason);
         List<RunRepository.RunRow> targets = store.unfinishedRuns(scope);
         List<String> cancelled = new ArrayList<>();
@@ -83,7 +83,7 @@ public final class ControlResource implements ApiResource {
     }
 
     /** After the grace, cancels the runs of the scope no live process cancelled. */
-    private static void cancelLeftovers(SqliteStore store, Scope scope, Control c) {
+    private static void cancelLeftovers(Store store, Scope scope, Control c) {
         try {
             long deadline = System.nanoTime() + KILL_GRACE.toNanos();
             List<RunRepository.RunRow> left = store.unfinishedRuns(scope);
@@ -122,7 +122,7 @@ public final class ControlResource implements ApiResource {
 
     /** As {@code ControlCommands.record}: the control, then its audit record. */
     static Control record(Api api, Principal who, Action action, Scope scope, String reason) {
-        SqliteStore store = api.store();
+        Store store = api.store();
         long now = System.currentTimeMillis();
         Control c = store.record(now, who.actor(), action, scope, reason);
         String tenant = switch (scope) {
@@ -138,7 +138,7 @@ public final class ControlResource implements ApiResource {
     }
 
     /** Cancels a run with a fenced append; a live writer that appended first makes it read again and retry. */
-    private static void cancel(SqliteStore store, String runId, String reason, List<String> done) {
+    private static void cancel(Store store, String runId, String reason, List<String> done) {
         if (Cancellations.cancel(store, java.time.InstantSource.system(), runId, reason) == Cancellations.Outcome.CANCELLED) {
             done.add(runId);
         }

@@ -7,7 +7,7 @@ import io.javalin.config.RoutesConfig;
 import io.myriad.core.auth.Permission;
 import io.myriad.core.journal.RunRepository;
 import io.myriad.core.run.RunState;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.time.Instant;
 import java.util.Map;
 
@@ -32,7 +32,7 @@ public final class ExecutionsResource implements ApiResource {
                 Params.execution(api.store(), api.principal(ctx), ctx.pathParam("id")))));
     }
 
-    static ObjectNode json(ObjectMapper mapper, SqliteStore store, RunRepository.Execution e) {
+    static ObjectNode json(ObjectMapper mapper, Store store, RunRepository.Execution e) {
         ObjectNode o = mapper.createObjectNode().put("id", e.id()).put("fleet", e.fleet()).put("tenant", e.tenant())
                 .put("digest", e.digest()).put("source", e.source()).put("tasks", e.tasks())
                 .put("started_at", Instant.ofEpochMilli(e.startedAt()).toString());

@@ -25,7 +25,7 @@ public final class FleetsResource implements ApiResource {
     /** Runs by state per execution, computed at most once per tick however many clients watch. */
     private final Map<String, Counts> counts = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private record Counts(long at, io.myriad.store.SqliteStore.ExecutionTally tally) {}
+    private record Counts(long at, io.myriad.store.Store.ExecutionTally tally) {}
     /** The model of each execution's runs, once known. */
     private final Map<String, String> models = new java.util.concurrent.ConcurrentHashMap<>();
 

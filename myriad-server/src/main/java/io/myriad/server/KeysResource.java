@@ -11,7 +11,7 @@ import io.myriad.core.auth.ApiKeys;
 import io.myriad.core.auth.Permission;
 import io.myriad.core.auth.Principal;
 import io.myriad.core.auth.Role;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -89,7 +89,7 @@ public final class KeysResource implements ApiResource {
                 grants.put(Params.tenantName(tenant), roles);
                 who.require(Permission.MANAGE_ACCESS, tenant);
             }
-            SqliteStore s = api.store();
+            Store s = api.store();
             if (!admin && !s.hasActiveKeys()) {
                 throw ApiError.badRequest("the first key of an install must be an administrator's: once a key exists, "
                         + "every request needs one, and nobody could create keys for other tenants");
@@ -112,7 +112,7 @@ public final class KeysResource implements ApiResource {
         routes.delete("/v1/keys/{id}", ctx -> {
             Principal who = api.principal(ctx);
             String id = ctx.pathParam("id");
-            SqliteStore s = api.store();
+            Store s = api.store();
             AccessStore.KeyRow key = s.key(id).filter(k -> manages(who, k))
                     .orElseThrow(() -> ApiError.notFound("no key " + id + " among the keys you manage"));
             if (!key.active()) {

@@ -8,7 +8,7 @@ import io.myriad.core.auth.Permission;
 import io.myriad.core.auth.Principal;
 import io.myriad.core.auth.TenantScope;
 import io.myriad.core.journal.RunRepository;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -66,7 +66,7 @@ final class Params {
     }
 
     /** The run, when the caller may view it, after checking {@code needed} in its tenant. */
-    static RunRepository.RunRow run(SqliteStore store, Principal who, String runId, Permission needed) {
+    static RunRepository.RunRow run(Store store, Principal who, String runId, Permission needed) {
         RunRepository.RunRow row = store.run(runId).filter(r -> who.can(Permission.VIEW, r.tenant()))
                 .orElseThrow(() -> ApiError.notFound("no run " + runId + " among the runs you may see"));
         who.require(needed, row.tenant());
@@ -74,7 +74,7 @@ final class Params {
     }
 
     /** The execution, when the caller may view it. */
-    static RunRepository.Execution execution(SqliteStore store, Principal who, String executionId) {
+    static RunRepository.Execution execution(Store store, Principal who, String executionId) {
         return store.execution(executionId).filter(e -> who.can(Permission.VIEW, e.tenant()))
                 .orElseThrow(() -> ApiError.notFound("no execution " + executionId + " among those you may see"));
     }

@@ -16,7 +16,7 @@ import io.myriad.core.run.Decisions;
 import io.myriad.core.run.RunFold;
 import io.myriad.core.run.RunState;
 import io.myriad.store.RunQuery;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.time.InstantSource;
 import java.util.Optional;
 import java.util.Set;
@@ -78,7 +78,7 @@ public final class RunsResource implements ApiResource {
             if ((v = Params.query(ctx, "cursor")).isPresent()) {
                 q = q.after(Cursor.decode(v.get()));
             }
-            SqliteStore.RunPage page = api.store().runsPage(q, api.principal(ctx).scopeOf(Permission.VIEW));
+            Store.RunPage page = api.store().runsPage(q, api.principal(ctx).scopeOf(Permission.VIEW));
             ArrayNode out = api.mapper().createArrayNode();
             for (RunRepository.RunRow row : page.runs()) {
                 out.add(row(api.mapper(), row));

@@ -43,7 +43,7 @@ import java.util.function.Consumer;
  * ({@link #ownership}) lives on the same tables ({@link PgOwnership}). Not yet on PostgreSQL: keys and
  * tenants, budgets, controls, deliveries, intake, messages and the live tail of events.
  */
-public final class PostgresStore implements Journal, RunRepository, AuditLog {
+public final class PostgresStore implements Store {
     private static final String EXEC_COLS = "id, fleet, digest, source, started_at, finished_at, tasks, tenant";
     private static final String AUDIT_COLS = "seq, at, tenant, actor, action, subject, details, prev, hash";
 
@@ -157,7 +157,7 @@ public final class PostgresStore implements Journal, RunRepository, AuditLog {
         return writer.health();
     }
 
-    public SqliteStore.WriterStats writerStats() {
+    public WriterStats writerStats() {
         return writer.stats();
     }
 
@@ -387,6 +387,231 @@ public final class PostgresStore implements Journal, RunRepository, AuditLog {
     }
 
     /** Drains the writer's queue (waiting at most 10 s while PostgreSQL fails), then closes the pool. */
+    @Override
+    public String describe() {
+        return options.url().replaceAll("(?i)(password=)[^&]*", "$1***");
+    }
+
+    // Not yet on PostgreSQL (issue 10, in progress): each throws until it is built.
+    private static UnsupportedOperationException notYet(String what) {
+        return new UnsupportedOperationException(what + " is not yet available on a PostgreSQL store");
+    }
+
+    @Override
+    public void onHealthChange(java.util.function.Consumer<io.myriad.store.JournalHealth> a0) {
+        throw notYet("onHealthChange");
+    }
+
+    @Override
+    public Size size() {
+        throw notYet("size");
+    }
+
+    @Override
+    public java.util.Optional<io.myriad.core.audit.AuditRecord> auditRecord(long a0) {
+        throw notYet("auditRecord");
+    }
+
+    @Override
+    public java.util.List<io.myriad.core.audit.AuditRecord> latestAudit(int a0, io.myriad.core.auth.TenantScope a1) {
+        throw notYet("latestAudit");
+    }
+
+    @Override
+    public RunCounts runCounts(String a0) {
+        throw notYet("runCounts");
+    }
+
+    @Override
+    public java.util.List<io.myriad.core.journal.RunRepository.RunRow> recentRuns(int a0, io.myriad.core.auth.TenantScope a1) {
+        throw notYet("recentRuns");
+    }
+
+    @Override
+    public RunPage runsPage(io.myriad.store.RunQuery a0, io.myriad.core.auth.TenantScope a1) {
+        throw notYet("runsPage");
+    }
+
+    @Override
+    public java.util.Map<io.myriad.core.run.RunState, Long> runStateCounts(String a0) {
+        throw notYet("runStateCounts");
+    }
+
+    @Override
+    public java.util.List<io.myriad.core.journal.RunRepository.RunRow> runsInState(io.myriad.core.run.RunState a0, String a1, int a2, io.myriad.core.auth.TenantScope a3) {
+        throw notYet("runsInState");
+    }
+
+    @Override
+    public ExecutionTally executionTally(String a0) {
+        throw notYet("executionTally");
+    }
+
+    @Override
+    public void submitTasks(String a0, java.util.List<io.myriad.core.fleet.TaskSpec> a1) {
+        throw notYet("submitTasks");
+    }
+
+    @Override
+    public java.util.List<SubmittedTask> submittedTasks(String a0, long a1) {
+        throw notYet("submittedTasks");
+    }
+
+    @Override
+    public java.util.List<io.myriad.core.journal.RunRepository.Execution> executions(int a0, io.myriad.core.auth.TenantScope a1) {
+        throw notYet("executions");
+    }
+
+    @Override
+    public boolean hasActiveKeys() {
+        throw notYet("hasActiveKeys");
+    }
+
+    @Override
+    public java.util.Optional<io.myriad.core.auth.AccessStore.KeyRow> keyByHash(String a0) {
+        throw notYet("keyByHash");
+    }
+
+    @Override
+    public java.util.Optional<io.myriad.core.auth.AccessStore.KeyRow> key(String a0) {
+        throw notYet("key");
+    }
+
+    @Override
+    public java.util.List<io.myriad.core.auth.AccessStore.KeyRow> keys() {
+        throw notYet("keys");
+    }
+
+    @Override
+    public void createKey(io.myriad.core.auth.AccessStore.KeyRow a0) {
+        throw notYet("createKey");
+    }
+
+    @Override
+    public boolean revokeKey(String a0, long a1) {
+        throw notYet("revokeKey");
+    }
+
+    @Override
+    public boolean createTenant(String a0, long a1, String a2) {
+        throw notYet("createTenant");
+    }
+
+    @Override
+    public java.util.List<io.myriad.core.auth.AccessStore.TenantRow> tenants() {
+        throw notYet("tenants");
+    }
+
+    @Override
+    public java.util.List<io.myriad.core.journal.RunRepository.RunRow> runsInState(io.myriad.core.run.RunState a0, String a1, int a2) {
+        throw notYet("runsInState");
+    }
+
+    @Override
+    public java.util.Optional<io.myriad.core.budget.Ceilings> tenantCeilings(String a0) {
+        throw notYet("tenantCeilings");
+    }
+
+    @Override
+    public java.util.Map<String, io.myriad.core.budget.Ceilings> allTenantCeilings() {
+        throw notYet("allTenantCeilings");
+    }
+
+    @Override
+    public void setTenantCeilings(String a0, io.myriad.core.budget.Ceilings a1, long a2) {
+        throw notYet("setTenantCeilings");
+    }
+
+    @Override
+    public void setExecutionCeilings(String a0, io.myriad.core.budget.Ceilings a1) {
+        throw notYet("setExecutionCeilings");
+    }
+
+    @Override
+    public java.util.Map<String, io.myriad.core.budget.Ceilings> executionCeilings(String a0) {
+        throw notYet("executionCeilings");
+    }
+
+    @Override
+    public java.util.Map<String, io.myriad.core.fleet.ModelSpec.Pricing> priceOverrides() {
+        throw notYet("priceOverrides");
+    }
+
+    @Override
+    public void setPrice(String a0, io.myriad.core.fleet.ModelSpec.Pricing a1, long a2) {
+        throw notYet("setPrice");
+    }
+
+    @Override
+    public java.util.Map<String, io.myriad.core.budget.BudgetStore.Spend> spendByExecution(String a0) {
+        throw notYet("spendByExecution");
+    }
+
+    @Override
+    public java.util.Map<String, io.myriad.core.budget.BudgetStore.Spend> spendByTenant() {
+        throw notYet("spendByTenant");
+    }
+
+    @Override
+    public io.myriad.core.message.Mailbox mailbox(io.myriad.core.message.MessageLimits a0, java.time.InstantSource a1) {
+        throw notYet("mailbox");
+    }
+
+    @Override
+    public void record(io.myriad.core.delivery.Delivery a0) {
+        throw notYet("record");
+    }
+
+    @Override
+    public java.util.Optional<io.myriad.core.delivery.Delivery> delivery(String a0, io.myriad.core.auth.TenantScope a1) {
+        throw notYet("delivery");
+    }
+
+    @Override
+    public java.util.List<io.myriad.core.delivery.Delivery> deliveries(io.myriad.core.auth.TenantScope a0, java.util.Optional<String> a1, java.util.Optional<io.myriad.core.delivery.Delivery.Verdict> a2, int a3) {
+        throw notYet("deliveries");
+    }
+
+    @Override
+    public io.myriad.core.control.Control record(long a0, String a1, io.myriad.core.control.Action a2, io.myriad.core.control.Scope a3, String a4) {
+        throw notYet("record");
+    }
+
+    @Override
+    public java.util.List<io.myriad.core.control.Control> since(long a0) {
+        throw notYet("since");
+    }
+
+    @Override
+    public long head() {
+        throw notYet("head");
+    }
+
+    @Override
+    public java.util.List<TailRow> eventsAfter(long a0, int a1) {
+        throw notYet("eventsAfter");
+    }
+
+    @Override
+    public long eventsHead() {
+        throw notYet("eventsHead");
+    }
+
+    @Override
+    public java.util.Map<TenantState, Long> runsByState() {
+        throw notYet("runsByState");
+    }
+
+    @Override
+    public java.util.Optional<io.myriad.core.control.Control> pause(String a0, String a1) {
+        throw notYet("pause");
+    }
+
+    @Override
+    public java.util.List<io.myriad.core.journal.RunRepository.RunRow> unfinishedRuns(io.myriad.core.control.Scope a0) {
+        throw notYet("unfinishedRuns");
+    }
+
     @Override
     public void close() {
         if (closed) {

@@ -62,8 +62,7 @@ import java.util.function.Consumer;
  * budgets and controls, are written in a transaction of their own on the admin connection, never
  * through the writer's queue; SQLite's busy timeout orders them with the writer's commits.
  */
-public final class SqliteStore implements Journal, RunRepository, AuditLog, AccessStore, BudgetStore, Controls,
-        Deliveries {
+public final class SqliteStore implements Store {
     private static final int SCHEMA_VERSION = 11;
 
     /** How hard SQLite works to make each commit survive a power loss. */
@@ -332,6 +331,11 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         return file;
     }
 
+    @Override
+    public String describe() {
+        return file.toString();
+    }
+
     // ---------------------------------------------------------------- journal: writes
 
     @Override
@@ -394,19 +398,11 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         });
     }
 
-    /** What the writer has done: transactions, appends in them, and time spent committing. */
-    public record WriterStats(long transactions, long appends, long commitNanos) {
-        public double appendsPerTransaction() {
-            return transactions == 0 ? 0 : (double) appends / transactions;
-        }
-    }
 
     public WriterStats writerStats() {
         return writer.stats();
     }
 
-    /** Events and bytes stored, for the figures printed after a run. */
-    public record Size(long events, long bytes) {}
 
     public Size size() {
         return query("SELECT count(*), coalesce(sum(length(body)),0) FROM events", ps -> { },
@@ -598,8 +594,6 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
                 });
     }
 
-    /** How many runs an execution has journaled, and how many of them are final. */
-    public record RunCounts(long runs, long finals) {}
 
     /** Counts with one query, without loading the rows (a resumed execution may hold millions). */
     public RunCounts runCounts(String executionId) {
@@ -641,8 +635,6 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
                 limit, StoreRows::runRow);
     }
 
-    /** One page of runs. */
-    public record RunPage(List<RunRow> runs, Optional<RunQuery.Key> next) {}
 
     /**
      * A page of the runs of the tenants in {@code scope} that meet {@code query}, newest first;
@@ -682,8 +674,6 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         return runsPage(executionId == null ? q : q.execution(executionId), scope).runs();
     }
 
-    /** An execution's runs by state (states without runs left out), and their tokens and cost. */
-    public record ExecutionTally(Map<RunState, Long> byState, long tokens, double costUsd) {}
 
     /** The execution's tally, in one grouped read of its summary rows. */
     public ExecutionTally executionTally(String executionId) {
@@ -691,8 +681,6 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
         return read(c -> RunQuerySql.tally(c, executionId));
     }
 
-    /** A task submitted to a running execution, numbered {@code seq} in submission order. */
-    public record SubmittedTask(long seq, TaskSpec task) {}
 
     /**
      * Keeps {@code tasks} as submitted to the execution, durably, after the ones before, and adds
@@ -1141,15 +1129,7 @@ public final class SqliteStore implements Journal, RunRepository, AuditLog, Acce
 
     // ---------------------------------------------------------------- journal tail (TailSql)
 
-    /**
-     * One journaled event as the tail reads it: its rowid (the tail's cursor), the stored event,
-     * and its run's tenant, fleet, execution and agent ({@code ""} when the run has no summary row).
-     */
-    public record TailRow(long rowid, String runId, long seq, String type, long at, String body, String tenant,
-            String fleet, String execution, String agent) {}
 
-    /** A tenant and a run state: the key of {@link #runsByState()}. */
-    public record TenantState(String tenant, RunState state) {}
 
     /** At most {@code limit} events stored after {@code rowid}, in the order they were written. */
     public List<TailRow> eventsAfter(long rowid, int limit) {

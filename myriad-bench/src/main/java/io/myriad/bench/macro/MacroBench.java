@@ -17,6 +17,7 @@ import io.myriad.core.tool.SchemaValidator;
 import io.myriad.models.OpenAiChatProvider;
 import io.myriad.models.SimulatedModel;
 import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -145,7 +146,7 @@ public final class MacroBench {
     /** One engine: a journal, a gateway, and a fleet runner per tenant. */
     private static final class Engine {
         final Options o;
-        final SqliteStore store;
+        final Store store;
         final ModelGateway gateway;
         final List<FleetSpec> fleets = new ArrayList<>();
         final List<FleetRunner> runners = new ArrayList<>();

@@ -3,7 +3,7 @@ package io.myriad.server.metrics;
 import io.myriad.core.MyriadException;
 import io.myriad.core.journal.EventCodec;
 import io.myriad.core.journal.RunEvent;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  * stepping the tail and the timer never overlap.
  */
 public final class JournalTail implements AutoCloseable {
-    private final SqliteStore store;
+    private final Store store;
     private final List<Consumer<TailEvent>> listeners;
     private final Consumer<RuntimeException> onError;
     private final int batchSize;
@@ -49,7 +49,7 @@ public final class JournalTail implements AutoCloseable {
     }
 
     /** A tail of {@code store}'s journal; from its current end unless {@link Builder#fromStart()}. */
-    public static Builder builder(SqliteStore store) {
+    public static Builder builder(Store store) {
         return new Builder(store);
     }
 
@@ -64,8 +64,8 @@ public final class JournalTail implements AutoCloseable {
         try {
             int read = 0;
             while (!closed) {
-                List<SqliteStore.TailRow> rows = store.eventsAfter(cursor, batchSize);
-                for (SqliteStore.TailRow row : rows) {
+                List<Store.TailRow> rows = store.eventsAfter(cursor, batchSize);
+                for (Store.TailRow row : rows) {
                     deliver(row);
                     cursor = row.rowid();
                 }
@@ -80,7 +80,7 @@ public final class JournalTail implements AutoCloseable {
         }
     }
 
-    private void deliver(SqliteStore.TailRow row) {
+    private void deliver(Store.TailRow row) {
         RunEvent event;
         try {
             event = EventCodec.decode(row.body());
@@ -171,14 +171,14 @@ public final class JournalTail implements AutoCloseable {
 
     /** Configures a {@link JournalTail}. */
     public static final class Builder {
-        private final SqliteStore store;
+        private final Store store;
         private final List<Consumer<TailEvent>> listeners = new ArrayList<>();
         private Consumer<RuntimeException> onError = e -> { };
         private int batchSize = 500;
         private Duration interval = Duration.ofMillis(500);
         private boolean fromStart;
 
-        private Builder(SqliteStore store) {
+        private Builder(Store store) {
             this.store = Objects.requireNonNull(store, "store");
         }
 

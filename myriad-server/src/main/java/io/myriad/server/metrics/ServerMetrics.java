@@ -11,7 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.myriad.core.journal.RunEvent;
 import io.myriad.core.model.ToolCall;
 import io.myriad.core.run.RunState;
-import io.myriad.store.SqliteStore;
+import io.myriad.store.Store;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -47,7 +47,7 @@ public final class ServerMetrics implements Consumer<TailEvent> {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_.]*");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final SqliteStore store;
+    private final Store store;
     private final long cacheNanos;
     private final LongSupplier nanoTime;
     private final Counter events;
@@ -60,7 +60,7 @@ public final class ServerMetrics implements Consumer<TailEvent> {
     };
     private final ReentrantLock storeLock = new ReentrantLock();
     /** Guarded by {@code storeLock}; read by the gauges. */
-    private final Map<SqliteStore.TenantState, Long> runsByState = new ConcurrentHashMap<>();
+    private final Map<Store.TenantState, Long> runsByState = new ConcurrentHashMap<>();
     /** Guarded by {@code storeLock}. */
     private long readAt;
     /** Guarded by {@code storeLock}. */
@@ -72,7 +72,7 @@ public final class ServerMetrics implements Consumer<TailEvent> {
         final Map<String, String> openCalls = new HashMap<>();
     }
 
-    private ServerMetrics(SqliteStore store, Duration cacheFor, LongSupplier nanoTime) {
+    private ServerMetrics(Store store, Duration cacheFor, LongSupplier nanoTime) {
         this.store = store;
         this.cacheNanos = cacheFor.toNanos();
         this.nanoTime = nanoTime;
@@ -81,12 +81,12 @@ public final class ServerMetrics implements Consumer<TailEvent> {
     }
 
     /** Metrics of {@code store}'s journal; counts of runs by state are read at most once a second. */
-    public static ServerMetrics create(SqliteStore store) {
+    public static ServerMetrics create(Store store) {
         return create(store, Duration.ofSeconds(1));
     }
 
     /** Metrics of {@code store}'s journal; counts of runs by state are read at most once per {@code cacheFor}. */
-    public static ServerMetrics create(SqliteStore store, Duration cacheFor) {
+    public static ServerMetrics create(Store store, Duration cacheFor) {
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(cacheFor, "cacheFor");
         if (cacheFor.isNegative()) {
@@ -152,13 +152,13 @@ public final class ServerMetrics implements Consumer<TailEvent> {
             if (read && now - readAt < cacheNanos) {
                 return;
             }
-            Map<SqliteStore.TenantState, Long> counts = store.runsByState();
+            Map<Store.TenantState, Long> counts = store.runsByState();
             Set<String> tenants = new java.util.TreeSet<>();
             counts.keySet().forEach(k -> tenants.add(k.tenant()));
             runsByState.keySet().forEach(k -> tenants.add(k.tenant()));
             for (String tenant : tenants) {
                 for (RunState state : RunState.values()) {
-                    var key = new SqliteStore.TenantState(tenant, state);
+                    var key = new Store.TenantState(tenant, state);
                     if (runsByState.put(key, counts.getOrDefault(key, 0L)) == null) {
                         Gauge.builder("myriad.runs", () -> runsByState.getOrDefault(key, 0L))
                                 .description("Runs in each state, from the journal's summary rows")
