@@ -105,6 +105,8 @@ public final class FleetRunner {
     private final Duration passivateAfter;
     private final RunWorkspaces workspaces;
     private final boolean awaitDecisions;
+    /** False while this node may not act on its runs (a cluster node whose lease lapsed): no model call leaves. */
+    private final java.util.function.BooleanSupplier lease;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean draining = new AtomicBoolean();
     /** A kill covered the whole fleet: an intake admits nothing more. */
@@ -151,10 +153,47 @@ public final class FleetRunner {
         this.passivateAfter = b.passivateAfter;
         this.workspaces = b.workspaces;
         this.awaitDecisions = b.awaitDecisions;
+        this.lease = b.lease;
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Journals {@code run_started} for each task whose run does not exist yet, as its first step
+     * would, through {@code to} (unowned: in a cluster any node may then claim it). A run another
+     * node started first is skipped; the number of runs started here is returned.
+     *
+     * @throws RuntimeException when the journal fails for another reason (nothing is lost: the
+     *                          next seed starts what is missing)
+     */
+    public int seed(FleetSpec fleet, RunRepository.Execution execution, java.util.Collection<TaskSpec> tasks, Journal to) {
+        List<java.util.concurrent.CompletableFuture<Boolean>> writes = new java.util.ArrayList<>(tasks.size());
+        for (TaskSpec task : tasks) {
+            RunEvent.RunStarted started = new RunEvent.RunStarted(clock.millis(), fleet.name(), execution.id(), task.id(),
+                    task.agent(), task.input(), agents.apply(task.agent()).modelName(), null, null);
+            RunFold fold = new RunFold();
+            fold.apply(started);
+            writes.add(to.append(new Journal.Append(runId(execution.id(), task.id()), 0, List.of(started), fold.status()))
+                    .handle((v, e) -> {
+                        Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+                        if (cause == null) {
+                            return true;
+                        }
+                        if (cause instanceof JournalFenceException) {
+                            return false; // another node started it first
+                        }
+                        throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
+                    }));
+        }
+        int seeded = 0;
+        for (var w : writes) {
+            if (w.join()) {
+                seeded++;
+            }
+        }
+        return seeded;
     }
 
     /** The run id of a task in an execution. */
@@ -411,8 +450,10 @@ public final class FleetRunner {
                 fleet.tasks().stream().map(TaskSpec::id).toList(), journal, repository)).orElse(null) : null;
         var passivator = timer.scheduleWithFixedDelay(this::passivateIdle,
                 passivateAfter.toMillis(), Math.max(10, passivateAfter.toMillis()), TimeUnit.MILLISECONDS);
+        // A cluster node starts no task from the file: it runs the ones it claims (any node seeded them).
+        boolean claims = intake.isPresent() && intake.get().claims();
         try {
-            for (TaskSpec task : fleet.tasks()) {
+            for (TaskSpec task : claims ? List.<TaskSpec>of() : fleet.tasks()) {
                 admitted.add(task.id());
                 done.add();
                 if (!admit(fleet, execution, task, known, tally, listener, slots, done, parking, true)) {
@@ -423,7 +464,8 @@ public final class FleetRunner {
             long nextIntake = 0;
             while (true) {
                 // With an intake the loop waits even when no run is outstanding: more tasks may come.
-                if (done.await(50, intake.isPresent()) && (intake.isEmpty() || stopping.get() || killed.get())) {
+                if (done.await(50, intake.isPresent())
+                        && (intake.isEmpty() || stopping.get() || killed.get() || intake.get().exhausted())) {
                     List<TaskSpec> reducers = reduce == null || stopping.get() || killed.get() || draining.get() ? List.of()
                             : reduce.next();
                     if (reducers.isEmpty()) {
@@ -466,7 +508,13 @@ public final class FleetRunner {
                     if (System.nanoTime() >= nextIntake) {
                         nextIntake = System.nanoTime() + INTAKE_POLL_NANOS;
                         for (TaskSpec task : pollQuietly(intake.get())) {
-                            if (admitted.add(task.id())) {
+                            if (claims) {
+                                // Claimed just now: its run may have moved on elsewhere since this node last saw it.
+                                String claimed = runId(execution.id(), task.id());
+                                known.remove(claimed);
+                                repository.run(claimed).ifPresent(r -> known.put(claimed, r.status()));
+                            }
+                            if (claims || admitted.add(task.id())) {
                                 submitted++;
                                 done.add();
                                 pending.add(task);
@@ -502,7 +550,7 @@ public final class FleetRunner {
         wakeQueue.clear();
         spawnQueue.clear();
         childCaps.clear();
-        return tally.summary(fleet.tasks().size() + submitted + spawned.get(), clock.millis() - begin);
+        return tally.summary((claims ? 0 : fleet.tasks().size()) + submitted + spawned.get(), clock.millis() - begin);
     }
 
     /**
@@ -1061,7 +1109,8 @@ public final class FleetRunner {
             h.leave(); // from here a kill may take the run over; the call below then never leaves
             gateway.submit(new ModelGateway.Call(tenant, fleet.name(), h.task.priority(), estimate,
                             () -> {
-                                if (draining.get()) {
+                                // Draining, or (in a cluster) this node's lease lapsed: another node may own the run now.
+                                if (draining.get() || !lease.getAsBoolean()) {
                                     throw new Abandoned();
                                 }
                                 // The last check before the call leaves the process.
@@ -1270,6 +1319,7 @@ public final class FleetRunner {
         private Duration passivateAfter = Duration.ofSeconds(5);
         private RunWorkspaces workspaces = RunWorkspaces.NONE;
         private boolean awaitDecisions;
+        private java.util.function.BooleanSupplier lease = () -> true;
 
         private Builder() {}
 
@@ -1330,6 +1380,15 @@ public final class FleetRunner {
          */
         public Builder awaitDecisions(boolean await) {
             this.awaitDecisions = await;
+            return this;
+        }
+
+        /**
+         * A cluster node's lease on its runs, asked before every model call leaves: while false the
+         * call is not sent and the run is let go in this process (always true by default).
+         */
+        public Builder lease(java.util.function.BooleanSupplier lease) {
+            this.lease = Objects.requireNonNull(lease, "lease");
             return this;
         }
 

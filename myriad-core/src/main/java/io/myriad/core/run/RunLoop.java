@@ -76,6 +76,8 @@ public final class RunLoop {
     private final Sleeper sleeper;
     private final RandomGenerator random;
     private final Path workspaceRoot;
+    /** A run's fence for its tool calls: its owner epoch in a cluster, else 0. */
+    private final java.util.function.ToLongFunction<String> fences;
     private final RetryPolicy retry;
     private final ThreadFactory toolThreads;
     private final Redactor redactor;
@@ -92,6 +94,7 @@ public final class RunLoop {
         this.sleeper = b.sleeper;
         this.random = b.random;
         this.workspaceRoot = Objects.requireNonNull(b.workspaceRoot, "workspaceRoot");
+        this.fences = b.fences;
         this.retry = b.retry;
         this.toolThreads = b.toolThreads;
         this.redactor = b.redactor;
@@ -1060,7 +1063,8 @@ public final class RunLoop {
     }
 
     private ToolContext context(String runId, ToolCall tc, RunFold.Call call) {
-        return new ToolContext(runId, tc.id(), call.idempotencyKey(), workspaceRoot.resolve(workspaceName(runId)));
+        return new ToolContext(runId, tc.id(), call.idempotencyKey(), workspaceRoot.resolve(workspaceName(runId)),
+                new io.myriad.core.tool.Cancellation(), fences.applyAsLong(runId));
     }
 
     /**
@@ -1235,8 +1239,15 @@ public final class RunLoop {
         private ThreadFactory toolThreads = Thread.ofVirtual().name("myriad-tool-", 0).factory();
         private Redactor redactor = Redactor.NONE;
         private BudgetLedger budgets;
+        private java.util.function.ToLongFunction<String> fences = runId -> 0;
 
         private Builder() {}
+
+        /** Where tool calls learn their run's fence ({@link ToolContext#fence()}): a cluster's owner epochs; 0 by default. */
+        public Builder fences(java.util.function.ToLongFunction<String> fences) {
+            this.fences = Objects.requireNonNull(fences, "fences");
+            return this;
+        }
 
         /** Admits every model call, tool call and step against the budgets of this ledger; none by default. */
         public Builder budgets(BudgetLedger budgets) {
