@@ -12,7 +12,7 @@ import java.nio.file.Path;
 
 /**
  * The simulated server's request log: one JSON line per chat request, {@code {"run", "step",
- * "at_ms"}}, with {@code "fault"} when faults were injected into its answer (such as
+ * "at_ms"}}, with {@code "model"} when the request named one, with {@code "fault"} when faults were injected into its answer (such as
  * {@code "rate_limited"} or {@code "malformed,latency_spike"}). Each line is appended before the
  * request is answered and handed to the operating system at once (the stream is unbuffered), so a
  * test that kills a client can count the calls it made.
@@ -41,7 +41,15 @@ final class RequestLog implements AutoCloseable {
 
     /** Appends one line with the faults injected into the answer ({@code fault}, left out when empty). */
     void append(String run, int step, long atMillis, String fault) {
+        append(run, step, atMillis, fault, "");
+    }
+
+    /** Appends one line with the faults and the model the request named ({@code model}, left out when empty). */
+    void append(String run, int step, long atMillis, String fault, String model) {
         ObjectNode entry = json.createObjectNode().put("run", run).put("step", step).put("at_ms", atMillis);
+        if (!model.isEmpty()) {
+            entry.put("model", model);
+        }
         if (!fault.isEmpty()) {
             entry.put("fault", fault);
         }

@@ -40,6 +40,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *   <li>{@code GET /v1/models}: one model, {@code myriad-sim}, owned by {@code myriad-simulated}
  *       (which is how {@link OpenAiChatProvider#detectSimulated} recognises the server).
  *   <li>{@code GET /health}: {@code {"status": "ok"}}.
+ *   <li>{@code GET /stats}: the chat requests received and in flight, and the peak in flight since
+ *       the start, overall and by the request's {@code model} field: {@code {"requests",
+ *       "in_flight", "peak_in_flight", "models": {NAME: {"requests", "in_flight",
+ *       "peak_in_flight"}}}}. Clients that share the server (several nodes, several tenants
+ *       naming different models) can so be checked against a concurrency limit.
  * </ul>
  * Every response carries {@code X-Myriad-Simulated: true}. Answers are deterministic: the same
  * request body gets the same response, ids and {@code created} included.
@@ -91,6 +96,8 @@ public final class SimServer implements AutoCloseable {
     /** Faults injected, indexed by {@link SimFaults.Kind#ordinal()}. */
     private final AtomicLongArray faults = new AtomicLongArray(SimFaults.Kind.values().length);
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final InFlight inFlight = new InFlight();
+    private final java.util.concurrent.ConcurrentMap<String, InFlight> inFlightByModel = new java.util.concurrent.ConcurrentHashMap<>();
 
     private SimServer(HttpServer server, ExecutorService executor, SimulatedModel model, long seed,
             RequestLog log, Clock clock) {
@@ -227,12 +234,12 @@ public final class SimServer implements AutoCloseable {
         String method = exchange.getRequestMethod();
         String expected = switch (path) {
             case "/v1/chat/completions" -> "POST";
-            case "/v1/models", "/health" -> "GET";
+            case "/v1/models", "/health", "/stats" -> "GET";
             default -> null;
         };
         if (expected == null) {
             send(exchange, 404, codec.encodeError("Unknown path " + path
-                    + ". This server offers POST /v1/chat/completions, GET /v1/models and GET /health.",
+                    + ". This server offers POST /v1/chat/completions, GET /v1/models, GET /health and GET /stats.",
                     "invalid_request_error", null, "unknown_url"));
         } else if (!expected.equals(method)) {
             exchange.getResponseHeaders().set("Allow", expected);
@@ -242,6 +249,8 @@ public final class SimServer implements AutoCloseable {
             send(exchange, 200, codec.json().createObjectNode().put("status", "ok"));
         } else if (path.equals("/v1/models")) {
             send(exchange, 200, models());
+        } else if (path.equals("/stats")) {
+            send(exchange, 200, stats());
         } else {
             chat(exchange);
         }
@@ -249,15 +258,28 @@ public final class SimServer implements AutoCloseable {
 
     private void chat(HttpExchange exchange) throws IOException {
         requests.incrementAndGet();
+        byte[] body = exchange.getRequestBody().readAllBytes();
+        String modelName = modelName(body);
+        InFlight byModel = inFlightByModel.computeIfAbsent(modelName, m -> new InFlight());
+        inFlight.enter();
+        byModel.enter();
+        try {
+            chat(exchange, body, modelName);
+        } finally {
+            byModel.leave();
+            inFlight.leave();
+        }
+    }
+
+    private void chat(HttpExchange exchange, byte[] body, String modelName) throws IOException {
         String run = Objects.requireNonNullElse(exchange.getRequestHeaders().getFirst("X-Myriad-Run"), "");
         int step = parseNumber(exchange.getRequestHeaders().getFirst("X-Myriad-Step"), -1);
         int attempt = Math.max(1, parseNumber(exchange.getRequestHeaders().getFirst("X-Myriad-Attempt"), 1));
-        byte[] body = exchange.getRequestBody().readAllBytes();
         ModelRequest request;
         try {
             request = decode(body, run, step).withAttempt(attempt);
         } catch (IllegalArgumentException e) {
-            logRequest(run, step, "");
+            logRequest(run, step, "", modelName);
             send(exchange, 400, invalidRequest(e.getMessage()));
             return;
         }
@@ -265,7 +287,7 @@ public final class SimServer implements AutoCloseable {
         try {
             reply = model.reply(request);
         } catch (ModelException e) {
-            logRequest(run, step, "");
+            logRequest(run, step, "", modelName);
             switch (e.kind()) {
                 case CONTEXT_TOO_LONG -> send(exchange, 400, codec.encodeError(
                         e.getMessage(), "invalid_request_error", "messages", "context_length_exceeded"));
@@ -275,7 +297,7 @@ public final class SimServer implements AutoCloseable {
             return;
         }
         SimFaults.Draw draw = reply.draw();
-        logRequest(run, step, draw.label());
+        logRequest(run, step, draw.label(), modelName);
         count(draw);
         model.pause(reply.latency());
         switch (draw.kind()) {
@@ -359,9 +381,47 @@ public final class SimServer implements AutoCloseable {
         }
     }
 
-    private void logRequest(String run, int step, String fault) {
+    private void logRequest(String run, int step, String fault, String modelName) {
         if (log != null) {
-            log.append(run, step, clock.millis(), fault);
+            log.append(run, step, clock.millis(), fault, modelName);
+        }
+    }
+
+    /** The {@code model} field of a chat request body, or "" when it has none (or is not JSON). */
+    private String modelName(byte[] body) {
+        try {
+            JsonNode tree = codec.json().readTree(body);
+            return tree == null ? "" : tree.path("model").asText("");
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private ObjectNode stats() {
+        ObjectNode stats = codec.json().createObjectNode().put("requests", requests.get());
+        inFlight.into(stats);
+        ObjectNode models = stats.putObject("models");
+        new java.util.TreeMap<>(inFlightByModel).forEach((name, counts) -> counts.into(models.putObject(name)));
+        return stats;
+    }
+
+    /** Chat requests received, in flight and the peak in flight, of the server or of one model name. */
+    private static final class InFlight {
+        private final AtomicLong received = new AtomicLong();
+        private final AtomicLong now = new AtomicLong();
+        private final AtomicLong peak = new AtomicLong();
+
+        void enter() {
+            received.incrementAndGet();
+            peak.accumulateAndGet(now.incrementAndGet(), Math::max);
+        }
+
+        void leave() {
+            now.decrementAndGet();
+        }
+
+        void into(ObjectNode node) {
+            node.put("requests", received.get()).put("in_flight", now.get()).put("peak_in_flight", peak.get());
         }
     }
 

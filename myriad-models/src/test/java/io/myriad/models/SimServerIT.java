@@ -242,6 +242,55 @@ class SimServerIT {
                 .timeout(Duration.ofSeconds(10)).build();
     }
 
+    @Test
+    void statsCountTheRequestsInFlightAndTheirPeakOverallAndByModelName() throws Exception {
+        Path log = dir.resolve("requests.jsonl");
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Sleeper held = d -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        ModelSpec.Simulated settings = new ModelSpec.Simulated("answer", 0, Duration.ofMillis(5), 42, 128_000);
+        try (SimServer server = SimServer.start(0, settings, Optional.of(log), held, CLOCK);
+                HttpClient http = HttpClient.newHttpClient()) {
+            String base = "http://127.0.0.1:" + server.port();
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+            for (String model : List.of("tenant-a", "tenant-a", "tenant-a", "tenant-b", "tenant-b")) {
+                calls.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                        .build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            JsonNode during = Wire.parse(get(http, base + "/stats").body());
+            while (during.path("in_flight").asInt() < 5 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+                during = Wire.parse(get(http, base + "/stats").body());
+            }
+            assertThat(during.path("in_flight").asInt()).as(during.toString()).isEqualTo(5);
+            assertThat(during.at("/models/tenant-a/in_flight").asInt()).isEqualTo(3);
+            assertThat(during.at("/models/tenant-b/in_flight").asInt()).isEqualTo(2);
+            release.countDown();
+            for (var call : calls) {
+                assertThat(call.get().statusCode()).isEqualTo(200);
+            }
+            JsonNode after = Wire.parse(get(http, base + "/stats").body());
+            assertThat(after.path("requests").asLong()).isEqualTo(5);
+            assertThat(after.path("in_flight").asInt()).isZero();
+            assertThat(after.path("peak_in_flight").asInt()).isEqualTo(5);
+            assertThat(after.at("/models/tenant-a/peak_in_flight").asInt()).isEqualTo(3);
+            assertThat(after.at("/models/tenant-a/requests").asInt()).isEqualTo(3);
+            assertThat(after.at("/models/tenant-b/peak_in_flight").asInt()).isEqualTo(2);
+            assertThat(after.at("/models/tenant-b/in_flight").asInt()).isZero();
+            assertThat(get(http, base + "/stats").statusCode()).isEqualTo(200);
+        }
+        assertThat(Files.readAllLines(log).stream().map(l -> Wire.parse(l).path("model").asText()).sorted().toList())
+                .containsExactly("tenant-a", "tenant-a", "tenant-a", "tenant-b", "tenant-b");
+    }
+
     private static HttpResponse<String> post(HttpClient http, String url, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
