@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  * MYRIAD_PG_BIN}, then {@code /usr/lib/postgresql/<newest>/bin}, then the PATH; when there are
  * none the tests FAIL, saying how to install them: test.sh installs Debian's {@code postgresql}.
  */
-final class PgTestServer {
+public final class PgTestServer {
     private static final AtomicInteger SCHEMAS = new AtomicInteger();
     private static volatile String baseUrl;
 
@@ -39,7 +39,7 @@ final class PgTestServer {
     }
 
     /** A URL of a new, empty schema on the test server (started on first use). */
-    static String freshUrl() {
+    public static String freshUrl() {
         String base = baseUrl();
         String schema = "t" + ProcessHandle.current().pid() + "_" + SCHEMAS.incrementAndGet();
         try (Connection c = DriverManager.getConnection(base); Statement s = c.createStatement()) {
@@ -50,7 +50,7 @@ final class PgTestServer {
         return base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema;
     }
 
-    static synchronized String baseUrl() {
+    public static synchronized String baseUrl() {
         if (baseUrl == null) {
             String given = System.getenv("MYRIAD_TEST_PG_URL");
             baseUrl = given != null && !given.isBlank() ? given : start();
