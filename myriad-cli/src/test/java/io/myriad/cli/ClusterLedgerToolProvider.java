@@ -23,7 +23,8 @@ import java.util.List;
  * Test plug-in tools whose effects land in a {@link ClusterLedger}: an HTTP service outside every
  * node (its base URL in {@code MYRIAD_TEST_CLEDGER_URL}), shared by the nodes of a cluster. Each
  * request carries the run id, the idempotency key, the call's {@link ToolContext#fence()} and the
- * node's name ({@code MYRIAD_TEST_CLEDGER_NODE}); the ledger refuses an effect whose fence is
+ * node's name ({@code MYRIAD_TEST_CLEDGER_NODE}; in-process tests may set the system properties
+ * {@code myriad.test.cledger.url} and {@code .node} instead); the ledger refuses an effect whose fence is
  * lower than one it already saw for the run, and the tool then fails saying it was fenced. Each
  * call takes a little time before and after its effect, as a remote API would, so that a kill or
  * a pause often lands mid-call.
@@ -44,7 +45,7 @@ public final class ClusterLedgerToolProvider implements ToolProvider {
     }
 
     private static String base() {
-        String url = System.getenv("MYRIAD_TEST_CLEDGER_URL");
+        String url = System.getenv().getOrDefault("MYRIAD_TEST_CLEDGER_URL", System.getProperty("myriad.test.cledger.url"));
         if (url == null || url.isBlank()) {
             throw new ToolException("MYRIAD_TEST_CLEDGER_URL is not set");
         }
@@ -53,7 +54,7 @@ public final class ClusterLedgerToolProvider implements ToolProvider {
 
     /** Calls the ledger; the status and body of its answer. */
     private static HttpResponse<String> call(String what, String tool, ToolContext context) {
-        String node = System.getenv().getOrDefault("MYRIAD_TEST_CLEDGER_NODE", "");
+        String node = System.getenv().getOrDefault("MYRIAD_TEST_CLEDGER_NODE", System.getProperty("myriad.test.cledger.node", ""));
         String query = "tool=" + enc(tool) + "&key=" + enc(context.idempotencyKey()) + "&run=" + enc(context.runId())
                 + "&fence=" + context.fence() + "&node=" + enc(node);
         try {
