@@ -77,6 +77,16 @@ final class Hosting implements FleetHost, AutoCloseable {
         load();
     }
 
+    /** The node's {@code --store} (null: the data folder's SQLite file) and, on PostgreSQL, its cluster membership. */
+    private String storeSpec;
+    private io.myriad.core.cluster.ClusterMember member;
+
+    /** Hosted fleets use this store and, in a cluster, this node's membership. */
+    void store(String storeSpec, io.myriad.core.cluster.ClusterMember member) {
+        this.storeSpec = storeSpec;
+        this.member = member;
+    }
+
     /** Where hosted fleets report their engine figures: the node's metrics. */
     void gauges(EngineGauges gauges) {
         this.gauges = gauges;
@@ -238,7 +248,7 @@ final class Hosting implements FleetHost, AutoCloseable {
         h.thread = Thread.ofPlatform().name("myriad-fleet-" + d.fleet()).start(() -> {
             int exit = Main.EXIT_PLATFORM;
             try {
-                exit = RunCommand.hosted(file, data, who, stop, ex -> executionChosen(h, ex)).gauges(gauges).onRunner(r -> h.runner = r).execute(out, out);
+                exit = RunCommand.hosted(file, data, who, stop, ex -> executionChosen(h, ex)).cluster(member, storeSpec).gauges(gauges).onRunner(r -> h.runner = r).execute(out, out);
             } catch (RuntimeException e) {
                 out.println("myriad serve: the fleet stopped on an error: " + e);
             } finally {

@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, RunsCommand.class, PolicyCommand.class, ApprovalsCommand.class, DeliveriesCommand.class, AuditCommand.class, KeysCommand.class,
                 TenantsCommand.class, TenantsCommand.Whoami.class, SimServerCommand.class,
                 BenchCommand.class, BudgetsCommand.class, ServeCommand.class, ControlCommands.Kill.class, ControlCommands.Pause.class,
-                ControlCommands.Resume.class,
+                ControlCommands.Resume.class, ClusterCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static final int EXIT_OK = 0;

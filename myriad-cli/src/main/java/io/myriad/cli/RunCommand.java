@@ -73,8 +73,27 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                     "(default ${DEFAULT-VALUE}). Unfinished runs resume on the next start."})
     String grace;
 
+    @Option(names = "--node", paramLabel = "ID",
+            description = "On a PostgreSQL store: this node's id in the cluster (default: host name and process id).")
+    String nodeId;
+
+    @Option(names = "--lease", defaultValue = "10s", paramLabel = "DURATION",
+            description = {"On a PostgreSQL store: how long this node may go without a heartbeat before other nodes",
+                    "take its runs over (default ${DEFAULT-VALUE}; it heart-beats five times per lease)."})
+    String lease;
+
     @Mixin
     Caller caller;
+
+    /** A node of {@code myriad serve} in a cluster: its membership, shared by the fleets it hosts. */
+    private io.myriad.core.cluster.ClusterMember hostedMember;
+
+    /** This hosted run is part of the node's cluster membership {@code member}. */
+    RunCommand cluster(io.myriad.core.cluster.ClusterMember member, String storeSpec) {
+        this.hostedMember = member;
+        this.data.store = storeSpec;
+        return this;
+    }
 
     @Spec
     CommandSpec spec;
@@ -184,7 +203,18 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
             // Again on the store in use: a key may have been created since the check above.
             Principal who = caller.principal(store);
             who.require(Permission.RUN, fleet.tenant());
-            Optional<RunRepository.Execution> execution = chooseExecution(store, fleet, err);
+            Optional<RunRepository.Execution> execution;
+            if (store instanceof io.myriad.store.PostgresStore pg) {
+                if (fresh) {
+                    err.println("myriad: --new is not for a cluster: the nodes share the fleet's unfinished execution;"
+                            + " finish or kill it first");
+                    return Main.EXIT_BAD_INPUT;
+                }
+                // The nodes of a cluster started at once agree on one execution.
+                execution = pg.exclusively("execution " + fleet.tenant() + "/" + fleet.name(), () -> chooseExecution(store, fleet, err));
+            } else {
+                execution = chooseExecution(store, fleet, err);
+            }
             if (execution.isEmpty()) {
                 exit = Main.EXIT_BAD_INPUT;
                 return exit;
@@ -263,14 +293,25 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                         + "; calls no rule allows run only when their tool is read-only"
                 : "no policy: every listed tool allowed");
 
+        Duration leaseTime = io.myriad.cli.fleet.Durations.parse(lease == null ? "10s" : lease);
+        ScheduledExecutorService clusterTimer = null;
+        io.myriad.core.cluster.ClusterMember member = hostedMember;
+        if (member == null && store instanceof io.myriad.store.PostgresStore pg) {
+            clusterTimer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("myriad-cluster").daemon(true).factory());
+            member = ClusterSetup.join(pg, nodeId, leaseTime, clusterTimer, err);
+        }
+        io.myriad.core.journal.Journal journal = member == null ? store : member.journal(store);
         RunLoop.Builder loopBuilder = RunLoop.builder()
-                .journal(store)
+                .journal(journal)
                 .validator(JsonSchemaValidator.create())
                 .workspaceRoot(coding != null ? coding.workspaceRoot() : data.workspaces())
                 .retry(fleet.resilience().retryPolicy())
                 .redactor(secrets.redactor())
                 .tenant(fleet.tenant());
         BudgetSetup.ledger(store, fleet, execution, err).ifPresent(loopBuilder::budgets);
+        if (member != null) {
+            loopBuilder.fences(member::fence);
+        }
         RunLoop loop = loopBuilder.build();
         FleetRunner.Summary summary;
         Progress progress = null;
@@ -280,7 +321,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                      Thread.ofPlatform().name("myriad-timer").daemon(true).factory())) {
             Map<ModelProvider, ModelGateway> gateways = new ConcurrentHashMap<>();
             FleetRunner runner = FleetRunner.builder()
-                    .loop(loop).journal(store).repository(store).agents(runtimes::get)
+                    .loop(loop).journal(journal).repository(store).agents(runtimes::get)
                     // The limiter starts unlimited and adopts the limits the provider reports in its headers.
                     .gateways(p -> gateways.computeIfAbsent(p, provider -> ModelGateway.builder().provider(provider)
                             // A hosted fleet may be scaled up while it runs: its runs, not the gateway, bound its calls.
@@ -290,6 +331,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                     .executor(StepExecutor.create(executor, STEP_THREADS)).timer(timer).tenant(fleet.tenant())
                     .workspaces(coding != null ? coding : io.myriad.core.run.RunWorkspaces.NONE)
                     .awaitDecisions(hostedStop != null)
+                    .lease(member == null ? () -> true : member::valid)
                     .build();
             stop.onSignal(runner::drain);
             gauges.register(fleet.tenant(), fleet.name(), runner, gateways, coding);
@@ -306,7 +348,11 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                             store.health().ok() ? "" : "; JOURNAL STALLED: " + store.health().problem()));
             Progress shown = progress;
             Optional<io.myriad.core.run.TaskIntake> intake = Optional.empty();
-            if (fleet.intakeOpen()) {
+            io.myriad.core.cluster.ClusterIntake clustered = member == null ? null
+                    : ClusterSetup.intake(member, (io.myriad.store.PostgresStore) store, runner, fleet, execution, err);
+            if (clustered != null) {
+                intake = Optional.of(clustered);
+            } else if (fleet.intakeOpen()) {
                 intake = Optional.of(new StoreIntake(store, execution.id()));
                 err.println("intake open: waiting for tasks (Ctrl-C drains)");
                 err.flush();
@@ -315,11 +361,17 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                 @Override
                 public void runFinished(String runId, RunStatus status) {
                     shown.finished(runId, status.state().label());
+                    if (clustered != null) {
+                        clustered.settled(runId, status.state().isFinal());
+                    }
                 }
 
                 @Override
                 public void runAbandoned(String runId, RuntimeException cause) {
                     shown.finished(runId, "failed");
+                    if (clustered != null) {
+                        clustered.abandoned(runId);
+                    }
                 }
 
                 @Override
@@ -330,16 +382,24 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                     err.flush();
                 }
             }, intake);
+            if (clustered != null) {
+                clustered.releaseOutstanding(); // drained or stopped: what it claimed and did not finish goes back
+            }
         } finally {
             if (watcher != null) {
                 watcher.close();
+            }
+            if (clusterTimer != null) {
+                member.close(); // leaves the cluster: what it still owns is claimable at once
+                clusterTimer.shutdownNow();
             }
             if (progress != null) {
                 progress.stop();
             }
         }
         // A drained open fleet keeps its execution: tasks submitted to it resume with it on the next start.
-        if (summary.finals() == summary.tasks() && !(fleet.intakeOpen() && stop.signalled())) {
+        boolean clusterDone = member != null && ClusterSetup.allFinal(store, fleet, execution);
+        if (member != null ? clusterDone : summary.finals() == summary.tasks() && !(fleet.intakeOpen() && stop.signalled())) {
             store.finishExecution(execution.id(), System.currentTimeMillis());
         }
         Store.Size size = store.size();

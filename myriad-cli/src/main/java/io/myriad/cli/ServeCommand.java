@@ -57,6 +57,15 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     DataDir data;
 
+    @Option(names = "--node", paramLabel = "ID",
+            description = "On a PostgreSQL store: this node's id in the cluster (default: host name and process id).")
+    String nodeId;
+
+    @Option(names = "--lease", defaultValue = "10s", paramLabel = "DURATION",
+            description = {"On a PostgreSQL store: how long this node may go without a heartbeat before the other nodes",
+                    "take its runs over (default ${DEFAULT-VALUE}; it heart-beats five times per lease)."})
+    String lease;
+
     @Spec
     CommandSpec spec;
 
@@ -81,6 +90,15 @@ final class ServeCommand implements Callable<Integer> {
             JournalTail tail = JournalTail.builder(store).listener(metrics).listener(RunTracer.create(store, tracing))
                     .onError(e -> err.println("myriad serve: metrics: " + e.getMessage())).build().start();
             Hosting hosting = new Hosting(data.resolve().toAbsolutePath(), err, java.util.Optional.of(store));
+            java.util.concurrent.ScheduledExecutorService clusterTimer = null;
+            io.myriad.core.cluster.ClusterMember member = null;
+            if (store instanceof io.myriad.store.PostgresStore pg) {
+                clusterTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                        Thread.ofPlatform().name("myriad-cluster").daemon(true).factory());
+                member = ClusterSetup.join(pg, nodeId, io.myriad.cli.fleet.Durations.parse(lease), clusterTimer, err);
+            }
+            hosting.store(data.storeSpec(), member);
+            io.myriad.core.cluster.ClusterMember node = member;
             hosting.gauges(metrics::gauge);
             ApiServer.Builder builder = ApiServer.builder(store).host(host).port(port).maxBodyBytes(maxBody)
                     .requestsPerSecond(rate).localUser(Caller.localUser())
@@ -105,7 +123,13 @@ final class ServeCommand implements Callable<Integer> {
                 // The API first (nothing new is deployed or steered), then the fleets finish their
                 // steps, then the readers; the store is closed after this hook lets the command end.
                 server.close();
+                if (node != null) {
+                    node.drain(); // claims nothing more while its fleets finish their steps
+                }
                 hosting.close();
+                if (node != null) {
+                    node.close(); // leaves: what it still owns is claimable by the others at once
+                }
                 tail.close();
                 tracing.flush();
                 stopped.countDown();

@@ -138,6 +138,33 @@ public final class PostgresStore implements Store {
         return new PgOwnership(pool, leaseTimeout);
     }
 
+    /**
+     * Runs {@code work} while holding the database-wide lock named {@code name} (a session advisory
+     * lock on a connection of its own): the nodes of a cluster doing the same {@code name} at once
+     * do it one after the other, e.g. choosing an execution of a fleet and starting its runs.
+     */
+    public <T> T exclusively(String name, java.util.function.Supplier<T> work) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(work, "work");
+        try (Connection c = pool.getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(hashtextextended(?, 7))")) {
+                ps.setString(1, name);
+                ps.execute();
+            }
+            try {
+                return work.get();
+            } finally {
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(hashtextextended(?, 7))")) {
+                    ps.setString(1, name);
+                    ps.execute();
+                }
+            }
+        } catch (SQLException e) {
+            throw new MyriadException("cannot take the cluster lock " + name + ": " + e.getMessage(),
+                    PgJournalWriter.retriable(e), e);
+        }
+    }
+
     // ---------------------------------------------------------------- journal
 
     @Override

@@ -108,6 +108,16 @@ public final class ClusterIntake implements TaskIntake {
         member.release(runId);
     }
 
+    /**
+     * Gives back every run handed over and not seen to end (the runner stopped or drained): any
+     * node may claim them at once.
+     */
+    public void releaseOutstanding() {
+        for (String runId : List.copyOf(outstanding)) {
+            abandoned(runId);
+        }
+    }
+
     /** Runs handed over and not yet seen to end. */
     public int outstanding() {
         return outstanding.size();
