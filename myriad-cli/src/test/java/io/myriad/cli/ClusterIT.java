@@ -96,10 +96,10 @@ class ClusterIT {
         ledger = ClusterLedger.start();
         Path requestLog = dir.resolve("requests.jsonl");
         int sim = startSimServer(requestLog, "--tool-calls", "2", "--latency", "20ms");
-        Path fleet = writeFleet("clustered", tasks, 200, "[cledger.transfer, cledger.put]", "sim", "");
+        Path fleet = writeFleet("clustered", tasks, 200, "[cledger.transfer, cledger.put]", simModel(sim, "myriad-sim"), "");
         List<Node> nodes = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
-            nodes.add(startNode("node" + i, store, sim, List.of(fleet)));
+            nodes.add(startNode("node" + i, store, List.of(fleet)));
         }
         for (int i = 0; i < nodes.size(); i++) {
             nodes.set(i, awaitUrl(nodes.get(i)));
@@ -179,8 +179,7 @@ class ClusterIT {
         int sim = startSimServer(requestLog, "--tool-calls", "3", "--latency", "50ms");
         List<Path> fleets = new ArrayList<>();
         for (String tenant : List.of("acme", "globex")) {
-            String model = "{base_url: http://127.0.0.1:" + sim + "/v1, name: sim-" + tenant + "}";
-            fleets.add(writeFleet("work-" + tenant, tasksPerTenant, 100, "[cledger.put]", model, """
+            fleets.add(writeFleet("work-" + tenant, tasksPerTenant, 100, "[cledger.put]", simModel(sim, "sim-" + tenant), """
                     tenant: %s
                     weight: 1
                     models:
@@ -189,7 +188,7 @@ class ClusterIT {
         }
         List<Node> nodes = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
-            nodes.add(startNode("node" + i, store, sim, fleets));
+            nodes.add(startNode("node" + i, store, fleets));
         }
         for (int i = 0; i < nodes.size(); i++) {
             nodes.set(i, awaitUrl(nodes.get(i)));
@@ -234,10 +233,10 @@ class ClusterIT {
         ledger = ClusterLedger.start();
         Path requestLog = dir.resolve("requests.jsonl");
         int sim = startSimServer(requestLog, "--tool-calls", "40", "--latency", "200ms");
-        Path fleet = writeFleet("long", tasks, 40, "[cledger.put]", "sim", "");
+        Path fleet = writeFleet("long", tasks, 40, "[cledger.put]", simModel(sim, "myriad-sim"), "");
         List<Node> nodes = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
-            nodes.add(startNode("node" + i, store, sim, List.of(fleet)));
+            nodes.add(startNode("node" + i, store, List.of(fleet)));
         }
         for (int i = 0; i < nodes.size(); i++) {
             nodes.set(i, awaitUrl(nodes.get(i)));
@@ -277,13 +276,20 @@ class ClusterIT {
 
     // ---------------------------------------------------------------------------------- helpers
 
-    private Node startNode(String name, String store, int simPort, List<Path> fleets) throws IOException {
+    /**
+     * The fleet-file model of the sim-server at {@code port}, under {@code name} (the sim tells
+     * tenants apart by it). {@code myriad serve} has no {@code --model-url}: the fleet names the endpoint.
+     */
+    private static String simModel(int port, String name) {
+        return "{base_url: \"http://127.0.0.1:" + port + "/v1\", name: " + name + ", simulated: true}";
+    }
+
+    private Node startNode(String name, String store, List<Path> fleets) throws IOException {
         Path log = dir.resolve(name + ".log");
         Path data = dir.resolve(name);
         List<String> args = new ArrayList<>(List.of("serve"));
         fleets.forEach(f -> args.add(f.toString()));
-        args.addAll(List.of("--store", store, "--node", name, "--port", "0", "--data", data.toString(),
-                "--model-url", "http://127.0.0.1:" + simPort + "/v1", "--lease", "3s"));
+        args.addAll(List.of("--store", store, "--node", name, "--port", "0", "--data", data.toString(), "--lease", "3s"));
         Process p = Cli.spawn(log, Map.of("MYRIAD_TEST_CLEDGER_URL", ledger.url(), "MYRIAD_TEST_CLEDGER_NODE", name),
                 args.toArray(String[]::new));
         processes.add(p);
