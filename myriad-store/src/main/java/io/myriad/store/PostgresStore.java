@@ -138,6 +138,13 @@ public final class PostgresStore implements Store {
         return new PgOwnership(pool, leaseTimeout);
     }
 
+    /** How many events the runs of an execution journaled (what {@code myriad bench --nodes} counts). */
+    public long eventsOf(String execution) {
+        Objects.requireNonNull(execution, "execution");
+        return query("SELECT count(*) FROM events e JOIN runs r ON r.run_id = e.run_id WHERE r.execution = ?",
+                ps -> ps.setString(1, execution), rs -> rs.next() ? rs.getLong(1) : 0L);
+    }
+
     /**
      * Runs {@code work} while holding the database-wide lock named {@code name} (a session advisory
      * lock on a connection of its own): the nodes of a cluster doing the same {@code name} at once
