@@ -66,13 +66,43 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object on the last line.")
     boolean json;
 
+    @Option(names = "--store", paramLabel = "URL",
+            description = "With --nodes: the PostgreSQL store (jdbc:postgresql:…) the nodes share.")
+    String store;
+
+    @Option(names = "--nodes", defaultValue = "0",
+            description = {"Run the agents on a cluster of this many nodes (separate myriad run processes) sharing --store;",
+                    "--concurrency is then each node's runs in progress at once. 0: one process, no cluster (default)."})
+    int nodes;
+
     @Spec
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (nodes > 0 || store != null) {
+            if (nodes < 1 || !io.myriad.store.Stores.isPostgres(store)) {
+                err.println("myriad: bench: a cluster bench needs --nodes N (at least 1) and --store jdbc:postgresql:…");
+                return Main.EXIT_BAD_INPUT;
+            }
+            Path work = data != null ? data : java.nio.file.Files.createTempDirectory("myriad-cluster-bench");
+            err.printf("bench: %,d agents x %d tool steps on %d node(s), model latency %d ms, concurrency %d per node,"
+                    + " SIMULATED model%n", agents, steps, nodes, latency, concurrency);
+            err.flush();
+            ClusterBench.Result r = ClusterBench.run(new ClusterBench.Options(store, nodes, agents, steps, latency, concurrency,
+                    seed, work), err);
+            ClusterBench.print(out, r);
+            if (json) {
+                ObjectNode o = new ObjectMapper().createObjectNode();
+                o.put("nodes", r.nodes()).put("agents", r.agents()).put("final", r.finals()).put("succeeded", r.succeeded())
+                        .put("events", r.events()).put("wall_s", r.wallSeconds()).put("runs_per_s", r.runsPerSecond())
+                        .put("events_per_s", r.eventsPerSecond()).put("simulated", true);
+                out.println(o);
+            }
+            return r.succeeded() == agents ? Main.EXIT_OK : Main.EXIT_TASKS_FAILED;
+        }
         var options = new MacroBench.Options(agents, steps, latency, concurrency, tenants, small, modelUrl, active,
                 compareAlone, data, Duration.ofMillis(passivateAfterMs), sync, seed);
         err.printf("bench: %,d agents x %d tool steps, model latency %d ms, %d provider slots, %d tenant(s)%s%n",

@@ -182,7 +182,12 @@ final class BudgetSql {
         return spend(c, SPEND + " GROUP BY 1, 2, 3", null, 1);
     }
 
-    private static Map<String, BudgetStore.Spend> spend(Connection c, String sql, String tenant, int keyColumn)
+    /**
+     * Spend from {@code sql}, a dialect's statement with the columns of {@link #SPEND} (tenant,
+     * execution, type, count, cost, tokens), keyed by column {@code keyColumn}; {@code tenant}
+     * binds its one parameter when not null.
+     */
+    static Map<String, BudgetStore.Spend> spend(Connection c, String sql, String tenant, int keyColumn)
             throws SQLException {
         Map<String, BudgetStore.Spend> out = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {

@@ -47,20 +47,34 @@ final class ControlSql {
     /** Inserts the control and, for a pause or resume, sets or clears the flag; the caller holds the transaction. */
     static Control insert(Connection c, long at, String actor, Action action, Scope scope, String reason) throws SQLException {
         long seq;
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO controls(at, actor, action, scope, value, tenant, reason) VALUES (?,?,?,?,?,?,?)")) {
-            ps.setLong(1, at);
-            ps.setString(2, actor);
-            ps.setString(3, action.label());
-            ps.setString(4, scope.kind());
-            ps.setString(5, scope.value());
-            ps.setString(6, tenantOf(scope));
-            ps.setString(7, reason);
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+            bindInsert(ps, at, actor, action, scope, reason);
             ps.executeUpdate();
         }
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT last_insert_rowid()")) {
             seq = rs.getLong(1);
         }
+        markPaused(c, seq, action, scope);
+        return new Control(seq, at, actor, action, scope, reason);
+    }
+
+    /** The insert of a control, without its seq (both dialects number it). */
+    static final String INSERT = "INSERT INTO controls(at, actor, action, scope, value, tenant, reason) VALUES (?,?,?,?,?,?,?)";
+
+    /** Binds the parameters of {@link #INSERT}. */
+    static void bindInsert(PreparedStatement ps, long at, String actor, Action action, Scope scope, String reason)
+            throws SQLException {
+        ps.setLong(1, at);
+        ps.setString(2, actor);
+        ps.setString(3, action.label());
+        ps.setString(4, scope.kind());
+        ps.setString(5, scope.value());
+        ps.setString(6, tenantOf(scope));
+        ps.setString(7, reason);
+    }
+
+    /** For a pause or resume of a fleet, sets or clears its flag to control {@code seq}; the caller holds the transaction. */
+    static void markPaused(Connection c, long seq, Action action, Scope scope) throws SQLException {
         if (action != Action.KILL && scope instanceof Scope.Fleet f) {
             String sql = action == Action.PAUSE
                     ? "INSERT INTO paused(tenant, fleet, seq) VALUES (?,?,?) ON CONFLICT(tenant, fleet) DO UPDATE SET seq=excluded.seq"
@@ -74,7 +88,6 @@ final class ControlSql {
                 ps.executeUpdate();
             }
         }
-        return new Control(seq, at, actor, action, scope, reason);
     }
 
     static List<Control> read(ResultSet rs) throws SQLException {

@@ -43,24 +43,29 @@ final class DeliverySql {
     static void upsert(Connection c, Delivery d) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO deliveries(" + COLS + ") "
                 + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
-            ps.setString(1, d.id());
-            ps.setString(2, d.runId());
-            ps.setString(3, d.execution());
-            ps.setString(4, d.tenant());
-            ps.setString(5, d.taskId());
-            ps.setString(6, d.model());
-            ps.setString(7, d.verdict().label());
-            ps.setString(8, d.reason());
-            ps.setString(9, d.explanation());
-            setOptional(ps, 10, d.branch());
-            setOptional(ps, 11, d.commit());
-            setOptional(ps, 12, d.patchFile());
-            ps.setString(13, d.patch());
-            ps.setString(14, files(d.files()));
-            ps.setString(15, steps(d.steps()));
-            ps.setLong(16, d.createdAt());
+            bind(ps, d);
             ps.executeUpdate();
         }
+    }
+
+    /** Binds the 16 columns of {@link #COLS} from {@code d}. */
+    static void bind(PreparedStatement ps, Delivery d) throws SQLException {
+        ps.setString(1, d.id());
+        ps.setString(2, d.runId());
+        ps.setString(3, d.execution());
+        ps.setString(4, d.tenant());
+        ps.setString(5, d.taskId());
+        ps.setString(6, d.model());
+        ps.setString(7, d.verdict().label());
+        ps.setString(8, d.reason());
+        ps.setString(9, d.explanation());
+        setOptional(ps, 10, d.branch());
+        setOptional(ps, 11, d.commit());
+        setOptional(ps, 12, d.patchFile());
+        ps.setString(13, d.patch());
+        ps.setString(14, files(d.files()));
+        ps.setString(15, steps(d.steps()));
+        ps.setLong(16, d.createdAt());
     }
 
     private static void setOptional(PreparedStatement ps, int i, Optional<String> value) throws SQLException {

@@ -60,6 +60,7 @@ final class IntakeSql {
         try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(seq),0) FROM intake WHERE execution=?")) {
             ps.setString(1, execution);
             try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
                 seq = rs.getLong(1);
             }
         }

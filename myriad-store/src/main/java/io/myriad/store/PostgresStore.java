@@ -75,6 +75,12 @@ public final class PostgresStore implements Store {
     private final Options options;
     private final HikariDataSource pool;
     private final PgJournalWriter writer;
+    private final PgTx tx;
+    private final PgAccess access;
+    private final PgBudgets budgets;
+    private final PgControls controls;
+    private final PgDeliveries deliveries;
+    private final PgIntake intake;
     private final ConcurrentHashMap<String, String> tenantByExecution = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -94,6 +100,12 @@ public final class PostgresStore implements Store {
         this.pool = new HikariDataSource(config);
         this.writer = new PgJournalWriter(() -> connect(options.url()), options.queueCapacity(), options.maxBatch(), 10_000,
                 this::tenantOfRun);
+        this.tx = new PgTx(pool);
+        this.access = new PgAccess(tx);
+        this.budgets = new PgBudgets(tx);
+        this.controls = new PgControls(tx);
+        this.deliveries = new PgDeliveries(tx);
+        this.intake = new PgIntake(tx);
     }
 
     /** Opens the store at {@code url} with the default options, migrating its schema. */
@@ -136,6 +148,13 @@ public final class PostgresStore implements Store {
      */
     public Ownership ownership(Duration leaseTimeout) {
         return new PgOwnership(pool, leaseTimeout);
+    }
+
+    /** How many events the runs of an execution journaled (what {@code myriad bench --nodes} counts). */
+    public long eventsOf(String execution) {
+        Objects.requireNonNull(execution, "execution");
+        return query("SELECT count(*) FROM events e JOIN runs r ON r.run_id = e.run_id WHERE r.execution = ?",
+                ps -> ps.setString(1, execution), rs -> rs.next() ? rs.getLong(1) : 0L);
     }
 
     /**
@@ -476,12 +495,12 @@ public final class PostgresStore implements Store {
 
     @Override
     public void submitTasks(String a0, java.util.List<io.myriad.core.fleet.TaskSpec> a1) {
-        throw notYet("submitTasks");
+        intake.submitTasks(a0, a1);
     }
 
     @Override
     public java.util.List<SubmittedTask> submittedTasks(String a0, long a1) {
-        throw notYet("submittedTasks");
+        return intake.submittedTasks(a0, a1);
     }
 
     @Override
@@ -491,42 +510,42 @@ public final class PostgresStore implements Store {
 
     @Override
     public boolean hasActiveKeys() {
-        throw notYet("hasActiveKeys");
+        return access.hasActiveKeys();
     }
 
     @Override
     public java.util.Optional<io.myriad.core.auth.AccessStore.KeyRow> keyByHash(String a0) {
-        throw notYet("keyByHash");
+        return access.keyByHash(a0);
     }
 
     @Override
     public java.util.Optional<io.myriad.core.auth.AccessStore.KeyRow> key(String a0) {
-        throw notYet("key");
+        return access.key(a0);
     }
 
     @Override
     public java.util.List<io.myriad.core.auth.AccessStore.KeyRow> keys() {
-        throw notYet("keys");
+        return access.keys();
     }
 
     @Override
     public void createKey(io.myriad.core.auth.AccessStore.KeyRow a0) {
-        throw notYet("createKey");
+        access.createKey(a0);
     }
 
     @Override
     public boolean revokeKey(String a0, long a1) {
-        throw notYet("revokeKey");
+        return access.revokeKey(a0, a1);
     }
 
     @Override
     public boolean createTenant(String a0, long a1, String a2) {
-        throw notYet("createTenant");
+        return access.createTenant(a0, a1, a2);
     }
 
     @Override
     public java.util.List<io.myriad.core.auth.AccessStore.TenantRow> tenants() {
-        throw notYet("tenants");
+        return access.tenants();
     }
 
     @Override
@@ -536,82 +555,82 @@ public final class PostgresStore implements Store {
 
     @Override
     public java.util.Optional<io.myriad.core.budget.Ceilings> tenantCeilings(String a0) {
-        throw notYet("tenantCeilings");
+        return budgets.tenantCeilings(a0);
     }
 
     @Override
     public java.util.Map<String, io.myriad.core.budget.Ceilings> allTenantCeilings() {
-        throw notYet("allTenantCeilings");
+        return budgets.allTenantCeilings();
     }
 
     @Override
     public void setTenantCeilings(String a0, io.myriad.core.budget.Ceilings a1, long a2) {
-        throw notYet("setTenantCeilings");
+        budgets.setTenantCeilings(a0, a1, a2);
     }
 
     @Override
     public void setExecutionCeilings(String a0, io.myriad.core.budget.Ceilings a1) {
-        throw notYet("setExecutionCeilings");
+        budgets.setExecutionCeilings(a0, a1);
     }
 
     @Override
     public java.util.Map<String, io.myriad.core.budget.Ceilings> executionCeilings(String a0) {
-        throw notYet("executionCeilings");
+        return budgets.executionCeilings(a0);
     }
 
     @Override
     public java.util.Map<String, io.myriad.core.fleet.ModelSpec.Pricing> priceOverrides() {
-        throw notYet("priceOverrides");
+        return budgets.priceOverrides();
     }
 
     @Override
     public void setPrice(String a0, io.myriad.core.fleet.ModelSpec.Pricing a1, long a2) {
-        throw notYet("setPrice");
+        budgets.setPrice(a0, a1, a2);
     }
 
     @Override
     public java.util.Map<String, io.myriad.core.budget.BudgetStore.Spend> spendByExecution(String a0) {
-        throw notYet("spendByExecution");
+        return budgets.spendByExecution(a0);
     }
 
     @Override
     public java.util.Map<String, io.myriad.core.budget.BudgetStore.Spend> spendByTenant() {
-        throw notYet("spendByTenant");
+        return budgets.spendByTenant();
     }
 
     @Override
     public io.myriad.core.message.Mailbox mailbox(io.myriad.core.message.MessageLimits a0, java.time.InstantSource a1) {
-        throw notYet("mailbox");
+        return new PgMailbox(tx, this::tenantOfRun, a0, a1);
     }
 
     @Override
     public void record(io.myriad.core.delivery.Delivery a0) {
-        throw notYet("record");
+        deliveries.record(a0);
     }
 
     @Override
     public java.util.Optional<io.myriad.core.delivery.Delivery> delivery(String a0, io.myriad.core.auth.TenantScope a1) {
-        throw notYet("delivery");
+        return deliveries.delivery(a0, a1);
     }
 
     @Override
     public java.util.List<io.myriad.core.delivery.Delivery> deliveries(io.myriad.core.auth.TenantScope a0, java.util.Optional<String> a1, java.util.Optional<io.myriad.core.delivery.Delivery.Verdict> a2, int a3) {
-        throw notYet("deliveries");
+        return deliveries.deliveries(a0, a1, a2, a3);
     }
 
     @Override
     public io.myriad.core.control.Control record(long a0, String a1, io.myriad.core.control.Action a2, io.myriad.core.control.Scope a3, String a4) {
-        throw notYet("record");
+        return controls.record(a0, a1, a2, a3, a4);
     }
 
     @Override
     public java.util.List<io.myriad.core.control.Control> since(long a0) {
-        throw notYet("since");
+        return controls.since(a0);
     }
 
     @Override
     public long head() {
-        throw notYet("head");
+        return controls.head();
     }
 
     @Override
@@ -631,7 +650,7 @@ public final class PostgresStore implements Store {
 
     @Override
     public java.util.Optional<io.myriad.core.control.Control> pause(String a0, String a1) {
-        throw notYet("pause");
+        return controls.pause(a0, a1);
     }
 
     @Override

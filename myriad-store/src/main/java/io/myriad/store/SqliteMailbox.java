@@ -85,7 +85,7 @@ final class SqliteMailbox implements Mailbox {
         });
     }
 
-    private static Optional<Message> sentBefore(Connection c, String fromRun, String key) throws SQLException {
+    static Optional<Message> sentBefore(Connection c, String fromRun, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + MessageSql.COLS
                 + " FROM messages WHERE from_run=? AND send_key=?")) {
             ps.setString(1, fromRun);
@@ -96,7 +96,7 @@ final class SqliteMailbox implements Mailbox {
         }
     }
 
-    private static boolean knownRecipient(Connection c, String tenant, String fromRun, String toRun) throws SQLException {
+    static boolean knownRecipient(Connection c, String tenant, String fromRun, String toRun) throws SQLException {
         int colon = toRun.indexOf(':');
         if (colon <= 0 || colon == toRun.length() - 1) {
             return false;
@@ -121,7 +121,7 @@ final class SqliteMailbox implements Mailbox {
         }
     }
 
-    private static long cursor(Connection c, String runId) throws SQLException {
+    static long cursor(Connection c, String runId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(upto_id), 0) FROM message_reads WHERE run_id=?")) {
             ps.setString(1, runId);
             try (ResultSet rs = ps.executeQuery()) {
@@ -130,7 +130,7 @@ final class SqliteMailbox implements Mailbox {
         }
     }
 
-    private static int unread(Connection c, String runId) throws SQLException {
+    static int unread(Connection c, String runId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM messages WHERE to_run=? AND id>?")) {
             ps.setString(1, runId);
             ps.setLong(2, cursor(c, runId));
@@ -181,7 +181,7 @@ final class SqliteMailbox implements Mailbox {
     }
 
     /** The id range {@code (after, upto]} an earlier read with this key returned. */
-    private static Optional<long[]> readBefore(Connection c, String runId, String key) throws SQLException {
+    static Optional<long[]> readBefore(Connection c, String runId, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT after_id, upto_id FROM message_reads WHERE run_id=? AND read_key=?")) {
             ps.setString(1, runId);
             ps.setString(2, key);
@@ -191,7 +191,7 @@ final class SqliteMailbox implements Mailbox {
         }
     }
 
-    private static List<Message> messages(Connection c, String runId, long after, long upto, int limit) throws SQLException {
+    static List<Message> messages(Connection c, String runId, long after, long upto, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + MessageSql.COLS
                 + " FROM messages WHERE to_run=? AND id>? AND id<=? ORDER BY id LIMIT ?")) {
             ps.setString(1, runId);

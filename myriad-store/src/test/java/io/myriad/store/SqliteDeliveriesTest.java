@@ -24,80 +24,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Deliveries on SQLite: every field kept, replaced by id, filtered, scoped by tenant, migrated. */
+/** Deliveries on SQLite only: migrated from version 7, recorded while the journal writer is busy ({@link AdminStoreContract} holds the rest). */
 class SqliteDeliveriesTest {
     private static final TenantScope ALPHA = TenantScope.only(Set.of("alpha"));
-
-    static Delivery delivery(String id, String tenant, String execution, String task, Delivery.Verdict verdict, long at) {
-        boolean verified = verdict == Delivery.Verdict.VERIFIED;
-        return new Delivery(id, execution + ":" + task, execution, tenant, task, "sim-model", verdict,
-                "tests failed before and pass after", "fixed the off-by-one in parse()",
-                verified ? Optional.of("myriad/" + task) : Optional.empty(),
-                verified ? Optional.of("0123456789abcdef0123456789abcdef01234567") : Optional.empty(),
-                verified ? Optional.of("/tmp/patches/" + task + ".patch") : Optional.empty(),
-                verdict == Delivery.Verdict.REFUSED ? "" : "diff --git a/x.py b/x.py\n-a\n+b\n",
-                List.of("x.py", "src/\"quoted\" ü.py"),
-                List.of(new Delivery.Check("test_before", "pytest -q tests/test_x.py", 1, 1_234, false, "1 failed\n"),
-                        new Delivery.Check("test_after", "pytest -q tests/test_x.py", 0, 987, true, "1 passed \u2713\n")),
-                at);
-    }
-
-    @Test
-    void everyFieldSurvivesTheRoundTripAndARecordIsReplacedById(@TempDir Path dir) {
-        try (SqliteStore s = SqliteStore.open(dir.resolve("m.db"))) {
-            Delivery verified = delivery("sub-1", "alpha", "fix-1", "t1", Delivery.Verdict.VERIFIED, 100);
-            Delivery refused = new Delivery("sub-2", "fix-1:t2", "fix-1", "alpha", "t2", "m", Delivery.Verdict.REFUSED,
-                    "empty diff", "", Optional.empty(), Optional.empty(), Optional.empty(), "", List.of(), List.of(), 101);
-            s.record(verified);
-            s.record(refused);
-            assertThat(s.delivery("sub-1", TenantScope.ALL)).contains(verified);
-            assertThat(s.delivery("sub-2", ALPHA)).contains(refused);
-
-            Delivery again = delivery("sub-1", "alpha", "fix-1", "t1", Delivery.Verdict.UNVERIFIED, 200);
-            s.record(again);
-            assertThat(s.delivery("sub-1", ALPHA)).contains(again);
-            assertThat(s.deliveries(TenantScope.ALL, Optional.empty(), Optional.empty(), 10)).hasSize(2);
-        }
-        try (SqliteStore s = SqliteStore.open(dir.resolve("m.db"))) {
-            assertThat(s.delivery("sub-1", ALPHA).orElseThrow().verdict()).as("durable").isEqualTo(Delivery.Verdict.UNVERIFIED);
-        }
-    }
-
-    @Test
-    void listingsAreNewestFirstAndFilterByExecutionVerdictAndLimit(@TempDir Path dir) {
-        try (SqliteStore s = SqliteStore.open(dir.resolve("m.db"))) {
-            s.record(delivery("a", "alpha", "fix-1", "t1", Delivery.Verdict.VERIFIED, 10));
-            s.record(delivery("b", "alpha", "fix-1", "t2", Delivery.Verdict.UNVERIFIED, 30));
-            s.record(delivery("c", "alpha", "fix-2", "t1", Delivery.Verdict.VERIFIED, 20));
-            s.record(delivery("d", "alpha", "fix-2", "t3", Delivery.Verdict.REFUSED, 40));
-
-            assertThat(ids(s.deliveries(ALPHA, Optional.empty(), Optional.empty(), 10))).containsExactly("d", "b", "c", "a");
-            assertThat(ids(s.deliveries(ALPHA, Optional.of("fix-1"), Optional.empty(), 10))).containsExactly("b", "a");
-            assertThat(ids(s.deliveries(ALPHA, Optional.empty(), Optional.of(Delivery.Verdict.VERIFIED), 10)))
-                    .containsExactly("c", "a");
-            assertThat(ids(s.deliveries(ALPHA, Optional.of("fix-2"), Optional.of(Delivery.Verdict.VERIFIED), 10)))
-                    .containsExactly("c");
-            assertThat(ids(s.deliveries(ALPHA, Optional.empty(), Optional.empty(), 2))).containsExactly("d", "b");
-            assertThat(s.deliveries(ALPHA, Optional.of("nope-1"), Optional.empty(), 10)).isEmpty();
-        }
-    }
-
-    @Test
-    void aDeliveryOfAnotherTenantIsInvisible(@TempDir Path dir) {
-        try (SqliteStore s = SqliteStore.open(dir.resolve("m.db"))) {
-            s.record(delivery("mine", "alpha", "fa-1", "t1", Delivery.Verdict.VERIFIED, 10));
-            s.record(delivery("theirs", "beta", "fb-1", "t1", Delivery.Verdict.VERIFIED, 20));
-
-            assertThat(ids(s.deliveries(ALPHA, Optional.empty(), Optional.empty(), 10))).containsExactly("mine");
-            assertThat(s.deliveries(ALPHA, Optional.of("fb-1"), Optional.empty(), 10)).isEmpty();
-            assertThat(s.delivery("theirs", ALPHA)).isEmpty();
-            assertThat(s.delivery("theirs", TenantScope.only(Set.of("beta", "gamma")))).isPresent();
-            assertThat(s.delivery("mine", TenantScope.only(Set.of()))).isEmpty();
-            assertThat(s.deliveries(TenantScope.only(Set.of()), Optional.empty(), Optional.empty(), 10)).isEmpty();
-            assertThat(ids(s.deliveries(TenantScope.ALL, Optional.empty(), Optional.empty(), 10)))
-                    .containsExactly("theirs", "mine");
-        }
-    }
 
     @Test
     void aVersion7DatabaseIsMigratedKeepingItsRows(@TempDir Path dir) throws Exception {
@@ -112,7 +41,7 @@ class SqliteDeliveriesTest {
         }
         try (SqliteStore s = SqliteStore.open(file)) {
             assertThat(s.execution("fix-1")).isPresent();
-            s.record(delivery("sub-1", "alpha", "fix-1", "t1", Delivery.Verdict.VERIFIED, 10));
+            s.record(AdminStoreContract.delivery("sub-1", "alpha", "fix-1", "t1", Delivery.Verdict.VERIFIED, 10));
             assertThat(s.delivery("sub-1", ALPHA)).isPresent();
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
@@ -145,7 +74,7 @@ class SqliteDeliveriesTest {
                 int n = r;
                 work.add(pool.submit(() -> {
                     for (int i = 0; i < 20; i++) {
-                        s.record(delivery("sub-" + n + "-" + i, "alpha", "fix-1", "t" + n, Delivery.Verdict.UNVERIFIED, i));
+                        s.record(AdminStoreContract.delivery("sub-" + n + "-" + i, "alpha", "fix-1", "t" + n, Delivery.Verdict.UNVERIFIED, i));
                     }
                     return null;
                 }));
@@ -164,9 +93,5 @@ class SqliteDeliveriesTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static List<String> ids(List<Delivery> deliveries) {
-        return deliveries.stream().map(Delivery::id).toList();
     }
 }
