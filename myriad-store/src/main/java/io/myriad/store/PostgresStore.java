@@ -75,6 +75,8 @@ public final class PostgresStore implements Store {
     private final Options options;
     private final HikariDataSource pool;
     private final PgJournalWriter writer;
+    private final PgQueries queries;
+    private final PgTail tail;
     private final ConcurrentHashMap<String, String> tenantByExecution = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -92,6 +94,8 @@ public final class PostgresStore implements Store {
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
         config.addDataSourceProperty("ApplicationName", "myriad");
         this.pool = new HikariDataSource(config);
+        this.queries = new PgQueries(pool);
+        this.tail = new PgTail(queries);
         this.writer = new PgJournalWriter(() -> connect(options.url()), options.queueCapacity(), options.maxBatch(), 10_000,
                 this::tenantOfRun);
     }
@@ -399,52 +403,52 @@ public final class PostgresStore implements Store {
 
     @Override
     public void onHealthChange(java.util.function.Consumer<io.myriad.store.JournalHealth> a0) {
-        throw notYet("onHealthChange");
+        writer.onHealthChange(a0);
     }
 
     @Override
     public Size size() {
-        throw notYet("size");
+        return queries.size();
     }
 
     @Override
     public java.util.Optional<io.myriad.core.audit.AuditRecord> auditRecord(long a0) {
-        throw notYet("auditRecord");
+        return queries.auditRecord(a0);
     }
 
     @Override
     public java.util.List<io.myriad.core.audit.AuditRecord> latestAudit(int a0, io.myriad.core.auth.TenantScope a1) {
-        throw notYet("latestAudit");
+        return queries.latestAudit(a0, a1);
     }
 
     @Override
     public RunCounts runCounts(String a0) {
-        throw notYet("runCounts");
+        return queries.runCounts(a0);
     }
 
     @Override
     public java.util.List<io.myriad.core.journal.RunRepository.RunRow> recentRuns(int a0, io.myriad.core.auth.TenantScope a1) {
-        throw notYet("recentRuns");
+        return queries.recentRuns(a0, a1);
     }
 
     @Override
     public RunPage runsPage(io.myriad.store.RunQuery a0, io.myriad.core.auth.TenantScope a1) {
-        throw notYet("runsPage");
+        return queries.runsPage(a0, a1);
     }
 
     @Override
     public java.util.Map<io.myriad.core.run.RunState, Long> runStateCounts(String a0) {
-        throw notYet("runStateCounts");
+        return queries.runStateCounts(a0);
     }
 
     @Override
     public java.util.List<io.myriad.core.journal.RunRepository.RunRow> runsInState(io.myriad.core.run.RunState a0, String a1, int a2, io.myriad.core.auth.TenantScope a3) {
-        throw notYet("runsInState");
+        return queries.runsInState(a0, a1, a2, a3);
     }
 
     @Override
     public ExecutionTally executionTally(String a0) {
-        throw notYet("executionTally");
+        return queries.executionTally(a0);
     }
 
     @Override
@@ -459,7 +463,7 @@ public final class PostgresStore implements Store {
 
     @Override
     public java.util.List<io.myriad.core.journal.RunRepository.Execution> executions(int a0, io.myriad.core.auth.TenantScope a1) {
-        throw notYet("executions");
+        return queries.executions(a0, a1);
     }
 
     @Override
@@ -504,7 +508,7 @@ public final class PostgresStore implements Store {
 
     @Override
     public java.util.List<io.myriad.core.journal.RunRepository.RunRow> runsInState(io.myriad.core.run.RunState a0, String a1, int a2) {
-        throw notYet("runsInState");
+        return queries.runsInState(a0, a1, a2);
     }
 
     @Override
@@ -589,17 +593,17 @@ public final class PostgresStore implements Store {
 
     @Override
     public java.util.List<TailRow> eventsAfter(long a0, int a1) {
-        throw notYet("eventsAfter");
+        return tail.eventsAfter(a0, a1);
     }
 
     @Override
     public long eventsHead() {
-        throw notYet("eventsHead");
+        return tail.eventsHead();
     }
 
     @Override
     public java.util.Map<TenantState, Long> runsByState() {
-        throw notYet("runsByState");
+        return tail.runsByState();
     }
 
     @Override
@@ -609,7 +613,7 @@ public final class PostgresStore implements Store {
 
     @Override
     public java.util.List<io.myriad.core.journal.RunRepository.RunRow> unfinishedRuns(io.myriad.core.control.Scope a0) {
-        throw notYet("unfinishedRuns");
+        return queries.unfinishedRuns(a0);
     }
 
     @Override

@@ -46,6 +46,14 @@ final class RunQuerySql {
      * whether there is a next page).
      */
     static Sql page(String select, RunQuery q, TenantScope scope) {
+        return page(select, q, scope, "LIKE");
+    }
+
+    /**
+     * The page query with {@code like} as the text filter's operator: SQLite's {@code LIKE} folds
+     * ASCII case, so PostgreSQL passes {@code ILIKE} to match the same runs.
+     */
+    static Sql page(String select, RunQuery q, TenantScope scope, String like) {
         List<String> where = new ArrayList<>();
         List<Object> args = new ArrayList<>();
         if (!scope.all()) {
@@ -69,9 +77,10 @@ final class RunQuerySql {
             args.add(v);
         });
         q.text().ifPresent(v -> {
-            String like = "%" + v.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
-            where.add("(r.run_id LIKE ? ESCAPE '\\' OR r.task LIKE ? ESCAPE '\\' OR r.detail LIKE ? ESCAPE '\\')");
-            args.addAll(List.of(like, like, like));
+            String pattern = "%" + v.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+            where.add("(r.run_id " + like + " ? ESCAPE '\\' OR r.task " + like + " ? ESCAPE '\\' OR r.detail " + like
+                    + " ? ESCAPE '\\')");
+            args.addAll(List.of(pattern, pattern, pattern));
         });
         q.after().ifPresent(k -> {
             where.add("(r.updated_at, r.run_id) < (?, ?)");
