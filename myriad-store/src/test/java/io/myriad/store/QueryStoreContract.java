@@ -349,6 +349,28 @@ abstract class QueryStoreContract<S extends Store> {
         }
     }
 
+    @Test
+    void appendsOfOneRunQueuedTogetherAreAllWrittenAndTailedInSeqOrder() {
+        try (S s = newStore()) {
+            List<CompletableFuture<Void>> pending = new ArrayList<>();
+            long seq = 0;
+            for (int i = 0; i < 20; i++) {
+                List<RunEvent> events = new ArrayList<>();
+                if (i == 0) {
+                    events.add(new RunEvent.RunStarted(1, "q", "q-1", "t", "a", "in", "m"));
+                }
+                events.add(new RunEvent.ModelRetried(2 + i, 1, "x", 0));
+                events.add(new RunEvent.ModelRetried(2 + i, 2, "y", 0));
+                pending.add(s.append(new Journal.Append("q-1:t", seq, events, status(RunState.ACTING, 2 + i, 1, 0, ""))));
+                seq += events.size();
+            }
+            pending.forEach(CompletableFuture::join);
+            assertThat(s.read("q-1:t")).hasSize((int) seq);
+            assertThat(s.eventsAfter(0, 1_000)).extracting(Store.TailRow::seq)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.range(0, seq).boxed().toList());
+        }
+    }
+
     /**
      * The summary row is rewritten only every 32 events, except where readers depend on it at
      * once: final states, a run entering the wait for a person, and the decision that releases it
