@@ -16,7 +16,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -115,13 +114,7 @@ final class PgQueries {
             return new RunPage(List.of(), Optional.empty());
         }
         RunQuerySql.Sql sql = pageSql(query, scope);
-        List<RunRow> rows = query(sql.text(), sql::bind, StoreRows::runRows);
-        if (rows.size() <= query.limit()) {
-            return new RunPage(rows, Optional.empty());
-        }
-        List<RunRow> page = List.copyOf(rows.subList(0, query.limit()));
-        RunRow last = page.getLast();
-        return new RunPage(page, Optional.of(new RunQuery.Key(last.status().updatedAt(), last.runId())));
+        return RunQuerySql.pageOf(query(sql.text(), sql::bind, StoreRows::runRows), query);
     }
 
     /** The page statement {@link #runsPage} runs, for checking its plan. */
@@ -175,17 +168,8 @@ final class PgQueries {
         if (scope.none()) {
             return List.of();
         }
-        String where = scope.all() ? "" : " WHERE " + tenantColumn + " IN ("
-                + String.join(",", Collections.nCopies(scope.tenants().size(), "?")) + ")";
-        return query(select + where + " ORDER BY " + orderBy + " LIMIT ?", ps -> {
-            int i = 1;
-            if (!scope.all()) {
-                for (String t : scope.tenants()) {
-                    ps.setString(i++, t);
-                }
-            }
-            ps.setInt(i, limit);
-        }, rs -> {
+        RunQuerySql.Sql sql = ScopedSql.of(scope, select, tenantColumn, List.of(), orderBy, limit);
+        return query(sql.text(), sql::bind, rs -> {
             List<T> out = new ArrayList<>();
             while (rs.next()) {
                 out.add(row.read(rs));

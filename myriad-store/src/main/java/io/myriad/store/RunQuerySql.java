@@ -1,6 +1,7 @@
 package io.myriad.store;
 
 import io.myriad.core.auth.TenantScope;
+import io.myriad.core.journal.RunRepository.RunRow;
 import io.myriad.core.run.RunState;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,6 +12,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The SQL of runs listings (schema version 9): filtered pages in {@code (updated_at, run_id)}
@@ -89,6 +91,16 @@ final class RunQuerySql {
         args.add(q.limit() + 1);
         return new Sql(select + (where.isEmpty() ? "" : "WHERE " + String.join(" AND ", where) + " ")
                 + "ORDER BY r.updated_at DESC, r.run_id DESC LIMIT ?", args);
+    }
+
+    /** The page of the rows {@link #page}'s statement read (one more than the page when there is a next one). */
+    static Store.RunPage pageOf(List<RunRow> rows, RunQuery q) {
+        if (rows.size() <= q.limit()) {
+            return new Store.RunPage(rows, Optional.empty());
+        }
+        List<RunRow> page = List.copyOf(rows.subList(0, q.limit()));
+        RunRow last = page.getLast();
+        return new Store.RunPage(page, Optional.of(new RunQuery.Key(last.status().updatedAt(), last.runId())));
     }
 
     /** How many runs of an execution are in each state (states without runs are left out). */
