@@ -54,4 +54,16 @@ final class BudgetSetup {
                 + " tokens so far); fleet " + fleet.budget().describe());
         return Optional.of(ledger);
     }
+
+    /** Brings the ledger up to the spend the store holds (every node's), for a cluster; quiet when the store is unreachable. */
+    static void sync(Store store, BudgetLedger ledger, RunRepository.Execution execution) {
+        try {
+            Map<String, BudgetStore.Spend> byExecution = store.spendByExecution(execution.tenant());
+            BudgetStore.Spend total = byExecution.values().stream().reduce(BudgetStore.Spend.ZERO, BudgetStore.Spend::plus);
+            ledger.sync(execution.tenant(), null, total.amount());
+            ledger.sync(execution.tenant(), execution.id(), byExecution.getOrDefault(execution.id(), BudgetStore.Spend.ZERO).amount());
+        } catch (RuntimeException e) {
+            // The next second tries again; meanwhile this node's own spend is counted as always.
+        }
+    }
 }

@@ -308,7 +308,8 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                 .retry(fleet.resilience().retryPolicy())
                 .redactor(secrets.redactor())
                 .tenant(fleet.tenant());
-        BudgetSetup.ledger(store, fleet, execution, err).ifPresent(loopBuilder::budgets);
+        Optional<io.myriad.core.budget.BudgetLedger> ledger = BudgetSetup.ledger(store, fleet, execution, err);
+        ledger.ifPresent(loopBuilder::budgets);
         if (member != null) {
             loopBuilder.fences(member::fence);
         }
@@ -334,6 +335,11 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                     .lease(member == null ? () -> true : member::valid)
                     .build();
             stop.onSignal(runner::drain);
+            if (member != null && ledger.isPresent()) {
+                // Budgets hold for the cluster: each second this node catches up with what the others spent.
+                io.myriad.core.budget.BudgetLedger l = ledger.get();
+                timer.scheduleWithFixedDelay(() -> BudgetSetup.sync(store, l, execution), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+            }
             gauges.register(fleet.tenant(), fleet.name(), runner, gateways, coding);
             runnerStarted.accept(runner);
             store.pause(fleet.tenant(), fleet.name()).ifPresent(p -> {

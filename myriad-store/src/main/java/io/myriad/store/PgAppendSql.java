@@ -125,9 +125,11 @@ final class PgAppendSql {
                     }
                 }
                 deleteRuns(c, orphanRuns);
-            }
-            if (restRows > 0) {
-                rest.executeBatch(); // one multi-row insert per 128 rows (reWriteBatchedInserts)
+                if (restRows > 0) {
+                    // Before the next round: its fence looks for these rows, and each run's positions follow its seqs.
+                    restRows = 0;
+                    rest.executeBatch(); // one multi-row insert per 128 rows (reWriteBatchedInserts)
+                }
             }
         }
         updateSummaries(c, summaries);

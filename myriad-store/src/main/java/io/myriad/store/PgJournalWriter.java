@@ -15,11 +15,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -64,6 +66,7 @@ final class PgJournalWriter {
     private final LongAdder commitNanos = new LongAdder();
     private final Thread thread;
 
+    private final List<Consumer<JournalHealth>> listeners = new CopyOnWriteArrayList<>();
     private volatile JournalHealth health = JournalHealth.healthy(System.currentTimeMillis());
     private volatile boolean closing;
     private volatile long closeDeadline;
@@ -115,6 +118,14 @@ final class PgJournalWriter {
 
     JournalHealth health() {
         return health;
+    }
+
+    /**
+     * Calls {@code listener} each time the journal stalls or resumes; not for every failed retry.
+     * Listeners run on the completer thread, in order, and must return quickly.
+     */
+    void onHealthChange(Consumer<JournalHealth> listener) {
+        listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
     }
 
     SqliteStore.WriterStats stats() {
@@ -176,8 +187,7 @@ final class PgJournalWriter {
                 batches.increment();
                 appends.add(batch.size());
                 if (retries > 0) {
-                    LOG.log(Level.INFO, "journal resumed after " + retries + " failed attempts");
-                    health = JournalHealth.healthy(System.currentTimeMillis());
+                    recovered(retries, "committed");
                 }
                 completer.execute(() -> {
                     for (Pending p : batch) {
@@ -195,6 +205,9 @@ final class PgJournalWriter {
             } catch (SQLException e) {
                 rollbackQuietly();
                 if (!retriable(e)) {
+                    if (retries > 0) {
+                        recovered(retries, "failed for another reason");
+                    }
                     if (batch.size() > 1) {
                         for (Pending p : batch) {
                             write(List.of(p));
@@ -213,6 +226,7 @@ final class PgJournalWriter {
                             + "); holding " + batch.size() + " appends and retrying";
                     LOG.log(Level.WARNING, problem);
                     health = new JournalHealth(false, problem, System.currentTimeMillis(), 1);
+                    publish(health);
                 } else {
                     JournalHealth h = health;
                     health = new JournalHealth(false, h.problem().isEmpty() ? "journal stalled" : h.problem(), h.since(), retries);
@@ -231,11 +245,38 @@ final class PgJournalWriter {
         }
     }
 
+    /** The stalled batch went through; {@code how}: committed, or failed for a reason no retry can fix. */
+    private void recovered(long retries, String how) {
+        JournalHealth was = health;
+        health = JournalHealth.healthy(System.currentTimeMillis());
+        LOG.log(Level.INFO, "journal resumed after " + retries + " failed attempts over " + (health.since() - was.since())
+                + " ms: the appends it held were " + how + " (it was: " + was.problem() + ")");
+        publish(health);
+    }
+
+    private void publish(JournalHealth h) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        completer.execute(() -> {
+            for (Consumer<JournalHealth> listener : listeners) {
+                try {
+                    listener.accept(h);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "a journal health listener failed", e);
+                }
+            }
+        });
+    }
+
     private Set<Pending> attempt(List<Pending> batch) throws SQLException {
         if (connection == null) {
             connection = opener.open();
             connection.setAutoCommit(false);
             audit = new AuditSql(connection);
+        }
+        if (batch.stream().anyMatch(p -> p.append() != null)) {
+            PgTail.lockPositions(connection);
         }
         Set<Pending> fenced = PgAppendSql.write(connection, batch);
         PgAppendSql.writeAudit(connection, audit, batch, fenced);

@@ -99,10 +99,11 @@ final class PgSchema {
                     "CREATE INDEX message_reads_by_cursor ON message_reads(run_id, upto_id)")));
 
     /**
-     * Run ownership exists on PostgreSQL only, so its migrations are numbered apart from the
-     * shared ones (version in {@code cluster_schema_version}): SQLite's numbering stays free.
+     * Run ownership (1) and the tail's positions (2) exist on PostgreSQL only, so their migrations
+     * are numbered apart from the shared ones (version in {@code cluster_schema_version}):
+     * SQLite's numbering stays free.
      */
-    static final int CLUSTER_VERSION = 1;
+    static final int CLUSTER_VERSION = 2;
 
     private static final List<Step> CLUSTER_STEPS = List.of(
             new Step(1, List.of(
@@ -114,7 +115,13 @@ final class PgSchema {
                     "ALTER TABLE runs ADD COLUMN owner_node " + KEY + ", ADD COLUMN owner_epoch BIGINT NOT NULL DEFAULT 0",
                     "CREATE INDEX runs_by_owner ON runs(owner_node) WHERE owner_node IS NOT NULL",
                     "CREATE INDEX runs_claimable ON runs(execution, run_id) WHERE state NOT IN ("
-                            + finalStates() + ")")));
+                            + finalStates() + ")")),
+            new Step(2, List.of(
+                    // The live tail's position, in commit order across nodes (see PgTail); existing rows are numbered too.
+                    "CREATE SEQUENCE event_positions",
+                    "ALTER TABLE events ADD COLUMN pos BIGINT NOT NULL DEFAULT nextval('event_positions')",
+                    "ALTER SEQUENCE event_positions OWNED BY events.pos",
+                    "CREATE UNIQUE INDEX events_by_pos ON events(pos)")));
 
     /** The final states as SQL literals: a claimable run is in none of them. */
     static String finalStates() {

@@ -40,8 +40,10 @@ import java.util.function.Consumer;
  * and rides out a lost connection or a server restart by retrying the batch. Reads and executions
  * use a HikariCP pool. Executions are numbered per fleet under an advisory lock, so two nodes
  * creating executions of one fleet at once get different numbers. Run ownership for a cluster
- * ({@link #ownership}) lives on the same tables ({@link PgOwnership}). Not yet on PostgreSQL: keys and
- * tenants, budgets, controls, deliveries, intake, messages and the live tail of events.
+ * ({@link #ownership}) lives on the same tables ({@link PgOwnership}). Keys and tenants, budgets,
+ * controls, deliveries, submitted tasks and messages are in {@link PgAccess}, {@link PgBudgets},
+ * {@link PgControls}, {@link PgDeliveries}, {@link PgIntake} and {@link PgMailbox}; listings in
+ * {@link PgQueries}; the live tail of events, numbered in commit order across nodes, in {@link PgTail}.
  */
 public final class PostgresStore implements Store {
     private static final String EXEC_COLS = "id, fleet, digest, source, started_at, finished_at, tasks, tenant";
@@ -81,6 +83,8 @@ public final class PostgresStore implements Store {
     private final PgControls controls;
     private final PgDeliveries deliveries;
     private final PgIntake intake;
+    private final PgQueries queries;
+    private final PgTail tail;
     private final ConcurrentHashMap<String, String> tenantByExecution = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -98,6 +102,8 @@ public final class PostgresStore implements Store {
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
         config.addDataSourceProperty("ApplicationName", "myriad");
         this.pool = new HikariDataSource(config);
+        this.queries = new PgQueries(pool);
+        this.tail = new PgTail(queries);
         this.writer = new PgJournalWriter(() -> connect(options.url()), options.queueCapacity(), options.maxBatch(), 10_000,
                 this::tenantOfRun);
         this.tx = new PgTx(pool);
@@ -438,59 +444,55 @@ public final class PostgresStore implements Store {
         return options.url().replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 
-    // Not yet on PostgreSQL (issue 10, in progress): each throws until it is built.
-    private static UnsupportedOperationException notYet(String what) {
-        return new UnsupportedOperationException(what + " is not yet available on a PostgreSQL store");
-    }
 
     @Override
     public void onHealthChange(java.util.function.Consumer<io.myriad.store.JournalHealth> a0) {
-        throw notYet("onHealthChange");
+        writer.onHealthChange(a0);
     }
 
     @Override
     public Size size() {
-        throw notYet("size");
+        return queries.size();
     }
 
     @Override
     public java.util.Optional<io.myriad.core.audit.AuditRecord> auditRecord(long a0) {
-        throw notYet("auditRecord");
+        return queries.auditRecord(a0);
     }
 
     @Override
     public java.util.List<io.myriad.core.audit.AuditRecord> latestAudit(int a0, io.myriad.core.auth.TenantScope a1) {
-        throw notYet("latestAudit");
+        return queries.latestAudit(a0, a1);
     }
 
     @Override
     public RunCounts runCounts(String a0) {
-        throw notYet("runCounts");
+        return queries.runCounts(a0);
     }
 
     @Override
     public java.util.List<io.myriad.core.journal.RunRepository.RunRow> recentRuns(int a0, io.myriad.core.auth.TenantScope a1) {
-        throw notYet("recentRuns");
+        return queries.recentRuns(a0, a1);
     }
 
     @Override
     public RunPage runsPage(io.myriad.store.RunQuery a0, io.myriad.core.auth.TenantScope a1) {
-        throw notYet("runsPage");
+        return queries.runsPage(a0, a1);
     }
 
     @Override
     public java.util.Map<io.myriad.core.run.RunState, Long> runStateCounts(String a0) {
-        throw notYet("runStateCounts");
+        return queries.runStateCounts(a0);
     }
 
     @Override
     public java.util.List<io.myriad.core.journal.RunRepository.RunRow> runsInState(io.myriad.core.run.RunState a0, String a1, int a2, io.myriad.core.auth.TenantScope a3) {
-        throw notYet("runsInState");
+        return queries.runsInState(a0, a1, a2, a3);
     }
 
     @Override
     public ExecutionTally executionTally(String a0) {
-        throw notYet("executionTally");
+        return queries.executionTally(a0);
     }
 
     @Override
@@ -505,7 +507,7 @@ public final class PostgresStore implements Store {
 
     @Override
     public java.util.List<io.myriad.core.journal.RunRepository.Execution> executions(int a0, io.myriad.core.auth.TenantScope a1) {
-        throw notYet("executions");
+        return queries.executions(a0, a1);
     }
 
     @Override
@@ -550,7 +552,7 @@ public final class PostgresStore implements Store {
 
     @Override
     public java.util.List<io.myriad.core.journal.RunRepository.RunRow> runsInState(io.myriad.core.run.RunState a0, String a1, int a2) {
-        throw notYet("runsInState");
+        return queries.runsInState(a0, a1, a2);
     }
 
     @Override
@@ -635,17 +637,17 @@ public final class PostgresStore implements Store {
 
     @Override
     public java.util.List<TailRow> eventsAfter(long a0, int a1) {
-        throw notYet("eventsAfter");
+        return tail.eventsAfter(a0, a1);
     }
 
     @Override
     public long eventsHead() {
-        throw notYet("eventsHead");
+        return tail.eventsHead();
     }
 
     @Override
     public java.util.Map<TenantState, Long> runsByState() {
-        throw notYet("runsByState");
+        return tail.runsByState();
     }
 
     @Override
@@ -655,7 +657,7 @@ public final class PostgresStore implements Store {
 
     @Override
     public java.util.List<io.myriad.core.journal.RunRepository.RunRow> unfinishedRuns(io.myriad.core.control.Scope a0) {
-        throw notYet("unfinishedRuns");
+        return queries.unfinishedRuns(a0);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.myriad.store;
 
 import io.myriad.core.auth.TenantScope;
+import io.myriad.core.journal.RunRepository.RunRow;
 import io.myriad.core.run.RunState;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,6 +12,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The SQL of runs listings (schema version 9): filtered pages in {@code (updated_at, run_id)}
@@ -46,6 +48,14 @@ final class RunQuerySql {
      * whether there is a next page).
      */
     static Sql page(String select, RunQuery q, TenantScope scope) {
+        return page(select, q, scope, "LIKE");
+    }
+
+    /**
+     * The page query with {@code like} as the text filter's operator: SQLite's {@code LIKE} folds
+     * ASCII case, so PostgreSQL passes {@code ILIKE} to match the same runs.
+     */
+    static Sql page(String select, RunQuery q, TenantScope scope, String like) {
         List<String> where = new ArrayList<>();
         List<Object> args = new ArrayList<>();
         if (!scope.all()) {
@@ -69,9 +79,10 @@ final class RunQuerySql {
             args.add(v);
         });
         q.text().ifPresent(v -> {
-            String like = "%" + v.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
-            where.add("(r.run_id LIKE ? ESCAPE '\\' OR r.task LIKE ? ESCAPE '\\' OR r.detail LIKE ? ESCAPE '\\')");
-            args.addAll(List.of(like, like, like));
+            String pattern = "%" + v.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+            where.add("(r.run_id " + like + " ? ESCAPE '\\' OR r.task " + like + " ? ESCAPE '\\' OR r.detail " + like
+                    + " ? ESCAPE '\\')");
+            args.addAll(List.of(pattern, pattern, pattern));
         });
         q.after().ifPresent(k -> {
             where.add("(r.updated_at, r.run_id) < (?, ?)");
@@ -80,6 +91,16 @@ final class RunQuerySql {
         args.add(q.limit() + 1);
         return new Sql(select + (where.isEmpty() ? "" : "WHERE " + String.join(" AND ", where) + " ")
                 + "ORDER BY r.updated_at DESC, r.run_id DESC LIMIT ?", args);
+    }
+
+    /** The page of the rows {@link #page}'s statement read (one more than the page when there is a next one). */
+    static Store.RunPage pageOf(List<RunRow> rows, RunQuery q) {
+        if (rows.size() <= q.limit()) {
+            return new Store.RunPage(rows, Optional.empty());
+        }
+        List<RunRow> page = List.copyOf(rows.subList(0, q.limit()));
+        RunRow last = page.getLast();
+        return new Store.RunPage(page, Optional.of(new RunQuery.Key(last.status().updatedAt(), last.runId())));
     }
 
     /** How many runs of an execution are in each state (states without runs are left out). */

@@ -646,13 +646,7 @@ public final class SqliteStore implements Store {
             return new RunPage(List.of(), Optional.empty());
         }
         RunQuerySql.Sql sql = RunQuerySql.page("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS, query, scope);
-        List<RunRow> rows = query(sql.text(), sql::bind, StoreRows::runRows);
-        if (rows.size() <= query.limit()) {
-            return new RunPage(rows, Optional.empty());
-        }
-        List<RunRow> page = List.copyOf(rows.subList(0, query.limit()));
-        RunRow last = page.getLast();
-        return new RunPage(page, Optional.of(new RunQuery.Key(last.status().updatedAt(), last.runId())));
+        return RunQuerySql.pageOf(query(sql.text(), sql::bind, StoreRows::runRows), query);
     }
 
     /** The page query {@link #runsPage} runs, for checking its plan. */
@@ -720,9 +714,6 @@ public final class SqliteStore implements Store {
         T read(ResultSet rs) throws SQLException;
     }
 
-    /** A condition {@code column = value} of a scoped listing. */
-    private record Filter(String column, String value) {}
-
     /**
      * At most {@code limit} rows of {@code select} whose {@code tenantColumn} is in {@code scope},
      * in {@code orderBy} order: {@code all} when the scope is every tenant, nothing when it is none.
@@ -739,40 +730,19 @@ public final class SqliteStore implements Store {
      * At most {@code limit} rows of {@code select} whose {@code tenantColumn} is in {@code scope}
      * and that meet every filter, in {@code orderBy} order; nothing when the scope is none.
      */
-    private <T> List<T> scoped(TenantScope scope, String select, String tenantColumn, List<Filter> filters,
+    private <T> List<T> scoped(TenantScope scope, String select, String tenantColumn, List<ScopedSql.Filter> filters,
             String orderBy, int limit, Row<T> row) {
         if (scope.none()) {
             return List.of();
         }
-        List<String> where = new ArrayList<>();
-        if (!scope.all()) {
-            where.add(tenantColumn + " IN (" + placeholders(scope.tenants().size()) + ")");
-        }
-        filters.forEach(f -> where.add(f.column() + "=?"));
-        return query(select + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where)) + " ORDER BY "
-                + orderBy + " LIMIT ?", ps -> {
-                    int i = scope.all() ? 1 : bindAll(ps, 1, scope.tenants());
-                    i = bindAll(ps, i, filters.stream().map(Filter::value).toList());
-                    ps.setInt(i, limit);
-                }, rs -> {
-                    List<T> out = new ArrayList<>();
-                    while (rs.next()) {
-                        out.add(row.read(rs));
-                    }
-                    return out;
-                });
-    }
-
-    private static String placeholders(int n) {
-        return String.join(",", java.util.Collections.nCopies(n, "?"));
-    }
-
-    private static int bindAll(PreparedStatement ps, int from, java.util.Collection<String> values) throws SQLException {
-        int i = from;
-        for (String v : values) {
-            ps.setString(i++, v);
-        }
-        return i;
+        RunQuerySql.Sql sql = ScopedSql.of(scope, select, tenantColumn, filters, orderBy, limit);
+        return query(sql.text(), sql::bind, rs -> {
+            List<T> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(row.read(rs));
+            }
+            return out;
+        });
     }
 
     /**
@@ -1073,7 +1043,7 @@ public final class SqliteStore implements Store {
     public Optional<Delivery> delivery(String id, TenantScope scope) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(scope, "scope");
-        return scoped(scope, "SELECT " + DeliverySql.COLS + " FROM deliveries", "tenant", List.of(new Filter("id", id)),
+        return scoped(scope, "SELECT " + DeliverySql.COLS + " FROM deliveries", "tenant", List.of(new ScopedSql.Filter("id", id)),
                 "id", 1, DeliverySql::read).stream().findFirst();
     }
 
@@ -1086,9 +1056,9 @@ public final class SqliteStore implements Store {
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be at least 0, not " + limit);
         }
-        List<Filter> filters = new ArrayList<>();
-        execution.ifPresent(e -> filters.add(new Filter("execution", e)));
-        verdict.ifPresent(v -> filters.add(new Filter("verdict", v.label())));
+        List<ScopedSql.Filter> filters = new ArrayList<>();
+        execution.ifPresent(e -> filters.add(new ScopedSql.Filter("execution", e)));
+        verdict.ifPresent(v -> filters.add(new ScopedSql.Filter("verdict", v.label())));
         return scoped(scope, "SELECT " + DeliverySql.COLS + " FROM deliveries", "tenant", filters,
                 "created_at DESC, id DESC", limit, DeliverySql::read);
     }

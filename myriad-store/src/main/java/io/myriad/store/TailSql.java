@@ -20,12 +20,25 @@ import java.util.Map;
 final class TailSql {
     private TailSql() {}
 
-    static final String AFTER = "SELECT e.rowid, e.run_id, e.seq, e.type, e.at, e.body, coalesce(x.tenant, 'default'),"
-            + " coalesce(r.fleet, ''), coalesce(r.execution, ''), coalesce(r.agent, '')"
-            + " FROM events e LEFT JOIN runs r ON r.run_id = e.run_id LEFT JOIN executions x ON x.id = r.execution"
-            + " WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?";
+    static final String AFTER = after("rowid");
 
-    static final String HEAD = "SELECT coalesce(max(rowid), 0) FROM events";
+    static final String HEAD = head("rowid");
+
+    /**
+     * The read of events after a position, in position order, for a store whose events table
+     * keeps the tail's position in {@code position} (SQLite: {@code rowid}; PostgreSQL: {@code pos}).
+     */
+    static String after(String position) {
+        return "SELECT e." + position + ", e.run_id, e.seq, e.type, e.at, e.body, coalesce(x.tenant, 'default'),"
+                + " coalesce(r.fleet, ''), coalesce(r.execution, ''), coalesce(r.agent, '')"
+                + " FROM events e LEFT JOIN runs r ON r.run_id = e.run_id LEFT JOIN executions x ON x.id = r.execution"
+                + " WHERE e." + position + " > ? ORDER BY e." + position + " LIMIT ?";
+    }
+
+    /** The position of the last event; 0 when there is none. */
+    static String head(String position) {
+        return "SELECT coalesce(max(" + position + "), 0) FROM events";
+    }
 
     /**
      * A scan of the summary rows (one per run; the caller caches the answer), counted by execution

@@ -20,6 +20,12 @@ public record Amount(long tokens, long nanoUsd, long steps, long toolCalls) {
     }
 
     /** A model call: its tokens, its cost in dollars (rounded up to the nano-dollar), one step. */
+    /** The larger of each part of the two. */
+    public Amount max(Amount o) {
+        return new Amount(Math.max(tokens, o.tokens), Math.max(nanoUsd, o.nanoUsd), Math.max(steps, o.steps),
+                Math.max(toolCalls, o.toolCalls));
+    }
+
     public static Amount modelCall(long tokens, double usd) {
         return new Amount(tokens, nanos(usd), 1, 0);
     }

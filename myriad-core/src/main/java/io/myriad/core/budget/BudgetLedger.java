@@ -148,6 +148,24 @@ public final class BudgetLedger {
         }
     }
 
+    /**
+     * Catches up with spend made elsewhere (other nodes of a cluster): {@code journaled} is what
+     * the store holds for the scope now, every node's journaled spend included. Each part of the
+     * scope's spend becomes the larger of what this ledger counted and that, so nothing is counted
+     * twice and what this node settled but has not journaled yet is not lost. Between two syncs a
+     * cluster may overshoot a ceiling by what the other nodes had in flight and spent meanwhile.
+     */
+    public void sync(String tenant, String execution, Amount journaled) {
+        Objects.requireNonNull(journaled, "journaled");
+        Book b = book(tenant);
+        synchronized (b) {
+            Account a = execution == null ? b.tenant : b.executions.get(execution);
+            if (a != null) {
+                a.spent = a.spent.max(journaled);
+            }
+        }
+    }
+
     /** The tenant an execution was opened under ({@link #execution}); the default tenant otherwise. */
     public String tenantOf(String execution) {
         return tenantOfExecution.getOrDefault(execution, io.myriad.core.auth.Principal.DEFAULT_TENANT);
