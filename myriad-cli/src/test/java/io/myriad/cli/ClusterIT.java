@@ -153,18 +153,21 @@ class ClusterIT {
         // No duplicate effect; every call had its effect, exactly once, whatever node made it.
         Map<String, Integer> effects = ledger.effectCounts();
         assertThat(effects.entrySet().stream().filter(e -> e.getValue() != 1).limit(20).toList()).as("duplicate effects").isEmpty();
-        List<String> missing = new ArrayList<>();
-        for (int i = 1; i <= tasks; i++) {
-            String run = "clustered-1/t" + i + "/";
-            for (String tool : List.of("cledger.transfer ", "cledger.put ")) {
-                if (effects.keySet().stream().noneMatch(k -> k.startsWith(tool + run))) {
-                    missing.add(tool + run);
-                }
-            }
-        }
-        assertThat(missing).as("calls without an effect in the ledger (%d effects); the journals of the first: %s",
-                effects.size(), journals(store, missing.stream().limit(3)
-                        .map(m -> "clustered-1:" + m.split(" ")[1].split("/")[1]).toList())).isEmpty();
+        // Every call the journals settle (completed by its tool, or resolved done) has its effect, and every effect
+        // belongs to a settled call; no call failed but those the ledger fenced.
+        Settled settled = settled(store, "clustered");
+        Set<String> unsettledEffects = new java.util.TreeSet<>(effects.keySet());
+        unsettledEffects.removeAll(settled.calls());
+        Set<String> settledWithoutEffect = new java.util.TreeSet<>(settled.calls());
+        settledWithoutEffect.removeAll(effects.keySet());
+        assertThat(settledWithoutEffect.stream().limit(20).toList()).as("settled calls without an effect (of %d)",
+                settledWithoutEffect.size()).isEmpty();
+        assertThat(unsettledEffects.stream().limit(20).toList()).as("effects of calls never settled (of %d)",
+                unsettledEffects.size()).isEmpty();
+        List<String> failures = settled.failures().stream().filter(f -> !f.contains("fenced")).toList();
+        assertThat(failures.stream().limit(10).toList()).as("tool calls failed, other than fenced ones (of %d); journals: %s",
+                failures.size(), journals(store, failures.stream().limit(2).map(f -> f.split(" ")[0]).toList())).isEmpty();
+        assertThat(settled.calls()).as("calls settled: a transfer and a put per run").hasSize(2 * tasks);
         assertThat(ledger.runsWithoutFence()).as("runs whose tool calls carried no fence (0) in a cluster").isZero();
         // No forked history: each run's journal is one sequence without gaps, one start, one end.
         assertThat(forkedHistories(store, "clustered")).as("runs whose journal is not one unbroken history").isEmpty();
@@ -472,6 +475,39 @@ class ClusterIT {
             }
         }
         return out.toString();
+    }
+
+    /** The calls the journals settle ({@code tool key}) and the failed calls ({@code run error}). */
+    private record Settled(Set<String> calls, List<String> failures) {}
+
+    private static Settled settled(String store, String fleet) throws SQLException, IOException {
+        Set<String> calls = new HashSet<>();
+        List<String> failures = new ArrayList<>();
+        Map<String, String> callOf = new java.util.HashMap<>();
+        try (Connection c = connect(store);
+             PreparedStatement ps = c.prepareStatement("SELECT e.run_id, e.type, e.body FROM events e JOIN runs r ON r.run_id = e.run_id"
+                     + " WHERE r.fleet = ? AND e.type IN ('tool_call_started', 'tool_call_completed', 'tool_call_failed',"
+                     + " 'tool_call_resolved') ORDER BY e.run_id, e.seq")) {
+            ps.setString(1, fleet);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String run = rs.getString(1);
+                    JsonNode body = JSON.readTree(rs.getString(3));
+                    String id = run + " " + body.path("callId").asText();
+                    switch (rs.getString(2)) {
+                        case "tool_call_started" -> callOf.put(id, body.path("tool").asText() + " " + body.path("idempotencyKey").asText());
+                        case "tool_call_completed" -> calls.add(callOf.get(id));
+                        case "tool_call_resolved" -> {
+                            if (body.path("decision").asText().equals("done")) {
+                                calls.add(callOf.get(id));
+                            }
+                        }
+                        default -> failures.add(run + " " + body.path("error").asText());
+                    }
+                }
+            }
+        }
+        return new Settled(calls, failures);
     }
 
     /** The rows of a query, each as its columns joined by spaces. */

@@ -31,6 +31,14 @@ import java.util.concurrent.Executors;
  * <p>Thread-safe: every field is guarded by {@code this}.
  */
 final class ClusterLedger implements AutoCloseable {
+    static {
+        // Hundreds of node connections stay open between calls: the JDK's server would close those
+        // above 200 idle ones, and a node reusing one would see "header parser received no bytes".
+        // Read once, when the first HttpServer of this JVM starts.
+        System.setProperty("sun.net.httpserver.maxIdleConnections", "100000");
+        System.setProperty("sun.net.httpserver.idleInterval", "600");
+    }
+
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Integer> invocations = new HashMap<>();

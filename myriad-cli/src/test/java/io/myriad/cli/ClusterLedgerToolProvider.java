@@ -57,9 +57,17 @@ public final class ClusterLedgerToolProvider implements ToolProvider {
         String node = System.getenv().getOrDefault("MYRIAD_TEST_CLEDGER_NODE", System.getProperty("myriad.test.cledger.node", ""));
         String query = "tool=" + enc(tool) + "&key=" + enc(context.idempotencyKey()) + "&run=" + enc(context.runId())
                 + "&fence=" + context.fence() + "&node=" + enc(node);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base() + what + "?" + query)).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.noBody()).build();
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(base() + what + "?" + query)).timeout(Duration.ofSeconds(30))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            try {
+                return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                if (what.equals("effect")) {
+                    throw e; // it may have happened: a second try could make it twice
+                }
+                return HTTP.send(request, HttpResponse.BodyHandlers.ofString()); // look-ups and puts may be repeated
+            }
         } catch (IOException e) {
             throw new ToolException("cannot reach the ledger: " + e.getMessage(), e);
         } catch (InterruptedException e) {
