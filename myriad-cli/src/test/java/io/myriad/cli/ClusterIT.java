@@ -67,13 +67,21 @@ class ClusterIT {
     private ClusterLedger ledger;
 
     @AfterEach
-    void cleanUp() {
+    void cleanUp(org.junit.jupiter.api.TestInfo test) throws IOException {
         for (Process p : processes) {
             signal(p, "CONT"); // a stopped process dies of SIGKILL too, but leave nothing frozen behind
             p.destroyForcibly();
         }
         if (ledger != null) {
             ledger.close();
+        }
+        // The nodes' and the sim's output outlive the temporary folder, for a failure's post-mortem.
+        Path keep = Path.of("target", "cluster-it-logs", test.getTestMethod().map(m -> m.getName()).orElse("test"));
+        Files.createDirectories(keep);
+        try (Stream<Path> logs = Files.list(dir)) {
+            for (Path log : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
+                Files.copy(log, keep.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 
