@@ -410,7 +410,12 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
         }
         Store.Size size = store.size();
         Optional<CodingSetup.Tally> delivered = Optional.ofNullable(coding).map(CodingSetup::tally);
-        new SummaryPrinter(out).print(fleet, execution, summary, model, simulated, size, data.database(), json, delivered);
+        if (member != null && !json) {
+            Store.RunCounts all = store.runCounts(execution.id());
+            out.printf(java.util.Locale.ROOT, "cluster   node %s ran %,d of the execution's %,d runs (the others ran the rest); %s%n",
+                    member.node().id(), summary.tasks(), all.runs(), clusterDone ? "every run is final" : all.finals() + " final so far");
+        }
+        new SummaryPrinter(out).print(fleet, execution, summary, model, simulated, size, store.describe(), json, delivered);
         if (!json && fleet.orchestration().reduce().isPresent()) {
             String result = FleetRunner.runId(execution.id(), "reduce");
             store.run(result).ifPresent(r -> out.println("result    " + r.status().state().label() + ": the reduction of every task's result"
