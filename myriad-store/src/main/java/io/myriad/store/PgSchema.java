@@ -102,7 +102,7 @@ final class PgSchema {
      * Run ownership exists on PostgreSQL only, so its migrations are numbered apart from the
      * shared ones (version in {@code cluster_schema_version}): SQLite's numbering stays free.
      */
-    static final int CLUSTER_VERSION = 1;
+    static final int CLUSTER_VERSION = 2;
 
     private static final List<Step> CLUSTER_STEPS = List.of(
             new Step(1, List.of(
@@ -114,7 +114,13 @@ final class PgSchema {
                     "ALTER TABLE runs ADD COLUMN owner_node " + KEY + ", ADD COLUMN owner_epoch BIGINT NOT NULL DEFAULT 0",
                     "CREATE INDEX runs_by_owner ON runs(owner_node) WHERE owner_node IS NOT NULL",
                     "CREATE INDEX runs_claimable ON runs(execution, run_id) WHERE state NOT IN ("
-                            + finalStates() + ")")));
+                            + finalStates() + ")")),
+            new Step(2, List.of(
+                    // Each node's slice of a limit shared by the cluster (PgLimitShares); it counts while
+                    // the node's incarnation (epoch) holds its lease in nodes.
+                    "CREATE TABLE limit_slices (key " + KEY + " NOT NULL, node_id " + KEY + " NOT NULL, epoch BIGINT NOT NULL,"
+                            + " held BIGINT NOT NULL, demand BIGINT NOT NULL, lim BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
+                            + " PRIMARY KEY (key, node_id))")));
 
     /** The final states as SQL literals: a claimable run is in none of them. */
     static String finalStates() {
