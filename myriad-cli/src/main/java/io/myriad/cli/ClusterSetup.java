@@ -58,6 +58,14 @@ final class ClusterSetup {
         return member;
     }
 
+    /** The provider accounts' limits of this process are shared with the cluster from now on. */
+    static void shareLimits(ClusterMember member, PostgresStore store, PrintWriter err) {
+        ProviderLimits.shared().cluster(member, store, line -> {
+            err.println("myriad: " + line);
+            err.flush();
+        });
+    }
+
     /**
      * Starts the runs of the fleet's tasks that no node started yet (under a cluster-wide lock, so
      * one node does it), and returns the intake through which this node claims runs of the execution.

@@ -30,7 +30,7 @@ public final class ClusterConcurrency {
     private final Node node;
     private final String key;
     private final int limit;
-    private final ModelGateway gateway;
+    private final Throttle gateway;
     private final InstantSource clock;
     private final long leaseMillis;
     private final ReentrantLock lock = new ReentrantLock();
@@ -38,7 +38,7 @@ public final class ClusterConcurrency {
     private long lastOkAt;
     private LimitShares.Slice last;
 
-    private ClusterConcurrency(LimitShares shares, Node node, String key, int limit, ModelGateway gateway,
+    private ClusterConcurrency(LimitShares shares, Node node, String key, int limit, Throttle gateway,
                                InstantSource clock) {
         this.shares = Objects.requireNonNull(shares, "shares");
         this.node = Objects.requireNonNull(node, "node");
@@ -62,10 +62,10 @@ public final class ClusterConcurrency {
      * @param node    this node's incarnation, from {@code Ownership.join}
      * @param key     the limit's key, usually {@link LimitShares#concurrencyKey(String)} of the provider
      * @param limit   the most calls in flight for the cluster as a whole
-     * @param gateway the node's gateway in front of that provider
+     * @param gateway the node's gateway in front of that provider, or the group of its gateways sharing it
      * @param clock   for the store-unreachable fallback
      */
-    public static ClusterConcurrency create(LimitShares shares, Node node, String key, int limit, ModelGateway gateway,
+    public static ClusterConcurrency create(LimitShares shares, Node node, String key, int limit, Throttle gateway,
                                             InstantSource clock) {
         ClusterConcurrency c = new ClusterConcurrency(shares, node, key, limit, gateway, clock);
         gateway.maxConcurrency(0);
@@ -87,7 +87,7 @@ public final class ClusterConcurrency {
             long startedAt = clock.millis();
             int inFlight = gateway.inFlight();
             int demand = inFlight + gateway.queued();
-            int inUse = Math.max(gateway.maxConcurrency(), inFlight);
+            int inUse = gateway.inUse();
             LimitShares.Slice slice;
             try {
                 slice = shares.update(node, key, limit, demand, inUse);

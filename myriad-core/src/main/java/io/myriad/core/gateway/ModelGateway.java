@@ -56,7 +56,7 @@ import java.util.function.Supplier;
  * {@code lock}, then the breaker's, the limiter's and the fair queues' own locks, which call out
  * to nothing.
  */
-public final class ModelGateway {
+public final class ModelGateway implements Throttle {
 
     /**
      * One model call waiting for admission.
@@ -175,6 +175,7 @@ public final class ModelGateway {
      * @param n the new limit; 0 sends nothing new
      * @throws IllegalArgumentException when {@code n} is negative
      */
+    @Override
     public void maxConcurrency(int n) {
         if (n < 0) {
             throw new IllegalArgumentException("maxConcurrency must not be negative, got " + n);
@@ -189,6 +190,7 @@ public final class ModelGateway {
     }
 
     /** The most calls in flight at once, as last set. */
+    @Override
     public int maxConcurrency() {
         lock.lock();
         try {
@@ -199,6 +201,7 @@ public final class ModelGateway {
     }
 
     /** Calls waiting for admission (with {@link #inFlight()}, the gateway's demand). */
+    @Override
     public int queued() {
         lock.lock();
         try {
@@ -209,6 +212,7 @@ public final class ModelGateway {
     }
 
     /** Calls in flight. */
+    @Override
     public int inFlight() {
         lock.lock();
         try {
