@@ -342,6 +342,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                     .workspaces(coding != null ? coding : io.myriad.core.run.RunWorkspaces.NONE)
                     .awaitDecisions(hostedStop != null)
                     .lease(member == null ? () -> true : member::valid)
+                    .approvalsElsewhere(member == null ? held -> 0 : ClusterSetup.approvalsElsewhere(store, execution))
                     .build();
             stop.onSignal(runner::drain);
             if (member != null && ledger.isPresent()) {
