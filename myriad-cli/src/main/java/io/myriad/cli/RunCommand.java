@@ -391,6 +391,13 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                 }
 
                 @Override
+                public void runLetGo(String runId) {
+                    if (clustered != null) {
+                        clustered.abandoned(runId); // any node may take it on at once
+                    }
+                }
+
+                @Override
                 public void approvalsThrottled(String runId, int maxPending) {
                     err.println("myriad: " + maxPending + " approvals are pending in this execution (approvals.max_pending);"
                             + " runs that need another wait for one to be decided: myriad approvals ls --execution "

@@ -60,6 +60,12 @@ public final class FleetRunner {
         default void runAbandoned(String runId, RuntimeException cause) {}
 
         /**
+         * A run was let go unfinished at a step boundary (the runner drains, or a cluster node's
+         * lease lapsed before its model call left): it resumes later, here or on another node.
+         */
+        default void runLetGo(String runId) {}
+
+        /**
          * The first time in an execution that a run needed an approval and the queue of pending
          * approvals was full ({@code maxPending}): the run waits for a slot.
          */
@@ -897,6 +903,8 @@ public final class FleetRunner {
             }
             if (status != null) {
                 listener.runFinished(h.runId, status);
+            } else if (interrupted) {
+                listener.runLetGo(h.runId);
             }
             releaseSlot(slots);
             done.countDown();
