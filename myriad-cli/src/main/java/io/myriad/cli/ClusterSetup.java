@@ -58,6 +58,14 @@ final class ClusterSetup {
         return member;
     }
 
+    /** The provider accounts' limits of this process are shared with the cluster from now on. */
+    static void shareLimits(ClusterMember member, PostgresStore store, PrintWriter err) {
+        ProviderLimits.shared().cluster(member, store, line -> {
+            err.println("myriad: " + line);
+            err.flush();
+        });
+    }
+
     /**
      * Starts the runs of the fleet's tasks that no node started yet (under a cluster-wide lock, so
      * one node does it), and returns the intake through which this node claims runs of the execution.
@@ -96,6 +104,32 @@ final class ClusterSetup {
                     err.println("myriad: " + line);
                     err.flush();
                 });
+    }
+
+    /**
+     * The runs of the execution waiting for a person that a node does not hold itself, read from
+     * the store at most once a second: {@code approvals.max_pending} counts the whole cluster's.
+     */
+    static java.util.function.ToIntFunction<Set<String>> approvalsElsewhere(Store store, RunRepository.Execution execution) {
+        return new java.util.function.ToIntFunction<>() {
+            private long readAt = Long.MIN_VALUE;
+            private List<String> waiting = List.of();
+
+            @Override
+            public synchronized int applyAsInt(Set<String> held) {
+                long now = System.nanoTime();
+                if (now - readAt > 1_000_000_000L) {
+                    try {
+                        waiting = store.runsInState(io.myriad.core.run.RunState.AWAITING_APPROVAL, execution.id(), 1_000_000)
+                                .stream().map(RunRepository.RunRow::runId).toList();
+                        readAt = now;
+                    } catch (RuntimeException e) {
+                        // Keep the last count: the store is unreachable, and so, for approvals, are the others.
+                    }
+                }
+                return (int) waiting.stream().filter(r -> !held.contains(r)).count();
+            }
+        };
     }
 
     /** True when the execution has a run for every task of the file and all its runs are final. */

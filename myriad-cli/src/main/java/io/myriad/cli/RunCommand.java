@@ -299,6 +299,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
         if (member == null && store instanceof io.myriad.store.PostgresStore pg) {
             clusterTimer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("myriad-cluster").daemon(true).factory());
             member = ClusterSetup.join(pg, nodeId, leaseTime, clusterTimer, err);
+            ClusterSetup.shareLimits(member, pg, err);
         }
         io.myriad.core.journal.Journal journal = member == null ? store : member.journal(store);
         RunLoop.Builder loopBuilder = RunLoop.builder()
@@ -321,18 +322,27 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
              ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                      Thread.ofPlatform().name("myriad-timer").daemon(true).factory())) {
             Map<ModelProvider, ModelGateway> gateways = new ConcurrentHashMap<>();
+            // A shared provider account: each gateway of this fleet joins the account's group (and, in a cluster, its slice).
+            List<AutoCloseable> limitHandles = new java.util.concurrent.CopyOnWriteArrayList<>();
             FleetRunner runner = FleetRunner.builder()
                     .loop(loop).journal(journal).repository(store).agents(runtimes::get)
                     // The limiter starts unlimited and adopts the limits the provider reports in its headers.
-                    .gateways(p -> gateways.computeIfAbsent(p, provider -> ModelGateway.builder().provider(provider)
-                            // A hosted fleet may be scaled up while it runs: its runs, not the gateway, bound its calls.
-                            .maxConcurrency(hostedStop != null ? Math.max(fleet.concurrency(), io.myriad.server.FleetHost.MAX_CONCURRENCY)
-                                    : fleet.concurrency()).rateLimiter(RateLimiter.create())
-                            .resilience(fleet.resilience()).executor(executor).timer(timer).build()))
+                    .gateways(p -> gateways.computeIfAbsent(p, provider -> {
+                        ModelGateway g = ModelGateway.builder().provider(provider)
+                                // A hosted fleet may be scaled up while it runs: its runs, not the gateway, bound its calls.
+                                .maxConcurrency(hostedStop != null ? Math.max(fleet.concurrency(), io.myriad.server.FleetHost.MAX_CONCURRENCY)
+                                        : fleet.concurrency()).rateLimiter(RateLimiter.create())
+                                .resilience(fleet.resilience()).executor(executor).timer(timer).build();
+                        if (fleet.providerLimit().present()) {
+                            limitHandles.add(ProviderLimits.shared().join(fleet.providerLimit(), g));
+                        }
+                        return g;
+                    }))
                     .executor(StepExecutor.create(executor, STEP_THREADS)).timer(timer).tenant(fleet.tenant())
                     .workspaces(coding != null ? coding : io.myriad.core.run.RunWorkspaces.NONE)
                     .awaitDecisions(hostedStop != null)
                     .lease(member == null ? () -> true : member::valid)
+                    .approvalsElsewhere(member == null ? held -> 0 : ClusterSetup.approvalsElsewhere(store, execution))
                     .build();
             stop.onSignal(runner::drain);
             if (member != null && ledger.isPresent()) {
@@ -381,6 +391,13 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                 }
 
                 @Override
+                public void runLetGo(String runId) {
+                    if (clustered != null) {
+                        clustered.abandoned(runId); // any node may take it on at once
+                    }
+                }
+
+                @Override
                 public void approvalsThrottled(String runId, int maxPending) {
                     err.println("myriad: " + maxPending + " approvals are pending in this execution (approvals.max_pending);"
                             + " runs that need another wait for one to be decided: myriad approvals ls --execution "
@@ -390,6 +407,13 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
             }, intake);
             if (clustered != null) {
                 clustered.releaseOutstanding(); // drained or stopped: what it claimed and did not finish goes back
+            }
+            for (AutoCloseable h : limitHandles) {
+                try {
+                    h.close();
+                } catch (Exception e) {
+                    // Leaving a group cannot fail.
+                }
             }
         } finally {
             if (watcher != null) {
@@ -410,7 +434,12 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
         }
         Store.Size size = store.size();
         Optional<CodingSetup.Tally> delivered = Optional.ofNullable(coding).map(CodingSetup::tally);
-        new SummaryPrinter(out).print(fleet, execution, summary, model, simulated, size, data.database(), json, delivered);
+        if (member != null && !json) {
+            Store.RunCounts all = store.runCounts(execution.id());
+            out.printf(java.util.Locale.ROOT, "cluster   node %s ran %,d of the execution's %,d runs (the others ran the rest); %s%n",
+                    member.node().id(), summary.tasks(), all.runs(), clusterDone ? "every run is final" : all.finals() + " final so far");
+        }
+        new SummaryPrinter(out).print(fleet, execution, summary, model, simulated, size, store.describe(), json, delivered);
         if (!json && fleet.orchestration().reduce().isPresent()) {
             String result = FleetRunner.runId(execution.id(), "reduce");
             store.run(result).ifPresent(r -> out.println("result    " + r.status().state().label() + ": the reduction of every task's result"

@@ -96,6 +96,7 @@ final class ServeCommand implements Callable<Integer> {
                 clusterTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
                         Thread.ofPlatform().name("myriad-cluster").daemon(true).factory());
                 member = ClusterSetup.join(pg, nodeId, io.myriad.cli.fleet.Durations.parse(lease), clusterTimer, err);
+                ClusterSetup.shareLimits(member, pg, err);
             }
             hosting.store(data.storeSpec(), member);
             io.myriad.core.cluster.ClusterMember node = member;

@@ -19,13 +19,13 @@ final class SummaryPrinter {
     }
 
     void print(FleetSpec fleet, RunRepository.Execution execution, FleetRunner.Summary s, String model, boolean simulated,
-               Store.Size size, Path db, boolean json) {
+               Store.Size size, String db, boolean json) {
         print(fleet, execution, s, model, simulated, size, db, json, java.util.Optional.empty());
     }
 
     /** As above, with the deliveries of a coding fleet. */
     void print(FleetSpec fleet, RunRepository.Execution execution, FleetRunner.Summary s, String model, boolean simulated,
-               Store.Size size, Path db, boolean json, java.util.Optional<CodingSetup.Tally> deliveries) {
+               Store.Size size, String db, boolean json, java.util.Optional<CodingSetup.Tally> deliveries) {
         double wall = s.wallMillis() / 1000.0;
         double stepsPerSecond = wall > 0 ? s.steps() / wall : 0;
         row("fleet", fleet.name() + "  (execution " + execution.id() + ")");
@@ -90,7 +90,7 @@ final class SummaryPrinter {
             o.put("simulated", simulated);
             o.put("journal_events", size.events());
             o.put("journal_bytes", size.bytes());
-            o.put("journal_file", db.toString());
+            o.put("journal_file", db);
             deliveries.ifPresent(d -> o.putObject("deliveries").put("verified", d.verified()).put("unverified", d.unverified())
                     .put("refused", d.refused()).put("without_submission", d.none()));
             out.println(o);
@@ -98,8 +98,12 @@ final class SummaryPrinter {
         out.flush();
     }
 
-    private static String dataOption(Path db) {
-        Path dir = db.getParent();
+    /** The option that names the same store again: {@code --store URL}, {@code --data DIR}, or none for the default. */
+    private static String dataOption(String db) {
+        if (io.myriad.store.Stores.isPostgres(db)) {
+            return " --store '" + db + "'";
+        }
+        Path dir = Path.of(db).getParent();
         return dir == null || dir.toString().equals(".myriad") ? "" : " --data " + dir;
     }
 

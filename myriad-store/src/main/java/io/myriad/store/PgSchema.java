@@ -99,11 +99,11 @@ final class PgSchema {
                     "CREATE INDEX message_reads_by_cursor ON message_reads(run_id, upto_id)")));
 
     /**
-     * Run ownership (1) and the tail's positions (2) exist on PostgreSQL only, so their migrations
+     * Run ownership (1), the tail's positions (2) and limit slices (3) exist on PostgreSQL only, so their migrations
      * are numbered apart from the shared ones (version in {@code cluster_schema_version}):
      * SQLite's numbering stays free.
      */
-    static final int CLUSTER_VERSION = 2;
+    static final int CLUSTER_VERSION = 3;
 
     private static final List<Step> CLUSTER_STEPS = List.of(
             new Step(1, List.of(
@@ -121,7 +121,13 @@ final class PgSchema {
                     "CREATE SEQUENCE event_positions",
                     "ALTER TABLE events ADD COLUMN pos BIGINT NOT NULL DEFAULT nextval('event_positions')",
                     "ALTER SEQUENCE event_positions OWNED BY events.pos",
-                    "CREATE UNIQUE INDEX events_by_pos ON events(pos)")));
+                    "CREATE UNIQUE INDEX events_by_pos ON events(pos)")),
+            new Step(3, List.of(
+                    // Each node's slice of a limit shared by the cluster (PgLimitShares); it counts while
+                    // the node's incarnation (epoch) holds its lease in nodes.
+                    "CREATE TABLE limit_slices (key " + KEY + " NOT NULL, node_id " + KEY + " NOT NULL, epoch BIGINT NOT NULL,"
+                            + " held BIGINT NOT NULL, demand BIGINT NOT NULL, lim BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
+                            + " PRIMARY KEY (key, node_id))")));
 
     /** The final states as SQL literals: a claimable run is in none of them. */
     static String finalStates() {

@@ -190,6 +190,16 @@ public final class PostgresStore implements Store {
         }
     }
 
+    /**
+     * Limits shared by the nodes of a cluster on this database, such as a provider's concurrency:
+     * each node leases a slice, counted while its lease in {@link #ownership} holds.
+     *
+     * @param leaseTimeout the same lease timeout as the cluster's {@link #ownership}
+     */
+    public io.myriad.core.cluster.LimitShares limitShares(Duration leaseTimeout) {
+        return new PgLimitShares(pool, leaseTimeout);
+    }
+
     // ---------------------------------------------------------------- journal
 
     @Override

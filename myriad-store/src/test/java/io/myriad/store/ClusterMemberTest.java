@@ -144,11 +144,20 @@ class ClusterMemberTest {
             assertThat(m.rejoins()).isEqualTo(1);
             assertThat(m.node().epoch()).isGreaterThan(epoch);
             assertThat(m.owned()).isZero();
-            assertThat(in.outstanding()).isZero();
             assertThat(log).anyMatch(l -> l.contains("lost its lease"));
             assertThat(m.valid()).isTrue();
-            // It claims its (now unowned) runs again under the new epoch.
-            assertThat(in.poll()).hasSize(4);
+            // Its four runs are unowned now, and the steps still going here can no longer append to them.
+            assertThat(m.fence("x-1:t000")).isZero();
+            assertThatThrownBy(() -> m.journal(a).append(step("x-1:t000", 1)).join())
+                    .hasCauseInstanceOf(JournalFenceException.class);
+            // Until those steps are let go, the node has no room and hands nothing over twice.
+            assertThat(in.outstanding()).isEqualTo(4);
+            assertThat(in.poll()).isEmpty();
+            // One is let go (its step found it fenced): the node claims it again, under its new epoch.
+            in.abandoned("x-1:t000");
+            assertThat(in.poll()).extracting(TaskSpec::id).containsExactly("t000");
+            assertThat(m.fence("x-1:t000")).isPositive();
+            m.journal(a).append(step("x-1:t000", 1)).join();
             m.close();
         } finally {
             timer.shutdownNow();

@@ -9,6 +9,7 @@ import io.myriad.core.run.DelegateTool;
 import io.myriad.core.run.HandoffTool;
 import io.myriad.core.fleet.ApprovalSpec;
 import io.myriad.core.fleet.FleetSpec;
+import io.myriad.core.fleet.ProviderLimit;
 import io.myriad.core.fleet.Limits;
 import io.myriad.core.fleet.McpServerSpec;
 import io.myriad.core.fleet.MessagingSpec;
@@ -110,7 +111,10 @@ public final class FleetLoader {
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> ROOT_KEYS = List.of(
             "fleet", "model", "concurrency", "tasks", "agents", "http", "retry", "circuit_breaker", "mcp", "secrets",
-            "shell", "policy", "policy_file", "tenant", "budget", "approvals", "coding", "intake", "delegation", "reduce", "messages", "a2a");
+            "shell", "policy", "policy_file", "tenant", "budget", "approvals", "coding", "intake", "delegation", "reduce", "messages", "a2a",
+            "provider_limit");
+    private static final List<String> PROVIDER_LIMIT_KEYS = List.of("name", "concurrency");
+    private static final Pattern LIMIT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
     private static final List<String> BUDGET_KEYS = List.of("usd", "tokens", "steps", "tool_calls", "wall", "warn_at");
     private static final List<String> APPROVAL_KEYS = List.of("expire_after", "max_pending");
     /** The longest an approval may stay open. */
@@ -247,13 +251,46 @@ public final class FleetLoader {
                     problems.at(f.get("agents").orElseThrow(), "agent '" + a.name() + "' lists the a2a tool, but the fleet "
                             + "declares no A2A agents to call: add a2a: {agents: {NAME: {url: ...}}}"));
         }
+        ProviderLimit providerLimit = f.get("provider_limit").flatMap(n -> providerLimit(n, problems)).orElse(ProviderLimit.NONE);
         if (!problems.isEmpty()) {
             throw problems.exception();
         }
         return new FleetSpec(name.orElseThrow(), concurrency, agents,
                 coding.map(CodingReader.Coding::tasks).orElse(tasks.tasks()), http.allowHosts(), source,
                 HexFormat.of().formatHex(digest.digest()), resilience, http.allowPrivate(), mcp, sandbox, secrets,
-                policy, tenant, budget, approvals, coding.map(CodingReader.Coding::spec), intakeOpen, orchestration, messaging, a2a);
+                policy, tenant, budget, approvals, coding.map(CodingReader.Coding::spec), intakeOpen, orchestration, messaging, a2a,
+                providerLimit);
+    }
+
+    /**
+     * The {@code provider_limit} key: {@code {name: ACCOUNT, concurrency: N}}, the provider account's
+     * calls in flight at most, shared by every fleet naming the account on every node.
+     */
+    private static Optional<ProviderLimit> providerLimit(Node node, Problems problems) {
+        Optional<Node.Mapping> m = Values.mapping(node, problems);
+        if (m.isEmpty()) {
+            return Optional.empty();
+        }
+        int mark = problems.count();
+        Fields f = Fields.of(m.get(), "provider_limit", Fields.Owner.of(m.get()), problems, PROVIDER_LIMIT_KEYS);
+        Optional<String> name = f.get("name").flatMap(n -> Values.string(n, problems)).filter(v -> {
+            boolean ok = LIMIT_NAME.matcher(v).matches();
+            if (!ok) {
+                problems.at(f.get("name").orElseThrow(), "expected an account name (letters, digits, . _ : -; at most 128), got '" + v + "'");
+            }
+            return ok;
+        });
+        long concurrency = f.integer("concurrency", 1, 1_000_000).orElse(0L);
+        if (f.get("name").isEmpty()) {
+            problems.at(node, "provider_limit needs a name: the provider account every fleet sharing the limit names");
+        }
+        if (f.get("concurrency").isEmpty()) {
+            problems.at(node, "provider_limit needs a concurrency: the account's calls in flight at most");
+        }
+        if (problems.count() > mark || name.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new ProviderLimit(name.get(), (int) concurrency));
     }
 
     /** The {@code intake} key: {@code open} (tasks may be submitted while the fleet runs) or {@code closed}. */

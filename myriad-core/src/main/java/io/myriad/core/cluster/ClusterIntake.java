@@ -21,6 +21,8 @@ import java.util.function.Function;
  *
  * <p>The owner of the runner tells this intake when a run ends here ({@link #settled}) or is let
  * go ({@link #abandoned}); an abandoned run is released so any node may claim it again at once.
+ * A run this node lost with its lease and claimed again while it was still being driven here is
+ * not handed over twice: the step in progress goes on under the new claim.
  * The execution is done ({@link #exhausted}) when {@code allFinal} says every run of it is final,
  * asked at most once a second.
  */
@@ -51,7 +53,6 @@ public final class ClusterIntake implements TaskIntake {
         this.allFinal = Objects.requireNonNull(allFinal, "allFinal");
         this.log = Objects.requireNonNull(log, "log");
         concurrency(concurrency);
-        member.onLeaseLost(outstanding::clear);
     }
 
     /** Changes how many runs of the execution this node drives at once (a scaled fleet). */
@@ -80,6 +81,10 @@ public final class ClusterIntake implements TaskIntake {
         member.owned(claims);
         List<TaskSpec> tasks = new ArrayList<>(claims.size());
         for (Claim c : claims) {
+            if (outstanding.contains(c.runId())) {
+                // Still being driven here from before this node joined again: it goes on, now under the new claim.
+                continue;
+            }
             Optional<TaskSpec> task = taskOf.apply(c.runId());
             if (task.isEmpty()) {
                 if (unknown.add(c.runId())) {

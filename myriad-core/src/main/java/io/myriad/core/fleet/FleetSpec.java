@@ -37,6 +37,8 @@ import java.util.Optional;
  * @param orchestration   delegation limits and the map-reduce step ({@code delegation}, {@code reduce})
  * @param messaging       the message types its runs may send each other (fleet key {@code messages})
  * @param a2a             the fleet's A2A settings (fleet key {@code a2a}); {@link A2aSpec#NONE} without the key
+ * @param providerLimit   the provider account's limit of calls in flight shared with other fleets and nodes
+ *                        (fleet key {@code provider_limit}); {@link ProviderLimit#NONE} without the key
  */
 public record FleetSpec(
         String name,
@@ -59,7 +61,8 @@ public record FleetSpec(
         boolean intakeOpen,
         Orchestration orchestration,
         MessagingSpec messaging,
-        A2aSpec a2a) {
+        A2aSpec a2a,
+        ProviderLimit providerLimit) {
 
     /** The shell's default confinement. */
     public static final String SANDBOX_BUBBLEWRAP = "bubblewrap";
@@ -90,6 +93,19 @@ public record FleetSpec(
         Objects.requireNonNull(orchestration, "orchestration");
         Objects.requireNonNull(messaging, "messaging");
         Objects.requireNonNull(a2a, "a2a");
+        Objects.requireNonNull(providerLimit, "providerLimit");
+    }
+
+    /** A fleet without a shared provider limit. */
+    public FleetSpec(String name, int concurrency, Map<String, AgentSpec> agents, List<TaskSpec> tasks,
+                     List<String> httpAllowHosts, String source, String digest, Resilience resilience,
+                     boolean httpAllowPrivate, Map<String, McpServerSpec> mcpServers, String shellSandbox,
+                     Map<String, SecretSpec> secrets, Policy policy, String tenant, Ceilings budget, ApprovalSpec approvals,
+                     Optional<CodingSpec> coding, boolean intakeOpen, Orchestration orchestration, MessagingSpec messaging,
+                     A2aSpec a2a) {
+        this(name, concurrency, agents, tasks, httpAllowHosts, source, digest, resilience, httpAllowPrivate, mcpServers,
+                shellSandbox, secrets, policy, tenant, budget, approvals, coding, intakeOpen, orchestration, messaging, a2a,
+                ProviderLimit.NONE);
     }
 
     /** A fleet without A2A settings. */

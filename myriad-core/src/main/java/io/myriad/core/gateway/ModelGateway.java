@@ -46,12 +46,17 @@ import java.util.function.Supplier;
  * go first whenever the budget holds a token (they are the older calls). A probe holds its permit
  * in {@code next} until it is sent; any other permit is asked for again at each pump.
  *
- * <p>Guarded by {@code lock}: {@code queue}, {@code retries}, {@code next} (and the flags of its
+ * <p>The concurrency limit can change at runtime ({@link #maxConcurrency(int)}), as a node of a
+ * cluster adjusts its slice of a cluster-wide limit: raising it pumps at once; lowering it never
+ * interrupts a call in flight, the pump only stops admitting until fewer than the new limit are in
+ * flight. A limit of 0 sends nothing new.
+ *
+ * <p>Guarded by {@code lock}: {@code maxConcurrency}, {@code queue}, {@code retries}, {@code next} (and the flags of its
  * {@code Pending}), {@code inFlight}, {@code wakeAt}, {@code budget} and the counters. Lock order:
  * {@code lock}, then the breaker's, the limiter's and the fair queues' own locks, which call out
  * to nothing.
  */
-public final class ModelGateway {
+public final class ModelGateway implements Throttle {
 
     /**
      * One model call waiting for admission.
@@ -96,7 +101,8 @@ public final class ModelGateway {
     }
 
     private final ModelProvider provider;
-    private final int maxConcurrency;
+    /** Calls in flight at most; changed at runtime by {@link #maxConcurrency(int)}. Guarded by lock. */
+    private int maxConcurrency;
     private final RateLimiter limiter;
     private final Executor executor;
     private final ScheduledExecutorService timer;
@@ -162,7 +168,40 @@ public final class ModelGateway {
         }
     }
 
-    /** Calls waiting for admission. */
+    /**
+     * Changes the most calls in flight at once. Raising it admits waiting calls at once; lowering it
+     * lets the calls in flight finish, and admits no more until fewer than {@code n} are in flight.
+     *
+     * @param n the new limit; 0 sends nothing new
+     * @throws IllegalArgumentException when {@code n} is negative
+     */
+    @Override
+    public void maxConcurrency(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("maxConcurrency must not be negative, got " + n);
+        }
+        lock.lock();
+        try {
+            maxConcurrency = n;
+        } finally {
+            lock.unlock();
+        }
+        pump();
+    }
+
+    /** The most calls in flight at once, as last set. */
+    @Override
+    public int maxConcurrency() {
+        lock.lock();
+        try {
+            return maxConcurrency;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Calls waiting for admission (with {@link #inFlight()}, the gateway's demand). */
+    @Override
     public int queued() {
         lock.lock();
         try {
@@ -173,6 +212,7 @@ public final class ModelGateway {
     }
 
     /** Calls in flight. */
+    @Override
     public int inFlight() {
         lock.lock();
         try {
@@ -424,10 +464,13 @@ public final class ModelGateway {
             return this;
         }
 
-        /** Calls in flight at most (default 64). */
+        /**
+         * Calls in flight at most (default 64). 0 sends nothing until {@link ModelGateway#maxConcurrency(int)}
+         * raises it: a node of a cluster starts there until it holds a slice of the cluster's limit.
+         */
         public Builder maxConcurrency(int maxConcurrency) {
-            if (maxConcurrency < 1) {
-                throw new IllegalArgumentException("maxConcurrency must be at least 1");
+            if (maxConcurrency < 0) {
+                throw new IllegalArgumentException("maxConcurrency must not be negative, got " + maxConcurrency);
             }
             this.maxConcurrency = maxConcurrency;
             return this;

@@ -60,6 +60,12 @@ public final class FleetRunner {
         default void runAbandoned(String runId, RuntimeException cause) {}
 
         /**
+         * A run was let go unfinished at a step boundary (the runner drains, or a cluster node's
+         * lease lapsed before its model call left): it resumes later, here or on another node.
+         */
+        default void runLetGo(String runId) {}
+
+        /**
          * The first time in an execution that a run needed an approval and the queue of pending
          * approvals was full ({@code maxPending}): the run waits for a slot.
          */
@@ -105,6 +111,8 @@ public final class FleetRunner {
     private final Duration passivateAfter;
     private final RunWorkspaces workspaces;
     private final boolean awaitDecisions;
+    /** Runs of the execution waiting for a person that this process does not hold (other nodes'), given its own. */
+    private final java.util.function.ToIntFunction<Set<String>> approvalsElsewhere;
     /** False while this node may not act on its runs (a cluster node whose lease lapsed): no model call leaves. */
     private final java.util.function.BooleanSupplier lease;
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -154,6 +162,7 @@ public final class FleetRunner {
         this.workspaces = b.workspaces;
         this.awaitDecisions = b.awaitDecisions;
         this.lease = b.lease;
+        this.approvalsElsewhere = b.approvalsElsewhere;
     }
 
     public static Builder builder() {
@@ -725,7 +734,7 @@ public final class FleetRunner {
         @Override
         public boolean tryReserve(String runId) {
             synchronized (reserving) {
-                if (holding.contains(runId) || holding.size() < spec.maxPending()) {
+                if (holding.contains(runId) || holding.size() + approvalsElsewhere.applyAsInt(holding) < spec.maxPending()) {
                     holding.add(runId);
                     return true;
                 }
@@ -742,7 +751,7 @@ public final class FleetRunner {
         }
 
         boolean hasRoom() {
-            return holding.size() < spec.maxPending();
+            return holding.size() + approvalsElsewhere.applyAsInt(holding) < spec.maxPending();
         }
 
         boolean parked() {
@@ -894,6 +903,8 @@ public final class FleetRunner {
             }
             if (status != null) {
                 listener.runFinished(h.runId, status);
+            } else if (interrupted) {
+                listener.runLetGo(h.runId);
             }
             releaseSlot(slots);
             done.countDown();
@@ -1320,6 +1331,7 @@ public final class FleetRunner {
         private RunWorkspaces workspaces = RunWorkspaces.NONE;
         private boolean awaitDecisions;
         private java.util.function.BooleanSupplier lease = () -> true;
+        private java.util.function.ToIntFunction<Set<String>> approvalsElsewhere = held -> 0;
 
         private Builder() {}
 
@@ -1389,6 +1401,15 @@ public final class FleetRunner {
          */
         public Builder lease(java.util.function.BooleanSupplier lease) {
             this.lease = Objects.requireNonNull(lease, "lease");
+            return this;
+        }
+
+        /**
+         * In a cluster: how many runs of the execution wait for a person on other nodes, given the
+         * ones this process holds, so {@code approvals.max_pending} holds for the cluster (0 by default).
+         */
+        public Builder approvalsElsewhere(java.util.function.ToIntFunction<Set<String>> approvalsElsewhere) {
+            this.approvalsElsewhere = Objects.requireNonNull(approvalsElsewhere, "approvalsElsewhere");
             return this;
         }
 
