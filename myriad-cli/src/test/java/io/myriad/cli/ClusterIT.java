@@ -32,7 +32,6 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -207,10 +206,6 @@ class ClusterIT {
     }
 
     @Test
-    @Disabled("waits for cluster limits: the fleet file has no provider concurrency limit yet (no `models:` key in"
-            + " FleetLoader; branch `limits` makes ModelGateway's limit adjustable but nothing reads it from a fleet"
-            + " or splits it across nodes). Written against `models.<name>.max_concurrency`, a limit of the provider"
-            + " endpoint shared by both tenants and all nodes, and `weight` per tenant fleet")
     void providerLimitAndFairnessHoldAcrossNodes() throws Exception {
         final int limit = 12;
         final int tasksPerTenant = 400;
@@ -222,10 +217,8 @@ class ClusterIT {
         for (String tenant : List.of("acme", "globex")) {
             fleets.add(writeFleet("work-" + tenant, tasksPerTenant, 100, "[cledger.put]", simModel(sim, "sim-" + tenant), """
                     tenant: %s
-                    weight: 1
-                    models:
-                      sim-%s: {max_concurrency: %d}
-                    """.formatted(tenant, tenant, limit)));
+                    provider_limit: {name: sim-account, concurrency: %d}
+                    """.formatted(tenant, limit)));
         }
         List<Node> nodes = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {

@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *   <li>{@code GET /v1/models}: one model, {@code myriad-sim}, owned by {@code myriad-simulated}
  *       (which is how {@link OpenAiChatProvider#detectSimulated} recognises the server).
  *   <li>{@code GET /health}: {@code {"status": "ok"}}.
- *   <li>{@code GET /stats}: the chat requests received and in flight, and the peak in flight since
+ *   <li>{@code GET /stats}: the chat requests received and in flight (from their arrival until their
+ *       answer is ready, not while it is sent), and the peak in flight since
  *       the start, overall and by the request's {@code model} field: {@code {"requests",
  *       "in_flight", "peak_in_flight", "models": {NAME: {"requests", "in_flight",
  *       "peak_in_flight"}}}}. Clients that share the server (several nodes, several tenants
@@ -263,15 +264,23 @@ public final class SimServer implements AutoCloseable {
         InFlight byModel = inFlightByModel.computeIfAbsent(modelName, m -> new InFlight());
         inFlight.enter();
         byModel.enter();
+        // A request stops counting once its answer is ready, before it is sent: the client cannot
+        // send the next one before it has this answer, so two requests of one slot never overlap here.
+        AtomicBoolean answered = new AtomicBoolean();
+        Runnable leave = () -> {
+            if (answered.compareAndSet(false, true)) {
+                byModel.leave();
+                inFlight.leave();
+            }
+        };
         try {
-            chat(exchange, body, modelName);
+            chat(exchange, body, modelName, leave);
         } finally {
-            byModel.leave();
-            inFlight.leave();
+            leave.run();
         }
     }
 
-    private void chat(HttpExchange exchange, byte[] body, String modelName) throws IOException {
+    private void chat(HttpExchange exchange, byte[] body, String modelName, Runnable answered) throws IOException {
         String run = Objects.requireNonNullElse(exchange.getRequestHeaders().getFirst("X-Myriad-Run"), "");
         int step = parseNumber(exchange.getRequestHeaders().getFirst("X-Myriad-Step"), -1);
         int attempt = Math.max(1, parseNumber(exchange.getRequestHeaders().getFirst("X-Myriad-Attempt"), 1));
@@ -300,6 +309,7 @@ public final class SimServer implements AutoCloseable {
         logRequest(run, step, draw.label(), modelName);
         count(draw);
         model.pause(reply.latency());
+        answered.run();
         switch (draw.kind()) {
             case RATE_LIMITED -> rateLimited(exchange, true);
             case RATE_LIMITED_NO_RETRY_AFTER -> rateLimited(exchange, false);
