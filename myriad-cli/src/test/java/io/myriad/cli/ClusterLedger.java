@@ -169,6 +169,14 @@ final class ClusterLedger implements AutoCloseable {
         return (int) fencesOfRun.values().stream().filter(s -> s.contains(0L)).count();
     }
 
+    /** The runs that called the ledger with a zero fence: run id, then the nodes and fences it called with. */
+    synchronized List<String> runsWithoutFenceDetail() {
+        return fencesOfRun.entrySet().stream().filter(e -> e.getValue().contains(0L)).sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getKey() + " nodes " + new TreeMap<>(Map.of("n", nodesOfRun.get(e.getKey()))).get("n")
+                        + " fences " + new java.util.TreeSet<>(e.getValue()))
+                .toList();
+    }
+
     @Override
     public void close() {
         server.stop(0);
