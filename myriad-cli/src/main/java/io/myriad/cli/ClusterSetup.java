@@ -133,8 +133,21 @@ final class ClusterSetup {
     }
 
     /** True when the execution has a run for every task of the file and all its runs are final. */
-    static boolean allFinal(Store store, FleetSpec fleet, RunRepository.Execution execution) {
+    static boolean everyRunFinal(Store store, FleetSpec fleet, RunRepository.Execution execution) {
         Store.RunCounts counts = store.runCounts(execution.id());
         return counts.runs() >= fleet.tasks().size() && counts.finals() == counts.runs();
+    }
+
+    /**
+     * True when the execution has a run for every task of the file and each is final or in doubt
+     * (waiting for a person, whose decision a later start of the fleet goes on from).
+     */
+    static boolean allFinal(Store store, FleetSpec fleet, RunRepository.Execution execution) {
+        Map<io.myriad.core.run.RunState, Long> states = store.runStateCounts(execution.id());
+        long runs = states.values().stream().mapToLong(Long::longValue).sum();
+        long settled = states.entrySet().stream()
+                .filter(e -> e.getKey().isFinal() || e.getKey() == io.myriad.core.run.RunState.IN_DOUBT)
+                .mapToLong(Map.Entry::getValue).sum();
+        return runs >= fleet.tasks().size() && settled == runs;
     }
 }

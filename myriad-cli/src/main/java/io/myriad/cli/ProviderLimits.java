@@ -45,9 +45,10 @@ final class ProviderLimits {
         Node sliceNode; // the incarnation the slice was leased for; guarded by this
         long nextTick; // guarded by this
 
-        Account(ProviderLimit limit) {
+        /** {@code clustered}: the group sends nothing until the node's first slice (the others may hold the whole limit). */
+        Account(ProviderLimit limit, boolean clustered) {
             this.limit = limit;
-            this.group = new GatewayGroup(limit.name(), limit.concurrency());
+            this.group = new GatewayGroup(limit.name(), clustered ? 0 : limit.concurrency());
         }
     }
 
@@ -64,7 +65,7 @@ final class ProviderLimits {
 
     /** Puts {@code gateway} under its account's limit until the returned handle is closed (its fleet ended). */
     AutoCloseable join(ProviderLimit limit, ModelGateway gateway) {
-        Account a = accounts.computeIfAbsent(limit.name(), n -> new Account(limit));
+        Account a = accounts.computeIfAbsent(limit.name(), n -> new Account(limit, cluster != null));
         a.group.add(gateway);
         start();
         return () -> a.group.remove(gateway);

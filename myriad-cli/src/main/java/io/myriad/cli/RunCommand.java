@@ -312,7 +312,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
         Optional<io.myriad.core.budget.BudgetLedger> ledger = BudgetSetup.ledger(store, fleet, execution, err);
         ledger.ifPresent(loopBuilder::budgets);
         if (member != null) {
-            loopBuilder.fences(member::fence);
+            loopBuilder.fences(member::fenceToAct);
         }
         RunLoop loop = loopBuilder.build();
         FleetRunner.Summary summary;
@@ -378,7 +378,7 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                 public void runFinished(String runId, RunStatus status) {
                     shown.finished(runId, status.state().label());
                     if (clustered != null) {
-                        clustered.settled(runId, status.state().isFinal());
+                        clustered.settled(runId, status.state());
                     }
                 }
 
@@ -428,7 +428,8 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
             }
         }
         // A drained open fleet keeps its execution: tasks submitted to it resume with it on the next start.
-        boolean clusterDone = member != null && ClusterSetup.allFinal(store, fleet, execution);
+        // A run in doubt ends this node's part but keeps the execution open: its next start goes on from the decision.
+        boolean clusterDone = member != null && ClusterSetup.everyRunFinal(store, fleet, execution);
         if (member != null ? clusterDone : summary.finals() == summary.tasks() && !(fleet.intakeOpen() && stop.signalled())) {
             store.finishExecution(execution.id(), System.currentTimeMillis());
         }

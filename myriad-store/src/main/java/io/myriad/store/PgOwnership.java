@@ -124,8 +124,10 @@ final class PgOwnership implements Ownership {
             if (limit <= 0) {
                 return out;
             }
+            // A run in doubt waits for a person (myriad runs resolve): it is claimable again once decided.
             try (PreparedStatement ps = c.prepareStatement("WITH candidates AS (SELECT r.run_id FROM runs r"
-                    + " WHERE r.execution = ? AND r." + NOT_FINAL.strip() + " AND (r.owner_node IS NULL OR NOT EXISTS ("
+                    + " WHERE r.execution = ? AND r." + NOT_FINAL.strip() + " AND r.state <> 'IN_DOUBT'"
+                    + " AND (r.owner_node IS NULL OR NOT EXISTS ("
                     + "SELECT 1 FROM nodes n WHERE n.node_id = r.owner_node AND n.heartbeat_at >= ?))"
                     + " ORDER BY r.run_id LIMIT ? FOR UPDATE OF r SKIP LOCKED)"
                     + " UPDATE runs r SET owner_node = ?, owner_epoch = r.owner_epoch + 1 FROM candidates"

@@ -1,6 +1,7 @@
 package io.myriad.core.cluster;
 
 import io.myriad.core.fleet.TaskSpec;
+import io.myriad.core.run.RunState;
 import io.myriad.core.run.TaskIntake;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,11 +100,17 @@ public final class ClusterIntake implements TaskIntake {
         return tasks;
     }
 
-    /** The run ended here for now (final, or waiting for a person); a final one is forgotten by the member. */
-    public void settled(String runId, boolean isFinal) {
+    /**
+     * The run ended here for now, in {@code state}: a final one is forgotten; one this node's
+     * runner keeps driving (waiting for an approval, or for its children) stays owned; any other
+     * (interrupted, in doubt) is released, so any node may take it on once it can go on.
+     */
+    public void settled(String runId, RunState state) {
         outstanding.remove(runId);
-        if (isFinal) {
+        if (state.isFinal()) {
             member.forget(runId);
+        } else if (state != RunState.AWAITING_APPROVAL && state != RunState.AWAITING_CHILDREN) {
+            member.release(runId);
         }
     }
 

@@ -164,6 +164,22 @@ public final class ClusterMember implements AutoCloseable {
         return o == null ? 0 : o.epoch();
     }
 
+    /**
+     * The fence a tool call of the run carries, asked just before the call leaves: the run's
+     * owner epoch.
+     *
+     * @throws JournalFenceException when this node may not act on the run now (its lease lapsed, or
+     *                               it does not own the run): the call is not made, and the run is let go here
+     */
+    public long fenceToAct(String runId) {
+        Journal.Owner o = owners.get(runId);
+        if (o == null || !valid()) {
+            Journal.Owner shown = o != null ? o : new Journal.Owner(nodeId, Math.max(1, node.epoch()));
+            throw new JournalFenceException(runId, -1, shown);
+        }
+        return o.epoch();
+    }
+
     /** True when this node owns the run now. */
     public boolean owns(String runId) {
         return owners.containsKey(runId);
