@@ -133,7 +133,10 @@ class ClusterIT {
         // Once they are taken over, SIGSTOP node 2 past its lease (3 s), then SIGCONT it.
         await(() -> owned(store, "node1").isEmpty(), 60, "the runs of node 1 to be taken over", nodes);
         await(() -> owned(store, "node2").size() >= 10, 60, "node 2 to own runs", nodes);
-        assertThat(finalRuns(store, "clustered")).as("work left for the pause").isLessThan(tasks - 1_000);
+        // Freeze it when few unowned runs are left, so node 3 runs out of them during the freeze and takes node 2's
+        // runs over once its lease lapsed: the zombie then wakes up to find its runs moved on.
+        await(() -> unowned(store, "clustered") <= 300, 120, "at most 300 runs left unclaimed", nodes);
+        assertThat(owned(store, "node2")).as("runs node 2 owns before its pause").isNotEmpty();
         signal(node2.process(), "STOP");
         Set<String> frozen = owned(store, "node2");
         Thread.sleep(8_000);
@@ -197,6 +200,9 @@ class ClusterIT {
 
         Set<String> takenFromFrozen = new HashSet<>(frozen);
         takenFromFrozen.removeAll(stillOwnedByFrozen);
+        // Node 3 took runs of the frozen node over while it slept (their histories are checked unbroken above).
+        assertThat(takenFromFrozen).as("runs of the frozen node taken over during its pause (frozen with %d)", frozen.size())
+                .isNotEmpty();
         System.out.printf("ClusterIT a: %d runs succeeded on 3 nodes in %d ms; effects by node %s; final owners %s;"
                         + " node 1 killed at %d final with %d runs owned, all taken over; node 2 frozen 8 s owning %d runs,"
                         + " %d taken over meanwhile (%d final at SIGCONT); runs seen at several fences %d, from several nodes %d;"
@@ -577,6 +583,21 @@ class ClusterIT {
 
     private static long finalRuns(String store, String fleet) throws SQLException {
         return states(store, fleet).entrySet().stream().filter(e -> FINAL.contains(e.getKey())).mapToLong(Map.Entry::getValue).sum();
+    }
+
+    /** How many runs of the fleet no node owns and are not final. */
+    private static long unowned(String store, String fleet) throws SQLException {
+        try (Connection c = connect(store);
+             PreparedStatement ps = c.prepareStatement("SELECT state FROM runs WHERE fleet = ? AND owner_node IS NULL")) {
+            ps.setString(1, fleet);
+            long n = 0;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    n += FINAL.contains(rs.getString(1)) ? 0 : 1;
+                }
+            }
+            return n;
+        }
     }
 
     /** The runs {@code node} owns that are not final. */

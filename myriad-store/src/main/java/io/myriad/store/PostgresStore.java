@@ -98,6 +98,7 @@ public final class PostgresStore implements Store {
         config.setMaximumPoolSize(options.poolSize());
         config.setMinimumIdle(Math.min(2, options.poolSize()));
         config.setPoolName("myriad-store");
+        config.setConnectionInitSql(IDLE_IN_TRANSACTION);
         config.setConnectionTimeout(10_000);
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
         config.addDataSourceProperty("ApplicationName", "myriad");
@@ -133,8 +134,22 @@ public final class PostgresStore implements Store {
         Properties props = new Properties();
         props.setProperty("reWriteBatchedInserts", "true");
         props.setProperty("ApplicationName", "myriad-journal-writer");
-        return DriverManager.getConnection(url, props);
+        Connection c = DriverManager.getConnection(url, props);
+        try (var st = c.createStatement()) {
+            st.execute(IDLE_IN_TRANSACTION);
+        }
+        return c;
     }
+
+    /**
+     * A transaction left open by a process that stopped moving (SIGSTOP, a frozen VM, a lost
+     * client) would hold its row locks forever, and with them the runs its node can no longer
+     * drive: claims skip locked rows, so no other node could take them over. The server ends such
+     * a session after this long idle inside a transaction (ours run statement after statement,
+     * never waiting in between); the process, when it wakes, finds its connection gone and its
+     * batch is retried, then fenced.
+     */
+    static final String IDLE_IN_TRANSACTION = "SET idle_in_transaction_session_timeout = '2s'";
 
     /** The URL without its password, for messages. */
     static String redacted(String url) {
