@@ -35,12 +35,12 @@ import javax.sql.DataSource;
 final class PgLimitShares implements LimitShares {
     private static final String NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
-    private final DataSource pool;
+    private final PgTx tx;
     private final Duration leaseTimeout;
     private final long leaseMillis;
 
     PgLimitShares(DataSource pool, Duration leaseTimeout) {
-        this.pool = Objects.requireNonNull(pool, "pool");
+        this.tx = new PgTx(Objects.requireNonNull(pool, "pool"));
         Objects.requireNonNull(leaseTimeout, "leaseTimeout");
         if (leaseTimeout.toMillis() < 1) {
             throw new IllegalArgumentException("the lease timeout must be at least 1 ms, got " + leaseTimeout);
@@ -64,7 +64,7 @@ final class PgLimitShares implements LimitShares {
             throw new IllegalArgumentException("a limit update needs a key and no negative numbers, got " + key
                     + ": limit " + limit + ", demand " + demand + ", in use " + inUse);
         }
-        Slice slice = inTransaction("update the slice of " + key + " for node " + node.id(), c -> {
+        Slice slice = tx.write("update the slice of " + key + " for node " + node.id(), c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT pg_advisory_xact_lock(hashtext('myriad.limit:' || current_schema() || ':' || ?))")) {
                 ps.setString(1, key);
@@ -160,7 +160,7 @@ final class PgLimitShares implements LimitShares {
     @Override
     public Map<String, Share> slices(String key) {
         Objects.requireNonNull(key, "key");
-        return inTransaction("list the slices of " + key, c -> {
+        return tx.write("list the slices of " + key, c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT s.node_id, s.epoch, coalesce(n.capacity, 1), s.held,"
                     + " s.demand, s.lim, s.updated_at, coalesce(n.epoch = s.epoch AND n.heartbeat_at >= " + NOW + " - ?, false)"
                     + " FROM limit_slices s LEFT JOIN nodes n ON n.node_id = s.node_id WHERE s.key = ? ORDER BY s.node_id")) {
@@ -176,31 +176,5 @@ final class PgLimitShares implements LimitShares {
                 }
             }
         });
-    }
-
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    private <T> T inTransaction(String what, Work<T> work) {
-        try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new MyriadException("cannot " + what + ": " + e.getMessage(), PgJournalWriter.retriable(e), e);
-        }
     }
 }

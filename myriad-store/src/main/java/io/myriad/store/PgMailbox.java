@@ -4,7 +4,6 @@ import io.myriad.core.message.Mailbox;
 import io.myriad.core.message.MailboxException;
 import io.myriad.core.message.Message;
 import io.myriad.core.message.MessageLimits;
-import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.InstantSource;
@@ -49,16 +48,7 @@ final class PgMailbox implements Mailbox {
 
     @Override
     public Message send(String fromRun, String idempotencyKey, String toRun, String type, String body) {
-        Objects.requireNonNull(fromRun, "fromRun");
-        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
-        Objects.requireNonNull(toRun, "toRun");
-        Objects.requireNonNull(type, "type");
-        Objects.requireNonNull(body, "body");
-        int bytes = body.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > limits.maxBodyBytes()) {
-            throw new MailboxException(MailboxException.Kind.BODY_TOO_LARGE, "the message body is " + bytes
-                    + " bytes; the limit is " + limits.maxBodyBytes() + " bytes: send less, or a reference to it");
-        }
+        SqliteMailbox.checkSend(limits, fromRun, idempotencyKey, toRun, type, body);
         String tenant = tenantOfRun.apply(fromRun);
         return tx.write("send a message from " + fromRun, c -> {
             lockInbox(c, toRun);

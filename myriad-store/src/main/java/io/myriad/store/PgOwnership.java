@@ -35,12 +35,12 @@ final class PgOwnership implements Ownership {
     private static final String NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
     private static final String NOT_FINAL = " state NOT IN (" + PgSchema.finalStates() + ")";
 
-    private final DataSource pool;
+    private final PgTx tx;
     private final Duration leaseTimeout;
     private final long leaseMillis;
 
     PgOwnership(DataSource pool, Duration leaseTimeout) {
-        this.pool = Objects.requireNonNull(pool, "pool");
+        this.tx = new PgTx(Objects.requireNonNull(pool, "pool"));
         Objects.requireNonNull(leaseTimeout, "leaseTimeout");
         if (leaseTimeout.toMillis() < 1) {
             throw new IllegalArgumentException("the lease timeout must be at least 1 ms, got " + leaseTimeout);
@@ -60,7 +60,7 @@ final class PgOwnership implements Ownership {
         if (nodeId.isBlank() || capacity < 1) {
             throw new IllegalArgumentException("a node needs an id and a capacity of at least 1");
         }
-        return inTransaction("join node " + nodeId, c -> {
+        return tx.write("join node " + nodeId, c -> {
             long epoch;
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO nodes(node_id, epoch, capacity, joined_at, heartbeat_at)"
                     + " VALUES (?, nextval('node_epochs'), ?, " + NOW + ", " + NOW + ") ON CONFLICT (node_id) DO UPDATE SET"
@@ -81,7 +81,7 @@ final class PgOwnership implements Ownership {
     @Override
     public void heartbeat(Node node) {
         Objects.requireNonNull(node, "node");
-        int updated = inTransaction("heartbeat of node " + node.id(), c -> {
+        int updated = tx.write("heartbeat of node " + node.id(), c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE nodes SET heartbeat_at = " + NOW
                     + " WHERE node_id = ? AND epoch = ? AND heartbeat_at >= " + NOW + " - ?")) {
                 ps.setString(1, node.id());
@@ -102,7 +102,7 @@ final class PgOwnership implements Ownership {
         if (max < 0) {
             throw new IllegalArgumentException("max must not be negative, got " + max);
         }
-        List<Claim> claims = inTransaction("claim runs of " + execution + " for node " + node.id(), c -> {
+        List<Claim> claims = tx.write("claim runs of " + execution + " for node " + node.id(), c -> {
             long now;
             long room;
             try (PreparedStatement ps = c.prepareStatement("SELECT " + NOW + ", capacity, (SELECT count(*) FROM runs"
@@ -154,7 +154,7 @@ final class PgOwnership implements Ownership {
     @Override
     public boolean release(Claim claim) {
         Objects.requireNonNull(claim, "claim");
-        return inTransaction("release run " + claim.runId(), c -> {
+        return tx.write("release run " + claim.runId(), c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "UPDATE runs SET owner_node = NULL WHERE run_id = ? AND owner_node = ? AND owner_epoch = ?")) {
                 ps.setString(1, claim.runId());
@@ -168,7 +168,7 @@ final class PgOwnership implements Ownership {
     @Override
     public void leave(Node node) {
         Objects.requireNonNull(node, "node");
-        inTransaction("node " + node.id() + " leaving", c -> {
+        tx.write("node " + node.id() + " leaving", c -> {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM nodes WHERE node_id = ? AND epoch = ?")) {
                 ps.setString(1, node.id());
                 ps.setLong(2, node.epoch());
@@ -182,7 +182,7 @@ final class PgOwnership implements Ownership {
 
     @Override
     public List<NodeStatus> nodes() {
-        return inTransaction("list the nodes", c -> {
+        return tx.write("list the nodes", c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT node_id, epoch, capacity, joined_at, heartbeat_at, "
                     + NOW + " - heartbeat_at, (SELECT count(*) FROM runs r WHERE r.owner_node = n.node_id AND r."
                     + NOT_FINAL.strip() + ") FROM nodes n ORDER BY node_id");
@@ -201,7 +201,7 @@ final class PgOwnership implements Ownership {
     @Override
     public List<Claim> owners(String execution) {
         Objects.requireNonNull(execution, "execution");
-        return inTransaction("list the owners of " + execution, c -> {
+        return tx.write("list the owners of " + execution, c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT run_id, owner_node, owner_epoch FROM runs"
                     + " WHERE execution = ? AND owner_node IS NOT NULL AND" + NOT_FINAL + " ORDER BY run_id")) {
                 ps.setString(1, execution);
@@ -221,32 +221,6 @@ final class PgOwnership implements Ownership {
         try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET owner_node = NULL WHERE owner_node = ?")) {
             ps.setString(1, nodeId);
             ps.executeUpdate();
-        }
-    }
-
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    private <T> T inTransaction(String what, Work<T> work) {
-        try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new MyriadException("cannot " + what + ": " + e.getMessage(), PgJournalWriter.retriable(e), e);
         }
     }
 }

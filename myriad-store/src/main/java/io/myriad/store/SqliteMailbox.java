@@ -42,8 +42,8 @@ final class SqliteMailbox implements Mailbox {
         return limits;
     }
 
-    @Override
-    public Message send(String fromRun, String idempotencyKey, String toRun, String type, String body) {
+    /** The checks every store makes before sending: nothing missing, and a body within the limit. */
+    static void checkSend(MessageLimits limits, String fromRun, String idempotencyKey, String toRun, String type, String body) {
         Objects.requireNonNull(fromRun, "fromRun");
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(toRun, "toRun");
@@ -54,6 +54,11 @@ final class SqliteMailbox implements Mailbox {
             throw new MailboxException(MailboxException.Kind.BODY_TOO_LARGE, "the message body is " + bytes
                     + " bytes; the limit is " + limits.maxBodyBytes() + " bytes: send less, or a reference to it");
         }
+    }
+
+    @Override
+    public Message send(String fromRun, String idempotencyKey, String toRun, String type, String body) {
+        checkSend(limits, fromRun, idempotencyKey, toRun, type, body);
         String tenant = store.tenantOfRun(fromRun);
         return store.admin("send a message from " + fromRun, c -> {
             Optional<Message> sent = sentBefore(c, fromRun, idempotencyKey);
