@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Every kind of problem, at its exact line and column, all reported together. */
 class FleetLoaderProblemsTest {
-    private static final String ROOT_KEYS = "fleet, model, concurrency, tasks, agents, http, retry, circuit_breaker, mcp, secrets, shell, policy, policy_file, tenant, budget, approvals, coding, intake, delegation, reduce, messages, a2a";
+    private static final String ROOT_KEYS = "fleet, model, concurrency, tasks, agents, http, retry, circuit_breaker, mcp, secrets, shell, policy, policy_file, tenant, budget, approvals, coding, intake, delegation, reduce, messages, a2a, provider_limit";
 
     @TempDir
     Path dir;

@@ -131,7 +131,7 @@ class FleetLoaderResilienceTest {
                         + "budget_min_per_second; did you mean 'max_attempts'?",
                 "6:18: expected a mapping, got a list",
                 "7:1: unknown key 'circuitBreaker'; expected one of: fleet, model, concurrency, tasks, agents, http, "
-                        + "retry, circuit_breaker, mcp, secrets, shell, policy, policy_file, tenant, budget, approvals, coding, intake, delegation, reduce, messages, a2a; did you mean 'circuit_breaker'?");
+                        + "retry, circuit_breaker, mcp, secrets, shell, policy, policy_file, tenant, budget, approvals, coding, intake, delegation, reduce, messages, a2a, provider_limit; did you mean 'circuit_breaker'?");
     }
 
     @Test
