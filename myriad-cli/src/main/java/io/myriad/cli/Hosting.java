@@ -87,6 +87,13 @@ final class Hosting implements FleetHost, AutoCloseable {
         this.member = member;
     }
 
+    /** The node's {@code --model-url}: every hosted fleet's model calls go there (null: each fleet's own models). */
+    private String modelUrl;
+
+    void modelUrl(String modelUrl) {
+        this.modelUrl = modelUrl;
+    }
+
     /** Where hosted fleets report their engine figures: the node's metrics. */
     void gauges(EngineGauges gauges) {
         this.gauges = gauges;
@@ -248,7 +255,7 @@ final class Hosting implements FleetHost, AutoCloseable {
         h.thread = Thread.ofPlatform().name("myriad-fleet-" + d.fleet()).start(() -> {
             int exit = Main.EXIT_PLATFORM;
             try {
-                exit = RunCommand.hosted(file, data, who, stop, ex -> executionChosen(h, ex)).cluster(member, storeSpec).gauges(gauges).onRunner(r -> h.runner = r).execute(out, out);
+                exit = RunCommand.hosted(file, data, who, stop, ex -> executionChosen(h, ex)).cluster(member, storeSpec).modelUrl(modelUrl).gauges(gauges).onRunner(r -> h.runner = r).execute(out, out);
             } catch (RuntimeException e) {
                 out.println("myriad serve: the fleet stopped on an error: " + e);
             } finally {

@@ -129,6 +129,12 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
         return c;
     }
 
+    /** A hosted run sends its model calls to {@code url} (the node's {@code --model-url}; null: the fleet's models). */
+    RunCommand modelUrl(String url) {
+        this.modelUrl = url;
+        return this;
+    }
+
     /** This run reports its engine figures to {@code gauges}. */
     RunCommand gauges(EngineGauges gauges) {
         this.gauges = java.util.Objects.requireNonNull(gauges, "gauges");

@@ -57,6 +57,10 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     DataDir data;
 
+    @Option(names = "--model-url", paramLabel = "URL",
+            description = "Send every hosted fleet's model calls to this OpenAI-compatible endpoint (up to /v1), e.g. a myriad sim-server.")
+    String modelUrl;
+
     @Option(names = "--node", paramLabel = "ID",
             description = "On a PostgreSQL store: this node's id in the cluster (default: host name and process id).")
     String nodeId;
@@ -99,6 +103,7 @@ final class ServeCommand implements Callable<Integer> {
                 ClusterSetup.shareLimits(member, pg, err);
             }
             hosting.store(data.storeSpec(), member);
+            hosting.modelUrl(modelUrl);
             io.myriad.core.cluster.ClusterMember node = member;
             hosting.gauges(metrics::gauge);
             ApiServer.Builder builder = ApiServer.builder(store).host(host).port(port).maxBodyBytes(maxBody)
