@@ -30,6 +30,14 @@ final class ControlCommands {
 
     /** Records a control and its audit record (action {@code control.<action>}, actor the principal). */
     static Control record(Store store, Principal who, Action action, Scope scope, String reason) {
+        return record(store, who, action, scope, reason, null);
+    }
+
+    /**
+     * Records a control and its audit record; {@code policy} (for {@link Action#POLICY}) is the new
+     * policy document, kept in the audit record, where every process running the fleet reads it.
+     */
+    static Control record(Store store, Principal who, Action action, Scope scope, String reason, String policy) {
         long now = System.currentTimeMillis();
         Control c = store.record(now, who.actor(), action, scope, reason);
         String tenant = switch (scope) {
@@ -38,9 +46,13 @@ final class ControlCommands {
             case Scope.Run r -> store.run(r.runId()).map(RunRepository.RunRow::tenant).orElse(Principal.DEFAULT_TENANT);
             case Scope.All a -> Principal.ALL_TENANTS;
         };
+        var details = JSON.createObjectNode().put("seq", c.seq()).put("scope", scope.kind()).put("value", scope.value())
+                .put("reason", reason);
+        if (policy != null) {
+            details.put("policy", policy);
+        }
         store.appendAudit(List.of(new AuditEntry(now, tenant, who.actor(), action.auditAction(), scope.describe(),
-                JSON.createObjectNode().put("seq", c.seq()).put("scope", scope.kind()).put("value", scope.value())
-                        .put("reason", reason).toString()))).join();
+                details.toString()))).join();
         return c;
     }
 

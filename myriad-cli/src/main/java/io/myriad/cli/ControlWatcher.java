@@ -26,6 +26,8 @@ final class ControlWatcher implements AutoCloseable {
     private final String fleet;
     private final String runPrefix;
     private final PrintWriter err;
+    /** Told each policy control of this fleet (the run command applies it). */
+    private java.util.function.Consumer<io.myriad.core.control.Control> onPolicy = c -> { };
     private long last;
     private ScheduledFuture<?> task;
 
@@ -46,6 +48,12 @@ final class ControlWatcher implements AutoCloseable {
         ControlWatcher w = new ControlWatcher(controls, runner, tenant, fleet, executionId, after, err);
         w.task = timer.scheduleWithFixedDelay(w::poll, INTERVAL_MILLIS, INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
         return w;
+    }
+
+    /** Policy controls of this fleet go to {@code onPolicy} from now on. */
+    ControlWatcher onPolicy(java.util.function.Consumer<io.myriad.core.control.Control> onPolicy) {
+        this.onPolicy = java.util.Objects.requireNonNull(onPolicy, "onPolicy");
+        return this;
     }
 
     void poll() {
@@ -77,6 +85,9 @@ final class ControlWatcher implements AutoCloseable {
                 runner.pause();
                 err.println("myriad: fleet " + fleet + " paused by " + c.actor()
                         + ": runs stop at their next step boundary and keep their work (myriad resume --fleet " + fleet + ")");
+            }
+            case POLICY -> {
+                onPolicy.accept(c);
             }
             case RESUME -> {
                 runner.resume();

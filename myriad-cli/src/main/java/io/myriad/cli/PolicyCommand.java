@@ -24,13 +24,68 @@ import picocli.CommandLine.Spec;
 /** {@code myriad policy}: explains what a fleet's policy decides. */
 @Command(name = "policy", mixinStandardHelpOptions = true,
         description = "Explains the decisions of a fleet's policy.",
-        subcommands = {PolicyCommand.Check.class})
+        subcommands = {PolicyCommand.Check.class, PolicyCommand.Set.class})
 final class PolicyCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private PolicyCommand() {}
 
     /** {@code myriad policy check FILE --agent A --tool T --args JSON}. */
+    /** {@code myriad policy set --fleet NAME [--tenant T] FILE}: replaces a running fleet's policy everywhere it runs. */
+    @Command(name = "set", mixinStandardHelpOptions = true,
+            description = {"Replaces the policy of a fleet while it runs, in every process running it (every node of a",
+                    "cluster), within a poll (200 ms): the next tool call of every run is decided by it. FILE holds the",
+                    "rules as a policy_file does. Audited; a process starting later in the same execution applies it too.",
+                    "The fleet file is not changed: its next execution uses the file's policy again."})
+    static final class Set implements Callable<Integer> {
+        @picocli.CommandLine.ArgGroup(exclusive = false, multiplicity = "1")
+        ControlCommands.FleetArg target;
+
+        @Parameters(paramLabel = "FILE", description = "The new policy: a YAML list of rules, as a policy_file holds.")
+        Path file;
+
+        @Option(names = "--reason", paramLabel = "TEXT", defaultValue = "", description = "Why; audited.")
+        String reason;
+
+        @picocli.CommandLine.Mixin
+        DataDir data;
+
+        @picocli.CommandLine.Mixin
+        Caller caller;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            String text;
+            io.myriad.core.policy.Policy policy;
+            try {
+                text = java.nio.file.Files.readString(file);
+                policy = FleetLoader.policyFor(null, file.toString(), text);
+            } catch (java.io.IOException e) {
+                err.println("myriad: policy set: cannot read " + file + ": " + e.getMessage());
+                return Main.EXIT_BAD_INPUT;
+            } catch (io.myriad.cli.fleet.FleetFileException e) {
+                err.println(e.getMessage());
+                err.println("myriad: policy set: the policy has errors; nothing was changed");
+                return Main.EXIT_BAD_INPUT;
+            }
+            try (io.myriad.store.Store store = data.openStore()) {
+                io.myriad.core.auth.Principal who = caller.principal(store);
+                who.require(io.myriad.core.auth.Permission.CONTROL, target.tenant);
+                var c = ControlCommands.record(store, who, io.myriad.core.control.Action.POLICY,
+                        new io.myriad.core.control.Scope.Fleet(target.tenant, target.fleet), reason, text);
+                out.println("policy of fleet " + target.fleet + " (tenant " + target.tenant + ") set: " + policy.rules().size()
+                        + " rule(s), digest " + policy.digest().substring(0, 12) + " (control #" + c.seq()
+                        + "); every process running it applies it within a poll");
+                return Main.EXIT_OK;
+            }
+        }
+    }
+
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = "Decides a hypothetical tool call and explains why: the deciding rule, and each rule that"
                     + " matched or did not. Exit 0 allow, 1 deny, 2 bad input, 5 needs approval.")

@@ -363,7 +363,12 @@ final class RunCommand implements Callable<Integer>, RemoteClient.Supported {
                 err.println("myriad: fleet " + fleet.name() + " is paused (by " + p.actor() + "); waiting for `myriad resume --fleet "
                         + fleet.name() + "` (Ctrl-C exits; the work is kept)");
             });
-            watcher = ControlWatcher.start(store, runner, fleet.tenant(), fleet.name(), execution.id(), controlsSeen, timer, err);
+            // A policy set while the execution runs holds for this process too, from its start.
+            PolicyUpdates policies = new PolicyUpdates(store, fleet, loop, err);
+            policies.applyLatest(execution.startedAt());
+            watcher = ControlWatcher.start(store, runner, fleet.tenant(), fleet.name(), execution.id(), controlsSeen, timer, err)
+                    .onPolicy(policies::control);
+            timer.scheduleWithFixedDelay(policies::retry, 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
             progress = Progress.start(err, fleet.tasks().size(), System.console() != null && !json,
                     () -> String.format(java.util.Locale.ROOT, "%,d in progress, %,d waiting for the model%s",
                             runner.activeRuns(), gateways.values().stream().mapToInt(g -> g.queued() + g.inFlight()).sum(),

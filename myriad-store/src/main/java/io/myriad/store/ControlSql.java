@@ -75,7 +75,7 @@ final class ControlSql {
 
     /** For a pause or resume of a fleet, sets or clears its flag to control {@code seq}; the caller holds the transaction. */
     static void markPaused(Connection c, long seq, Action action, Scope scope) throws SQLException {
-        if (action != Action.KILL && scope instanceof Scope.Fleet f) {
+        if ((action == Action.PAUSE || action == Action.RESUME) && scope instanceof Scope.Fleet f) {
             String sql = action == Action.PAUSE
                     ? "INSERT INTO paused(tenant, fleet, seq) VALUES (?,?,?) ON CONFLICT(tenant, fleet) DO UPDATE SET seq=excluded.seq"
                     : "DELETE FROM paused WHERE tenant=? AND fleet=?";

@@ -148,6 +148,17 @@ public final class FleetLoader {
      *                            or that a file cannot be read
      * @throws NullPointerException if an argument is null
      */
+    /**
+     * A policy document (the rules a {@code policy_file} holds) for a running fleet, checked against
+     * its agents; with {@code fleet} null, checked on its own.
+     *
+     * @throws FleetFileException naming each problem with its line and column
+     */
+    public static io.myriad.core.policy.Policy policyFor(FleetSpec fleet, String source, String text) {
+        return PolicyReader.parse(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), source,
+                fleet == null ? List.of() : List.copyOf(fleet.agents().keySet()));
+    }
+
     public static FleetSpec load(Path file, Set<String> knownTools) {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(knownTools, "knownTools");

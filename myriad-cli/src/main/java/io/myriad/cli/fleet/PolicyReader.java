@@ -46,6 +46,23 @@ final class PolicyReader {
         return Policy.of(rules);
     }
 
+    /**
+     * A policy document on its own (the list of rules a {@code policy_file} holds), checked against
+     * the fleet's agent names ({@code agents} empty: not checked).
+     *
+     * @throws FleetFileException naming each problem with its line and column in {@code source}
+     */
+    static Policy parse(byte[] bytes, String source, List<String> agents) {
+        Problems problems = new Problems(source);
+        List<Rule> rules = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        NodeReader.yaml(bytes, problems).ifPresent(root -> rules(root, agents, ids, rules, problems));
+        if (!problems.isEmpty()) {
+            throw problems.exception();
+        }
+        return Policy.of(rules);
+    }
+
     private static void fromFile(Node node, Path fleetFile, List<String> agents, Set<String> ids, List<Rule> rules,
             MessageDigest digest, Problems problems) {
         Optional<String> name = Values.nonBlank(node, "the path of a policy file", problems);

@@ -9,9 +9,14 @@ public enum Action {
     /** Stop driving the runs at their next step boundary, keeping their work. */
     PAUSE,
     /** Drive paused runs again. */
-    RESUME;
+    RESUME,
+    /**
+     * Replace the fleet's policy, in every process running it, with the one recorded in the
+     * control's audit record ({@code myriad policy set}).
+     */
+    POLICY;
 
-    /** {@code kill}, {@code pause}, {@code resume}. */
+    /** {@code kill}, {@code pause}, {@code resume}, {@code policy}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -28,6 +33,6 @@ public enum Action {
                 return a;
             }
         }
-        throw new IllegalArgumentException("unknown control action '" + label + "' (kill, pause, resume)");
+        throw new IllegalArgumentException("unknown control action '" + label + "' (kill, pause, resume, policy)");
     }
 }

@@ -76,6 +76,9 @@ public final class RunLoop {
     private final Sleeper sleeper;
     private final RandomGenerator random;
     private final Path workspaceRoot;
+    /** The fleet's policy set while it runs ({@code myriad policy set}); null: each agent's own. */
+    private final java.util.concurrent.atomic.AtomicReference<io.myriad.core.policy.Policy> policyOverride =
+            new java.util.concurrent.atomic.AtomicReference<>();
     /** A run's fence for its tool calls: its owner epoch in a cluster, else 0. */
     private final java.util.function.ToLongFunction<String> fences;
     private final RetryPolicy retry;
@@ -763,7 +766,7 @@ public final class RunLoop {
             return true;
         }
         if (tool.effect() != Effect.READ_ONLY) {
-            String rule = agent.policy().enforced() ? decision.ruleId() : null;
+            String rule = policyOf(agent).enforced() ? decision.ruleId() : null;
             append(runId, fold, List.of(new RunEvent.ToolCallStarted(now(), tc.id(), tc.name(), call.idempotencyKey(), rule)));
         }
         append(runId, fold, List.of(invoke(runId, tool, args, tc, call, stop)));
@@ -997,13 +1000,28 @@ public final class RunLoop {
         return "denied by " + d.by() + (d.comment().isBlank() ? "" : ": " + d.comment()) + "; the call was not made";
     }
 
+    /**
+     * From now on every call of every run of this loop is decided by {@code policy} instead of its
+     * agent's (an operator replaced the fleet's policy while it runs); the next tool call already is.
+     */
+    public void policy(io.myriad.core.policy.Policy policy) {
+        policyOverride.set(Objects.requireNonNull(policy, "policy"));
+    }
+
+    /** The policy in force for an agent: the one set while the fleet runs, else the agent's. */
+    private io.myriad.core.policy.Policy policyOf(AgentRuntime agent) {
+        io.myriad.core.policy.Policy set = policyOverride.get();
+        return set != null ? set : agent.policy();
+    }
+
     /** The agent's policy on one validated call of a run of this loop's tenant. */
     private Decision decide(RunFold fold, AgentRuntime agent, Tool tool, ToolCall tc, JsonNode args) {
-        if (!agent.policy().enforced()) {
+        io.myriad.core.policy.Policy policy = policyOf(agent);
+        if (!policy.enforced()) {
             return NO_POLICY;
         }
         String fleet = fold.started().map(RunEvent.RunStarted::fleet).orElse("");
-        return agent.policy().decide(new Request(tenant, fleet, agent.spec().name(), tc.name(), tool.effect(), args));
+        return policy.decide(new Request(tenant, fleet, agent.spec().name(), tc.name(), tool.effect(), args));
     }
 
     private static final Decision NO_POLICY = Policy.NONE.decide(
