@@ -276,17 +276,23 @@ abstract class AdminStoreContract<S extends Store> {
 
             Control again = s.record(14, "local:a", Action.PAUSE, fleet, "again");
             assertThat(s.pause("alpha", "f")).as("the latest pause holds it").contains(again);
+            // A policy change of a paused fleet leaves it paused.
+            Control policy = s.record(14, "local:a", Action.POLICY, fleet, "tighter");
+            assertThat(s.pause("alpha", "f")).as("still paused after a policy change").contains(again);
+            assertThatThrownBy(() -> s.record(14, "local:a", Action.POLICY, new Scope.Tenant("alpha"), "x"))
+                    .isInstanceOf(IllegalArgumentException.class);
             Control resume = s.record(15, "local:a", Action.RESUME, fleet, "done");
             assertThat(s.pause("alpha", "f")).isEmpty();
             assertThat(s.head()).isEqualTo(resume.seq());
 
             List<Control> all = s.since(0);
             assertThat(all).extracting(Control::action).containsExactly(Action.KILL, Action.PAUSE, Action.KILL, Action.PAUSE,
-                    Action.RESUME);
+                    Action.POLICY, Action.RESUME);
+            assertThat(all.get(4)).isEqualTo(policy);
             assertThat(all.get(0)).isEqualTo(kill);
             assertThat(all.get(2).scope()).isEqualTo(new Scope.All());
             assertThat(all).extracting(Control::seq).isSorted().doesNotHaveDuplicates();
-            assertThat(s.since(pause.seq())).extracting(Control::reason).containsExactly("", "again", "done");
+            assertThat(s.since(pause.seq())).extracting(Control::reason).containsExactly("", "again", "tighter", "done");
             assertThat(s.since(s.head())).isEmpty();
             try (S other = openAgain(s)) {
                 assertThat(other.since(0)).isEqualTo(all);
