@@ -52,33 +52,8 @@ final class PgMailbox implements Mailbox {
         String tenant = tenantOfRun.apply(fromRun);
         return tx.write("send a message from " + fromRun, c -> {
             lockInbox(c, toRun);
-            Optional<Message> sent = SqliteMailbox.sentBefore(c, fromRun, idempotencyKey);
-            if (sent.isPresent()) {
-                return sent.get();
-            }
-            if (!SqliteMailbox.knownRecipient(c, tenant, fromRun, toRun)) {
-                throw new MailboxException(MailboxException.Kind.UNKNOWN_RECIPIENT, "no run '" + toRun
-                        + "' to send to: the recipient must be a run of your tenant, named by its run id"
-                        + " (<execution>:<task>)");
-            }
-            if (SqliteMailbox.unread(c, toRun) >= limits.maxUnread()) {
-                throw new MailboxException(MailboxException.Kind.INBOX_FULL, "the inbox of run " + toRun + " is full ("
-                        + limits.maxUnread() + " unread messages): try again after it has read some");
-            }
-            long now = clock.millis();
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages(tenant, from_run, send_key, to_run, "
-                    + "type, body, sent_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (from_run, send_key) DO NOTHING")) {
-                ps.setString(1, tenant);
-                ps.setString(2, fromRun);
-                ps.setString(3, idempotencyKey);
-                ps.setString(4, toRun);
-                ps.setString(5, type);
-                ps.setString(6, body);
-                ps.setLong(7, now);
-                ps.executeUpdate();
-            }
-            return SqliteMailbox.sentBefore(c, fromRun, idempotencyKey)
-                    .orElseThrow(() -> new SQLException("the message just sent is missing"));
+            return SqliteMailbox.deliver(c, limits, clock, tenant, fromRun, idempotencyKey, toRun, type, body,
+                    " ON CONFLICT (from_run, send_key) DO NOTHING");
         });
     }
 

@@ -56,37 +56,47 @@ final class SqliteMailbox implements Mailbox {
         }
     }
 
+    /**
+     * Sends within the caller's transaction: the message sent before under the same key, or a new
+     * one once the recipient is known and its inbox has room. {@code onConflict} ends the insert
+     * (PostgreSQL's {@code ON CONFLICT … DO NOTHING}; empty on SQLite, whose writes are serialized).
+     */
+    static Message deliver(Connection c, MessageLimits limits, InstantSource clock, String tenant, String fromRun,
+            String idempotencyKey, String toRun, String type, String body, String onConflict) throws SQLException {
+        Optional<Message> sent = sentBefore(c, fromRun, idempotencyKey);
+        if (sent.isPresent()) {
+            return sent.get();
+        }
+        if (!knownRecipient(c, tenant, fromRun, toRun)) {
+            throw new MailboxException(MailboxException.Kind.UNKNOWN_RECIPIENT, "no run '" + toRun
+                    + "' to send to: the recipient must be a run of your tenant, named by its run id"
+                    + " (<execution>:<task>)");
+        }
+        if (unread(c, toRun) >= limits.maxUnread()) {
+            throw new MailboxException(MailboxException.Kind.INBOX_FULL, "the inbox of run " + toRun + " is full ("
+                    + limits.maxUnread() + " unread messages): try again after it has read some");
+        }
+        long now = clock.millis();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages(tenant, from_run, send_key, to_run, "
+                + "type, body, sent_at) VALUES (?,?,?,?,?,?,?)" + onConflict)) {
+            ps.setString(1, tenant);
+            ps.setString(2, fromRun);
+            ps.setString(3, idempotencyKey);
+            ps.setString(4, toRun);
+            ps.setString(5, type);
+            ps.setString(6, body);
+            ps.setLong(7, now);
+            ps.executeUpdate();
+        }
+        return sentBefore(c, fromRun, idempotencyKey).orElseThrow(() -> new SQLException("the message just sent is missing"));
+    }
+
     @Override
     public Message send(String fromRun, String idempotencyKey, String toRun, String type, String body) {
         checkSend(limits, fromRun, idempotencyKey, toRun, type, body);
         String tenant = store.tenantOfRun(fromRun);
         return store.admin("send a message from " + fromRun, c -> {
-            Optional<Message> sent = sentBefore(c, fromRun, idempotencyKey);
-            if (sent.isPresent()) {
-                return sent.get();
-            }
-            if (!knownRecipient(c, tenant, fromRun, toRun)) {
-                throw new MailboxException(MailboxException.Kind.UNKNOWN_RECIPIENT, "no run '" + toRun
-                        + "' to send to: the recipient must be a run of your tenant, named by its run id"
-                        + " (<execution>:<task>)");
-            }
-            if (unread(c, toRun) >= limits.maxUnread()) {
-                throw new MailboxException(MailboxException.Kind.INBOX_FULL, "the inbox of run " + toRun + " is full ("
-                        + limits.maxUnread() + " unread messages): try again after it has read some");
-            }
-            long now = clock.millis();
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages(tenant, from_run, send_key, to_run, "
-                    + "type, body, sent_at) VALUES (?,?,?,?,?,?,?)")) {
-                ps.setString(1, tenant);
-                ps.setString(2, fromRun);
-                ps.setString(3, idempotencyKey);
-                ps.setString(4, toRun);
-                ps.setString(5, type);
-                ps.setString(6, body);
-                ps.setLong(7, now);
-                ps.executeUpdate();
-            }
-            return sentBefore(c, fromRun, idempotencyKey).orElseThrow(() -> new SQLException("the message just sent is missing"));
+            return deliver(c, limits, clock, tenant, fromRun, idempotencyKey, toRun, type, body, "");
         });
     }
 

@@ -605,7 +605,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<RunRow> runs(String executionId) {
-        return query("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS + "WHERE r.execution=? ORDER BY r.run_id", ps -> ps.setString(1, executionId),
+        return query(StoreRows.RUNS_OF_EXECUTION, ps -> ps.setString(1, executionId),
                 StoreRows::runRows);
     }
 
@@ -615,8 +615,8 @@ public final class SqliteStore implements Store {
         if (runIdPrefix.isEmpty()) {
             return runs(executionId);
         }
-        String upper = runIdPrefix.substring(0, runIdPrefix.length() - 1) + (char) (runIdPrefix.charAt(runIdPrefix.length() - 1) + 1);
-        return query("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS + "WHERE r.run_id>=? AND r.run_id<? AND r.execution=? ORDER BY r.run_id", ps -> {
+        String upper = StoreRows.afterPrefix(runIdPrefix);
+        return query(StoreRows.RUNS_IN_RANGE, ps -> {
             ps.setString(1, runIdPrefix);
             ps.setString(2, upper);
             ps.setString(3, executionId);
@@ -625,7 +625,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<RunRow> recentRuns(int limit) {
-        return query("SELECT " + StoreRows.RUN_COLS + StoreRows.RUNS + "ORDER BY r.updated_at DESC, r.run_id LIMIT ?", ps -> ps.setInt(1, limit),
+        return query(StoreRows.RECENT_RUNS, ps -> ps.setInt(1, limit),
                 StoreRows::runRows);
     }
 

@@ -24,6 +24,18 @@ final class StoreRows {
     static final String RUN_COLS = "r.run_id, r.execution, r.fleet, r.task, r.agent, r.seq, r.state, r.steps, "
             + "r.model_calls, r.tokens, r.cost, r.updated_at, r.detail, coalesce(e.tenant, 'default')";
     static final String RUNS = " FROM runs r LEFT JOIN executions e ON e.id = r.execution ";
+    /** An execution's runs in run id order (one parameter: the execution). */
+    static final String RUNS_OF_EXECUTION = "SELECT " + RUN_COLS + RUNS + "WHERE r.execution=? ORDER BY r.run_id";
+    /** The runs of an execution in a range of run ids (lower, upper bound excluded, execution). */
+    static final String RUNS_IN_RANGE = "SELECT " + RUN_COLS + RUNS
+            + "WHERE r.run_id>=? AND r.run_id<? AND r.execution=? ORDER BY r.run_id";
+    /** The most recently updated runs (one parameter: the limit). */
+    static final String RECENT_RUNS = "SELECT " + RUN_COLS + RUNS + "ORDER BY r.updated_at DESC, r.run_id LIMIT ?";
+
+    /** The first string after every string that starts with {@code prefix} (not empty): a range's upper bound. */
+    static String afterPrefix(String prefix) {
+        return prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
+    }
 
     private StoreRows() {}
 
